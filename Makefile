@@ -1,0 +1,67 @@
+# sms-constructs — every target sets itself up idempotently on a fresh machine (Python >= 3.11, Node, npm).
+#   make synth   synthesize the sample app into cdk.out/ (no AWS account needed)
+#   make test    the whole test suite (unit, handler, snapshot and compliance gates)
+#   make lint    ruff + mypy --strict
+#   make diff / make deploy   for people with an AWS account (profile: PROFILE=sandbox|production)
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CHECKOV_VENV := .venv-checkov
+PROFILE ?= sandbox
+PYTEST_ARGS ?=
+
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_VERSION_CHECK := true
+# The sample app resolves everything at deploy time; synthesis must never reach AWS.
+export AWS_EC2_METADATA_DISABLED := true
+
+CDK := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx --no-install cdk
+
+.PHONY: setup synth test lint format diff deploy clean
+
+setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(CHECKOV_VENV)/.installed: .ci/checkov-requirements.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r .ci/checkov-requirements.txt
+	@touch $@
+
+synth: $(VENV)/.installed node_modules/.installed
+	rm -rf cdk.out
+	$(CDK) synth --quiet -c sms-constructs:profile=$(PROFILE)
+	@echo "Stacks written to cdk.out/:"
+	@ls -1 cdk.out/*.template.json
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+diff: $(VENV)/.installed node_modules/.installed
+	$(CDK) diff -c sms-constructs:profile=$(PROFILE)
+
+deploy: $(VENV)/.installed node_modules/.installed
+	$(CDK) deploy --all -c sms-constructs:profile=$(PROFILE)
+
+clean:
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

@@ -1,0 +1,1 @@
+"""Runtime helpers shared by the sms-constructs Lambda handlers (stdlib only)."""

@@ -1,0 +1,1 @@
+"""Private helpers shared across sms-constructs. Not part of the public API."""

@@ -1,0 +1,87 @@
+"""Construction-time validation helpers.
+
+Every helper skips values that are unresolved CDK tokens: a token is only known at deploy time and must never be
+validated as if it were a literal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import IConstruct
+
+from .errors import ValidationError
+
+
+def is_unresolved(value: Any) -> bool:
+    """True when ``value`` (or, for a list, the list itself) is a CDK token resolved only at deploy time."""
+    return bool(cdk.Token.is_unresolved(value))
+
+
+def check_pattern(scope: IConstruct, prop: str, value: str | None, pattern: str, description: str) -> None:
+    """Raise unless ``value`` fully matches ``pattern`` (``None`` and tokens pass)."""
+    if value is None or is_unresolved(value):
+        return
+    if re.fullmatch(pattern, value) is None:
+        raise ValidationError(scope, prop, f"must match {pattern} ({description})", value)
+
+
+def check_length(scope: IConstruct, prop: str, value: str | None, min_len: int, max_len: int) -> None:
+    """Raise unless ``min_len <= len(value) <= max_len`` (``None`` and tokens pass)."""
+    if value is None or is_unresolved(value):
+        return
+    if not min_len <= len(value) <= max_len:
+        raise ValidationError(scope, prop, f"length must be between {min_len} and {max_len} characters", value)
+
+
+def check_range(scope: IConstruct, prop: str, value: float | None, low: float, high: float, unit: str = "") -> None:
+    """Raise unless ``low <= value <= high`` (``None`` and tokens pass)."""
+    if value is None or is_unresolved(value):
+        return
+    if not low <= value <= high:
+        suffix = f" {unit}" if unit else ""
+        raise ValidationError(scope, prop, f"must be between {low} and {high}{suffix}", value)
+
+
+def check_not_blank(scope: IConstruct, prop: str, value: str | None) -> None:
+    """Raise when ``value`` is empty or only white space (``None`` and tokens pass)."""
+    if value is None or is_unresolved(value):
+        return
+    if not value.strip():
+        raise ValidationError(scope, prop, "must not be empty or only white space", value)
+
+
+def check_unique(scope: IConstruct, prop: str, values: Iterable[Any], key_description: str = "items") -> None:
+    """Raise when a resolved value occurs twice in ``values``."""
+    seen: set[Any] = set()
+    for value in values:
+        if is_unresolved(value):
+            continue
+        if value in seen:
+            raise ValidationError(scope, prop, f"{key_description} must be unique; duplicate", value)
+        seen.add(value)
+
+
+def check_count(scope: IConstruct, prop: str, values: Sequence[Any], min_items: int, max_items: int) -> None:
+    """Raise unless the number of items is between ``min_items`` and ``max_items``."""
+    if is_unresolved(values):
+        return
+    if not min_items <= len(values) <= max_items:
+        raise ValidationError(
+            scope, prop, f"must hold between {min_items} and {max_items} items, not {len(values)}", list(values)
+        )
+
+
+def check_exclusive(scope: IConstruct, first: tuple[str, Any], second: tuple[str, Any]) -> None:
+    """Raise when both props of a mutually exclusive pair are given."""
+    (first_name, first_value), (second_name, second_value) = first, second
+    if first_value is not None and second_value is not None:
+        raise ValidationError(
+            scope,
+            f"{first_name}/{second_name}",
+            f"give either '{first_name}' or '{second_name}', not both",
+            {first_name: first_value, second_name: second_value},
+        )

@@ -1,0 +1,1 @@
+"""L2 resources for AWS::SMSVOICE (each module wraps one resource type)."""

@@ -1,0 +1,115 @@
+"""The library's validation error and helpers."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+import pytest
+
+from sms_constructs import ValidationError
+from sms_constructs._private import nag
+from sms_constructs._private.validation import (
+    check_count,
+    check_exclusive,
+    check_length,
+    check_not_blank,
+    check_pattern,
+    check_range,
+    check_unique,
+)
+from sms_constructs.sample_app import PROFILE_CONTEXT_KEY, load_profile
+
+
+def test_validation_error_names_path_prop_rule_and_value(stack: cdk.Stack) -> None:
+    error = ValidationError(stack, "iso_country_code", "must be two upper-case letters", "usa")
+    assert isinstance(error, ValueError)
+    assert str(error) == "TestStack: invalid 'iso_country_code': must be two upper-case letters; received 'usa'"
+    assert (error.path, error.prop, error.rule, error.value) == ("TestStack", "iso_country_code", error.rule, "usa")
+
+
+def test_validation_error_truncates_huge_values() -> None:
+    error = ValidationError("A/B", "body", "too long", "x" * 1000)
+    assert len(str(error)) < 300
+    assert str(error).endswith("...")
+
+
+def test_fails_pattern(stack: cdk.Stack) -> None:
+    with pytest.raises(
+        ValidationError, match=r"TestStack: invalid 'name': must match \[a-z\]\+ \(lower\); received 'A'"
+    ):
+        check_pattern(stack, "name", "A", "[a-z]+", "lower")
+
+
+def test_pattern_skips_tokens_and_none(stack: cdk.Stack) -> None:
+    check_pattern(stack, "name", None, "[a-z]+", "lower")
+    check_pattern(stack, "name", cdk.Aws.ACCOUNT_ID, "[a-z]+", "lower")
+    check_pattern(stack, "name", cdk.Fn.ref("SomeParameter"), "[a-z]+", "lower")
+
+
+def test_fails_length(stack: cdk.Stack) -> None:
+    with pytest.raises(ValidationError, match="length must be between 1 and 3 characters; received 'abcd'"):
+        check_length(stack, "name", "abcd", 1, 3)
+    check_length(stack, "name", "abc", 1, 3)
+
+
+def test_fails_range(stack: cdk.Stack) -> None:
+    with pytest.raises(ValidationError, match="must be between 5 and 10 seconds; received 4"):
+        check_range(stack, "ttl", 4, 5, 10, "seconds")
+    check_range(stack, "ttl", 10, 5, 10)
+
+
+def test_fails_blank(stack: cdk.Stack) -> None:
+    with pytest.raises(ValidationError, match="must not be empty or only white space"):
+        check_not_blank(stack, "message", " \n\t")
+    check_not_blank(stack, "message", "Reply STOP")
+
+
+def test_fails_duplicates(stack: cdk.Stack) -> None:
+    with pytest.raises(ValidationError, match="keywords must be unique; duplicate; received 'JOIN'"):
+        check_unique(stack, "keywords", ["JOIN", "INFO", "JOIN"], "keywords")
+    check_unique(stack, "keywords", ["JOIN", "INFO"])
+
+
+def test_fails_count(stack: cdk.Stack) -> None:
+    with pytest.raises(ValidationError, match="must hold between 1 and 2 items, not 3"):
+        check_count(stack, "events", [1, 2, 3], 1, 2)
+    with pytest.raises(ValidationError, match="not 0"):
+        check_count(stack, "events", [], 1, 2)
+
+
+def test_fails_exclusive_pair(stack: cdk.Stack) -> None:
+    with pytest.raises(ValidationError, match="give either 'a' or 'b', not both"):
+        check_exclusive(stack, ("a", 1), ("b", 2))
+    check_exclusive(stack, ("a", 1), ("b", None))
+
+
+def test_acknowledge_requires_evidence(stack: cdk.Stack) -> None:
+    with pytest.raises(ValueError, match="needs a reason stating the evidence"):
+        nag.acknowledge(stack, nag.AwsSolutions.IAM5, "ok")
+
+
+def test_granular_finding_id() -> None:
+    assert nag.granular(nag.AwsSolutions.IAM5, "Action::s3:Abort*") == "AwsSolutions-IAM5[Action::s3:Abort*]"
+
+
+def test_profile_defaults_to_sandbox() -> None:
+    profile = load_profile(cdk.App())
+    assert profile.is_sandbox
+    assert profile.allowed_countries == ("US",)
+
+
+def test_production_profile_reads_context() -> None:
+    app = cdk.App(
+        context={
+            PROFILE_CONTEXT_KEY: "production",
+            "sms-constructs:production": {"namePrefix": "acme", "allowedCountries": ["US", "CA"]},
+            "sms-constructs:env": {"account": "111122223333", "region": "eu-west-1"},
+        }
+    )
+    profile = load_profile(app)
+    assert (profile.name, profile.name_prefix, profile.allowed_countries) == ("production", "acme", ("US", "CA"))
+    assert (profile.account, profile.region) == ("111122223333", "eu-west-1")
+
+
+def test_fails_unknown_profile() -> None:
+    with pytest.raises(ValidationError, match="must be one of sandbox, production; received 'staging'"):
+        load_profile(cdk.App(context={PROFILE_CONTEXT_KEY: "staging"}))
