@@ -17,8 +17,19 @@ from .errors import ValidationError
 
 
 def is_unresolved(value: Any) -> bool:
-    """True when ``value`` (or, for a list, the list itself) is a CDK token resolved only at deploy time."""
-    return bool(cdk.Token.is_unresolved(value))
+    """True when ``value`` is a CDK token resolved only at deploy time.
+
+    Strings, numbers and string lists are asked of ``Token.is_unresolved`` (an encoded token list is a list of one
+    string); other Python values (enums, dataclasses) cannot be tokens and are not sent through jsii.
+    """
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, str | int | float):
+        return bool(cdk.Token.is_unresolved(value))
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return bool(cdk.Token.is_unresolved(value))
+    # jsii objects (e.g. an IResolvable) can be asked; plain Python objects cannot be tokens.
+    return hasattr(type(value), "__jsii_type__") and bool(cdk.Token.is_unresolved(value))
 
 
 def check_pattern(scope: IConstruct, prop: str, value: str | None, pattern: str, description: str) -> None:

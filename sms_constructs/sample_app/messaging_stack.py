@@ -1,21 +1,114 @@
-"""The messaging stack: origination identities, opt-out list, pool, protect and configuration sets (L2 only)."""
+"""The messaging stack: origination identity, opt-out list, pool, protect configuration and configuration set."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import aws_cdk as cdk
+import aws_cdk.aws_iam as iam
+import aws_cdk.aws_kms as kms
+import aws_cdk.aws_logs as logs
 from constructs import Construct
 
+from ..resources.common import KeywordAction, NumberCapability, NumberType
+from ..resources.configuration_set import ConfigurationSet
+from ..resources.event_destination import EventDestination, EventType
+from ..resources.keywords import MandatoryKeywords, OptionalKeyword
 from ..resources.opt_out_list import OptOutList
+from ..resources.origination_identity import IPoolMember
+from ..resources.phone_number import PhoneNumber
+from ..resources.pool import Pool
+from ..resources.protect_configuration import ProtectConfiguration
 from .config import Profile
+
+KEYWORDS = MandatoryKeywords(
+    help="Acme alerts: help at https://acme.example/sms or 1-800-555-0100. Msg&data rates apply. Reply STOP to end.",
+    stop="Acme alerts: you are unsubscribed and will receive no more messages. Reply START to subscribe again.",
+)
+#: START re-subscribes (the STOP reply promises it).
+OPTIONAL_KEYWORDS = [
+    OptionalKeyword(
+        keyword="START",
+        message="Acme alerts: you are subscribed again. Reply STOP to end.",
+        action=KeywordAction.OPT_IN,
+    )
+]
 
 
 class MessagingStack(cdk.Stack):
-    """Declares the SMS resources every other sample stack sends through or listens to."""
+    """Declares the SMS resources every sample sender sends through.
+
+    - sandbox: a SIMULATOR origination number (US; sends only to the destination simulator numbers, no registration);
+    - production: the registered number whose ARN is ``phoneNumberArn`` in the ``sms-constructs:production`` context.
+
+    Either way the number sits in a pool with the HELP/STOP replies and the opt-out list, and every message is sent
+    with a configuration set whose protect configuration allows only the profile's countries and whose events go to an
+    encrypted CloudWatch Logs group for a quick look.
+    """
 
     def __init__(self, scope: Construct, id: str, *, profile: Profile, **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
         self.profile = profile
+        prefix = profile.name_prefix
+
         #: Recipients who replied STOP; kept when the stack is deleted.
-        self.opt_out_list = OptOutList(self, "OptOutList", opt_out_list_name=f"{profile.name_prefix}-opt-outs")
+        self.opt_out_list = OptOutList(self, "OptOutList", opt_out_list_name=f"{prefix}-opt-outs")
+
+        number: IPoolMember
+        if profile.phone_number_arn:
+            number = PhoneNumber.from_phone_number_arn(self, "RegisteredNumber", profile.phone_number_arn)
+        else:
+            number = PhoneNumber(
+                self,
+                "SimulatorNumber",
+                iso_country_code="US",
+                number_type=NumberType.SIMULATOR,
+                capabilities=[NumberCapability.SMS],
+                keywords=KEYWORDS,
+                optional_keywords=OPTIONAL_KEYWORDS,
+                opt_out_list=self.opt_out_list,
+            )
+        #: The origination identity that messages are sent from.
+        self.number = number
+        #: The pool that senders name as ``OriginationIdentity``.
+        self.pool = Pool(
+            self,
+            "Pool",
+            origination_identities=[number],
+            keywords=KEYWORDS,
+            optional_keywords=OPTIONAL_KEYWORDS,
+            opt_out_list=self.opt_out_list,
+        )
+        #: Blocks every destination country except the profile's (SMS pumping protection).
+        self.protect_configuration = ProtectConfiguration.allow_only(
+            self, "Protect", profile.allowed_countries, name=f"{prefix}-protect"
+        )
+        #: The configuration set every send names.
+        self.configuration_set = ConfigurationSet(
+            self,
+            "ConfigurationSet",
+            configuration_set_name=f"{prefix}-config",
+            protect_configuration=self.protect_configuration,
+        )
+
+        key = kms.Key(
+            self,
+            "EventLogKey",
+            enable_key_rotation=True,
+            description=f"Encrypts the SMS event log group of {prefix}",
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com"))
+        #: Every SMS event, for a quick look in CloudWatch Logs Insights (phone numbers are personal data: KMS).
+        self.event_log_group = logs.LogGroup(
+            self,
+            "EventLog",
+            encryption_key=key,
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self.configuration_set.add_event_destination(
+            "Logs",
+            destination=EventDestination.cloud_watch_logs(self.event_log_group),
+            events=[EventType.TEXT_ALL],
+        )

@@ -28,8 +28,8 @@ def nag_violations(scope: IConstruct) -> list[str]:
     for pack in (cdk_nag.AwsSolutionsChecks(scope), cdk_nag.ServerlessChecks(scope)):
         report = pack.validate_scope(scope)
         for violation in report.violations:
-            paths = sorted({r.construct_path or r.resource_logical_id for r in violation.violating_resources})
-            lines.append(f"{violation.rule_name}: {violation.description} at {', '.join(str(p) for p in paths)}")
+            paths = sorted({str(r.construct_path or r.resource_logical_id) for r in violation.violating_resources})
+            lines.append(f"{violation.rule_name}: {violation.description} at {', '.join(paths)}")
     return lines
 
 

@@ -1,0 +1,206 @@
+"""ProtectConfiguration: country rules, allow-only, defaults, importers and validation; the country list."""
+
+from __future__ import annotations
+
+import re
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from sms_constructs._private.errors import ValidationError
+from sms_constructs.resources.common import NumberCapability
+from sms_constructs.resources.countries import SMS_COUNTRY_CODES
+from sms_constructs.resources.protect_configuration import CountryRules, ProtectConfiguration, ProtectStatus
+
+
+def _rules(template: Template) -> dict[str, object]:
+    (resource,) = template.find_resources("AWS::SMSVOICE::ProtectConfiguration").values()
+    return resource["Properties"]["CountryRuleSet"]  # type: ignore[no-any-return]
+
+
+def test_defaults_retain_deletion_protection_and_no_rules(stack: cdk.Stack) -> None:
+    ProtectConfiguration(stack, "Protect")
+    Template.from_stack(stack).has_resource(
+        "AWS::SMSVOICE::ProtectConfiguration",
+        {
+            "Properties": {"DeletionProtectionEnabled": True, "CountryRuleSet": Match.absent(), "Tags": Match.absent()},
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+        },
+    )
+
+
+def test_country_rules_name_and_removal_policy(stack: cdk.Stack) -> None:
+    protect = ProtectConfiguration(
+        stack,
+        "Protect",
+        country_rules={
+            NumberCapability.SMS: {"US": ProtectStatus.FILTER, "CA": ProtectStatus.ALLOW},
+            NumberCapability.VOICE: {"US": ProtectStatus.MONITOR},
+        },
+        deletion_protection_enabled=False,
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+        name="otp",
+    )
+    protect.add_country_rule(NumberCapability.MMS, "US", ProtectStatus.BLOCK)
+    template = Template.from_stack(stack)
+    template.has_resource(
+        "AWS::SMSVOICE::ProtectConfiguration",
+        {
+            "Properties": {
+                "DeletionProtectionEnabled": False,
+                "Tags": [{"Key": "Name", "Value": "otp"}],
+                "CountryRuleSet": {
+                    "SMS": [
+                        {"CountryCode": "CA", "ProtectStatus": "ALLOW"},
+                        {"CountryCode": "US", "ProtectStatus": "FILTER"},
+                    ],
+                    "VOICE": [{"CountryCode": "US", "ProtectStatus": "MONITOR"}],
+                    "MMS": [{"CountryCode": "US", "ProtectStatus": "BLOCK"}],
+                },
+            },
+            "DeletionPolicy": "Delete",
+        },
+    )
+    assert protect.country_rules[NumberCapability.MMS] == {"US": ProtectStatus.BLOCK}
+
+
+def test_attributes_and_reference(stack: cdk.Stack) -> None:
+    protect = ProtectConfiguration(stack, "Protect")
+    logical_id = stack.get_logical_id(protect.resource)
+    assert stack.resolve(protect.protect_configuration_id) == {"Ref": logical_id}
+    assert stack.resolve(protect.protect_configuration_arn) == {"Fn::GetAtt": [logical_id, "Arn"]}
+    ref = protect.protect_configuration_ref
+    assert stack.resolve(ref.protect_configuration_id) == {"Ref": logical_id}
+    assert stack.resolve(ref.protect_configuration_arn) == {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def test_allow_only_blocks_every_other_known_country(stack: cdk.Stack) -> None:
+    ProtectConfiguration.allow_only(stack, "Protect", ["US", "CA"], name="north-america")
+    rules = _rules(Template.from_stack(stack))
+    assert set(rules) == {"SMS"}
+    sms = {rule["CountryCode"]: rule["ProtectStatus"] for rule in rules["SMS"]}  # type: ignore[attr-defined]
+    assert set(sms) == set(SMS_COUNTRY_CODES)
+    assert {code for code, status in sms.items() if status == "ALLOW"} == {"US", "CA"}
+    assert all(status == "BLOCK" for code, status in sms.items() if code not in {"US", "CA"})
+
+
+def test_allow_only_on_several_channels_with_filter() -> None:
+    rules = CountryRules.allow_only(
+        ["US"], channels=[NumberCapability.SMS, NumberCapability.VOICE], status=ProtectStatus.FILTER
+    )
+    assert set(rules) == {NumberCapability.SMS, NumberCapability.VOICE}
+    assert rules[NumberCapability.VOICE]["US"] is ProtectStatus.FILTER
+    assert rules[NumberCapability.VOICE]["GB"] is ProtectStatus.BLOCK
+
+
+def test_allow_only_with_own_country_list() -> None:
+    rules = CountryRules.allow_only(["US"], known_countries=["US", "XK"])
+    assert rules == {NumberCapability.SMS: {"US": ProtectStatus.ALLOW, "XK": ProtectStatus.BLOCK}}
+
+
+def test_import_by_id(stack: cdk.Stack) -> None:
+    imported = ProtectConfiguration.from_protect_configuration_id(stack, "Imported", "protect-0123abcd")
+    assert imported.protect_configuration_id == "protect-0123abcd"
+    assert (
+        stack.resolve(imported.protect_configuration_arn)
+        == "arn:aws:sms-voice:us-east-1:111122223333:protect-configuration/protect-0123abcd"
+    )
+
+
+def test_import_by_arn_takes_env_from_arn(stack: cdk.Stack) -> None:
+    arn = "arn:aws:sms-voice:eu-west-1:444455556666:protect-configuration/protect-0123abcd"
+    imported = ProtectConfiguration.from_protect_configuration_arn(stack, "Imported", arn)
+    assert imported.protect_configuration_id == "protect-0123abcd"
+    assert imported.protect_configuration_arn == arn
+    assert (imported.env.account, imported.env.region) == ("444455556666", "eu-west-1")
+
+
+def test_country_list_is_well_formed() -> None:
+    assert all(re.fullmatch(r"[A-Z]{2}", code) for code in SMS_COUNTRY_CODES)
+    assert {"US", "CA", "GB", "DE", "IN", "MN", "MO"} <= SMS_COUNTRY_CODES
+    assert "AN" not in SMS_COUNTRY_CODES
+    assert 190 <= len(SMS_COUNTRY_CODES) <= 300
+
+
+def test_token_country_code_is_not_validated(stack: cdk.Stack) -> None:
+    code = cdk.CfnParameter(stack, "Country").value_as_string
+    ProtectConfiguration(stack, "Protect", country_rules={NumberCapability.SMS: {code: ProtectStatus.ALLOW}})
+    assert _rules(Template.from_stack(stack)) == {
+        "SMS": [{"CountryCode": {"Ref": "Country"}, "ProtectStatus": "ALLOW"}]
+    }
+
+
+@pytest.mark.parametrize("code", ["us", "USA", "U1", ""])
+def test_fails_country_code_pattern(stack: cdk.Stack, code: str) -> None:
+    with pytest.raises(
+        ValidationError, match=r"TestStack/Protect: invalid 'country_code': must match \^\[A-Z\]\{2\}\$"
+    ):
+        ProtectConfiguration(stack, "Protect", country_rules={NumberCapability.SMS: {code: ProtectStatus.ALLOW}})
+
+
+def test_fails_duplicate_country_in_a_channel(stack: cdk.Stack) -> None:
+    protect = ProtectConfiguration(stack, "Protect", country_rules={NumberCapability.SMS: {"US": ProtectStatus.ALLOW}})
+    with pytest.raises(ValidationError, match=r"invalid 'country_code': each country appears once per channel.*'US'"):
+        protect.add_country_rule(NumberCapability.SMS, "US", ProtectStatus.BLOCK)
+
+
+def test_same_country_on_two_channels_is_fine(stack: cdk.Stack) -> None:
+    protect = ProtectConfiguration(stack, "Protect", country_rules={NumberCapability.SMS: {"US": ProtectStatus.ALLOW}})
+    protect.add_country_rule(NumberCapability.VOICE, "US", ProtectStatus.BLOCK)
+    assert set(_rules(Template.from_stack(stack))) == {"SMS", "VOICE"}
+
+
+def test_fails_status_that_is_not_a_protect_status(stack: cdk.Stack) -> None:
+    with pytest.raises(ValidationError, match=r"invalid 'status': must be a ProtectStatus.*received 'ALLOW'"):
+        ProtectConfiguration(
+            stack,
+            "Protect",
+            country_rules={NumberCapability.SMS: {"US": "ALLOW"}},  # type: ignore[dict-item]
+        )
+
+
+def test_fails_empty_country_rules(stack: cdk.Stack) -> None:
+    with pytest.raises(ValidationError, match=r"invalid 'country_rules': must hold at least one channel"):
+        ProtectConfiguration(stack, "Protect", country_rules={})
+
+
+def test_fails_channel_without_countries(stack: cdk.Stack) -> None:
+    with pytest.raises(ValidationError, match=r"invalid 'country_rules': the SMS rules must name at least one country"):
+        ProtectConfiguration(stack, "Protect", country_rules={NumberCapability.SMS: {}})
+
+
+def test_fails_channel_that_is_not_a_number_capability(stack: cdk.Stack) -> None:
+    with pytest.raises(ValidationError, match=r"invalid 'channel': must be NumberCapability.SMS, VOICE or MMS"):
+        ProtectConfiguration(stack, "Protect", country_rules={"RCS": {"US": ProtectStatus.ALLOW}})  # type: ignore[dict-item]
+
+
+def test_fails_name_length(stack: cdk.Stack) -> None:
+    with pytest.raises(ValidationError, match=r"invalid 'name': length must be between 1 and 256"):
+        ProtectConfiguration(stack, "Protect", name="x" * 257)
+
+
+def test_fails_allow_only_without_countries() -> None:
+    with pytest.raises(ValidationError, match=r"CountryRules.allow_only: invalid 'countries': must name at least one"):
+        CountryRules.allow_only([])
+
+
+def test_fails_allow_only_with_unknown_country() -> None:
+    with pytest.raises(ValidationError, match=r"invalid 'countries': must be a destination the service supports.*'ZZ'"):
+        CountryRules.allow_only(["US", "ZZ"])
+
+
+def test_fails_allow_only_with_malformed_country() -> None:
+    with pytest.raises(ValidationError, match=r"invalid 'countries': must match"):
+        CountryRules.allow_only(["us"])
+
+
+def test_fails_allow_only_without_channels() -> None:
+    with pytest.raises(ValidationError, match=r"invalid 'channels': must name at least one channel"):
+        CountryRules.allow_only(["US"], channels=[])
+
+
+def test_fails_allow_only_with_bad_status(stack: cdk.Stack) -> None:
+    with pytest.raises(ValidationError, match=r"invalid 'status': must be a ProtectStatus"):
+        ProtectConfiguration.allow_only(stack, "Protect", ["US"], status="ALLOW")  # type: ignore[arg-type]

@@ -1,0 +1,50 @@
+"""A snapshot of every sample stack's template per profile (asset hashes scrubbed).
+
+Update after an intended change with ``.venv/bin/python -m pytest tests/sample_app --snapshot-update`` and review the
+diff of ``tests/sample_app/__snapshots__/`` like any other code change.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.json import JSONSnapshotExtension
+
+from sms_constructs.sample_app import PROFILE_CONTEXT_KEY, build_sample_app
+from tests.conftest import cdk_json_context
+
+ASSET_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def scrub(value: Any) -> Any:
+    """Replace asset hashes (which change with every Lambda source edit) by a placeholder."""
+    if isinstance(value, dict):
+        return {k: scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    if isinstance(value, str):
+        return ASSET_HASH.sub("<asset-hash>", value)
+    return value
+
+
+@pytest.fixture
+def json_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+@pytest.mark.parametrize("profile", ["sandbox", "production"])
+def test_sample_stacks_match_snapshot(profile: str, json_snapshot: SnapshotAssertion) -> None:
+    app = cdk.App(context=cdk_json_context(**{PROFILE_CONTEXT_KEY: profile}))
+    stacks = build_sample_app(app)
+    templates = {stack.stack_name: scrub(Template.from_stack(stack).to_json()) for stack in stacks.all}
+    assert templates == json_snapshot
+
+
+def test_scrub_replaces_asset_hashes_only() -> None:
+    digest = "a" * 64
+    assert scrub({"S3Key": f"{digest}.zip", "n": 1, "l": ["x"]}) == {"S3Key": "<asset-hash>.zip", "n": 1, "l": ["x"]}
