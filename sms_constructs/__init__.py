@@ -5,6 +5,7 @@ Layers: ``sms_constructs.resources`` (L2, one module per ``AWS::SMSVOICE`` type)
 """
 
 from ._private.errors import ValidationError
+from .patterns.event_analytics import QuickLookLogs, SmsEventAnalytics
 from .resources.common import KeywordAction, MessageType, NumberCapability, NumberType
 from .resources.configuration_set import ConfigurationSet, ConfigurationSetBase, ConfigurationSetEventDestination
 from .resources.countries import SMS_COUNTRY_CODES
@@ -50,8 +51,10 @@ __all__ = [
     "ProtectConfiguration",
     "ProtectConfigurationBase",
     "ProtectStatus",
+    "QuickLookLogs",
     "SenderId",
     "SenderIdBase",
+    "SmsEventAnalytics",
     "TwoWayChannel",
     "ValidationError",
 ]

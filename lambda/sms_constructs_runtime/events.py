@@ -14,6 +14,7 @@ Stdlib only: it runs inside Lambda and inside ``cdk synth``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -40,6 +41,11 @@ class Field:
         """Column name in Glue/Athena: Glue stores names in lower case; the OpenX JSON SerDe matches them
         case-insensitively to the camelCase JSON keys."""
         return self.name.lower()
+
+    @property
+    def attribute(self) -> str:
+        """Attribute of :class:`SmsEvent` that holds the field (snake_case of the JSON name)."""
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", self.name).lower()
 
 
 PROTECT_CONFIGURATION_TYPE: Final = "struct<protectconfigurationid:string,protectstatus:string>"
@@ -79,6 +85,8 @@ TRANSIENT_FAILURE_STATUSES: Final = frozenset({"CARRIER_UNREACHABLE", "UNREACHAB
 PERMANENT_FAILURE_STATUSES: Final = frozenset(
     {"INVALID", "INVALID_MESSAGE", "BLOCKED", "CARRIER_BLOCKED", "SPAM", "PROTECT_BLOCKED"}
 )
+#: Every final failure status the library knows (transient and permanent).
+FAILURE_STATUSES: Final = TRANSIENT_FAILURE_STATUSES | PERMANENT_FAILURE_STATUSES
 #: Intermediate statuses; never final.
 INTERMEDIATE_STATUSES: Final = frozenset({"PENDING", "QUEUED"})
 
@@ -122,15 +130,25 @@ class SmsEvent:
     total_carrier_fee: float | None = None
     protect_configuration: ProtectVerdict | None = None
 
+    def context_value(self, key: str) -> str | None:
+        """The value of ``key`` in the echoed ``context``, or ``None``.
+
+        Falls back to the lower-cased key: Firehose's record format conversion (OpenX JSON SerDe, case-insensitive)
+        lower-cases every JSON key, map keys included, so records read back from the analytics table carry
+        ``smsattempt`` where the send request said ``smsAttempt``.
+        """
+        value = self.context.get(key)
+        return value if value is not None else self.context.get(key.lower())
+
     @property
     def request_id(self) -> str | None:
         """The send queue's request id, from the echoed ``context``."""
-        return self.context.get(CONTEXT_REQUEST_ID)
+        return self.context_value(CONTEXT_REQUEST_ID)
 
     @property
     def attempt(self) -> int | None:
         """The send queue's attempt number (1 for the first send), from the echoed ``context``."""
-        raw = self.context.get(CONTEXT_ATTEMPT)
+        raw = self.context_value(CONTEXT_ATTEMPT)
         return int(raw) if raw is not None and raw.isdigit() else None
 
     @property
@@ -159,13 +177,12 @@ class SmsEvent:
             record = record["detail"]
         if not isinstance(record, Mapping):
             raise EventParseError(f"an SMS event is a JSON object, not {type(record).__name__}")
-        protect = record.get("protectConfiguration")
         raw_context = record.get("context") or {}
         if not isinstance(raw_context, Mapping):
-            raise EventParseError("'context' must be an object of strings")
+            raise EventParseError(f"field 'context' must be an object of strings, not {type(raw_context).__name__}")
         return cls(
             event_type=_required(record, "eventType", str),
-            event_version=str(record.get("eventVersion", "1.0")),
+            event_version=_optional(record, "eventVersion", str) or "1.0",
             event_timestamp=_required(record, "eventTimestamp", int),
             is_final=_required(record, "isFinal", bool),
             message_id=_required(record, "messageId", str),
@@ -181,19 +198,23 @@ class SmsEvent:
             message_encoding=_optional(record, "messageEncoding", str),
             message_type=_optional(record, "messageType", str),
             message_status_description=_optional(record, "messageStatusDescription", str),
-            context={str(k): str(v) for k, v in raw_context.items()},
+            context={str(k): str(v) for k, v in raw_context.items() if v is not None},
             total_message_parts=_optional(record, "totalMessageParts", int),
             total_message_price=_optional_number(record, "totalMessagePrice"),
             total_carrier_fee=_optional_number(record, "totalCarrierFee"),
-            protect_configuration=(
-                ProtectVerdict(
-                    protect_configuration_id=protect.get("protectConfigurationId"),
-                    protect_status=protect.get("protectStatus"),
-                )
-                if isinstance(protect, Mapping)
-                else None
-            ),
+            protect_configuration=_protect_verdict(record.get("protectConfiguration")),
         )
+
+
+def _protect_verdict(value: Any) -> ProtectVerdict | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise EventParseError(f"field 'protectConfiguration' must be an object, not {type(value).__name__}")
+    return ProtectVerdict(
+        protect_configuration_id=_optional(value, "protectConfigurationId", str),
+        protect_status=_optional(value, "protectStatus", str),
+    )
 
 
 def _required(record: Mapping[str, Any], name: str, kind: type) -> Any:

@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
-import aws_cdk.aws_iam as iam
-import aws_cdk.aws_kms as kms
-import aws_cdk.aws_logs as logs
 from constructs import Construct
 
+from ..patterns.event_analytics import SmsEventAnalytics
 from ..resources.common import KeywordAction, NumberCapability, NumberType
 from ..resources.configuration_set import ConfigurationSet
-from ..resources.event_destination import EventDestination, EventType
 from ..resources.keywords import MandatoryKeywords, OptionalKeyword
 from ..resources.opt_out_list import OptOutList
 from ..resources.origination_identity import IPoolMember
@@ -42,11 +39,14 @@ class MessagingStack(cdk.Stack):
     - production: the registered number whose ARN is ``phoneNumberArn`` in the ``sms-constructs:production`` context.
 
     Either way the number sits in a pool with the HELP/STOP replies and the opt-out list, and every message is sent
-    with a configuration set whose protect configuration allows only the profile's countries and whose events go to an
-    encrypted CloudWatch Logs group for a quick look.
+    with a configuration set whose protect configuration allows only the profile's countries and whose events stream
+    into ``analytics`` (Firehose to S3/Athena, and an encrypted CloudWatch Logs group for a quick look). The event
+    destinations and the roles the service assumes live here; this stack depends on the analytics stack.
     """
 
-    def __init__(self, scope: Construct, id: str, *, profile: Profile, **kwargs: Any) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, profile: Profile, analytics: SmsEventAnalytics, **kwargs: Any
+    ) -> None:
         super().__init__(scope, id, **kwargs)
         self.profile = profile
         prefix = profile.name_prefix
@@ -91,24 +91,5 @@ class MessagingStack(cdk.Stack):
             protect_configuration=self.protect_configuration,
         )
 
-        key = kms.Key(
-            self,
-            "EventLogKey",
-            enable_key_rotation=True,
-            description=f"Encrypts the SMS event log group of {prefix}",
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
-        key.grant_encrypt_decrypt(iam.ServicePrincipal(f"logs.{self.region}.amazonaws.com"))
-        #: Every SMS event, for a quick look in CloudWatch Logs Insights (phone numbers are personal data: KMS).
-        self.event_log_group = logs.LogGroup(
-            self,
-            "EventLog",
-            encryption_key=key,
-            retention=logs.RetentionDays.ONE_MONTH,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
-        self.configuration_set.add_event_destination(
-            "Logs",
-            destination=EventDestination.cloud_watch_logs(self.event_log_group),
-            events=[EventType.TEXT_ALL],
-        )
+        #: Firehose (Athena) and CloudWatch Logs event destinations of the configuration set.
+        self.event_destinations = analytics.add_configuration_set(self.configuration_set)

@@ -1,0 +1,88 @@
+"""The Athena named queries of ``SmsEventAnalytics``, kept as Trino SQL files in ``queries/`` (package data).
+
+Every query reads the ``sms_events`` table (the unqualified name resolves in the named query's database), uses only
+column names from :data:`sms_constructs_runtime.events.FIELDS` plus the ``dt`` partition, and filters on ``dt`` so
+Athena's partition projection reads only the days it needs. The tests parse each file as Trino SQL, check every
+column against the schema, and run the DuckDB transpilation against Parquet written the way Firehose writes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+#: Name of the Glue table the queries read.
+TABLE_NAME = "sms_events"
+#: The partition column: the UTC day (``YYYY-MM-DD``) Firehose received the event.
+PARTITION_COLUMN = "dt"
+#: Key prefix of the Parquet objects; partitions sit below it as ``dt=YYYY-MM-DD/``.
+EVENTS_PREFIX = "events/"
+#: Key prefix of the records Firehose could not convert or deliver.
+ERRORS_PREFIX = "errors/"
+
+
+@dataclass(frozen=True)
+class NamedQuerySpec:
+    """One named query: its file in ``queries/``, its name in the Athena console and what it answers."""
+
+    #: File name without ``.sql``.
+    key: str
+    #: Name shown in the Athena console.
+    title: str
+    #: What the query answers (shown in the console).
+    description: str
+
+    @property
+    def sql(self) -> str:
+        """The query text (Trino SQL, Athena engine version 3)."""
+        return resources.files(__package__).joinpath("queries", f"{self.key}.sql").read_text(encoding="utf-8")
+
+
+NAMED_QUERIES: tuple[NamedQuerySpec, ...] = (
+    NamedQuerySpec(
+        "latest_status",
+        "SMS latest status per message",
+        "One row per message of the last 7 days with its latest status: a final event wins over non-final ones and "
+        "duplicate receipts collapse.",
+    ),
+    NamedQuerySpec(
+        "delivery_rate_by_country_day",
+        "SMS delivery rate by country and day",
+        "Messages, delivered, failed and pending per send day and destination country (last 7 days), and the "
+        "delivery rate among messages with a final status.",
+    ),
+    NamedQuerySpec(
+        "failures_by_status_carrier",
+        "SMS failures by status and carrier",
+        "Final failures of the last 7 days by status, carrier and country, with each group's share of all failures.",
+    ),
+    NamedQuerySpec(
+        "spend_by_day_country_type",
+        "SMS spend by day, country and message type",
+        "Messages, billed parts, price and carrier fees (USD) per send day, country and message type, last 30 days; "
+        "each message counted once.",
+    ),
+    NamedQuerySpec(
+        "delivery_latency",
+        "SMS delivery latency p50/p95",
+        "Approximate p50 and p95 of the time from send request to final successful event (ms), per country, last "
+        "7 days.",
+    ),
+    NamedQuerySpec(
+        "parts_and_encoding",
+        "SMS parts per message and UCS-2 share",
+        "Parts per message (average, maximum, multi-part count) and the share of UCS-2 messages per send day, last "
+        "7 days.",
+    ),
+    NamedQuerySpec(
+        "retry_outcomes",
+        "SMS retry outcomes",
+        "Send-queue requests of the last 7 days grouped by the number of attempts (context smsAttempt), with how the "
+        "last attempt ended.",
+    ),
+    NamedQuerySpec(
+        "protect_blocks",
+        "SMS protect configuration blocks",
+        "Messages blocked by a protect configuration per day, protect configuration and country, last 30 days.",
+    ),
+)

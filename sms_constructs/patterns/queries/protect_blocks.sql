@@ -1,0 +1,14 @@
+-- Messages blocked by a protect configuration, by event day, protect configuration and country, last 30 days.
+-- A block shows as messageStatus PROTECT_BLOCKED or as protectStatus BLOCK in the event's protectConfiguration.
+SELECT
+    date(from_unixtime(eventtimestamp / 1000)) AS event_date,
+    protectconfiguration.protectconfigurationid AS protect_configuration_id,
+    isocountrycode,
+    count(DISTINCT messageid) AS blocked_messages,
+    count(DISTINCT destinationphonenumber) AS blocked_destinations
+FROM sms_events
+WHERE
+    dt >= date_format(current_date - INTERVAL '30' DAY, '%Y-%m-%d')
+    AND (messagestatus = 'PROTECT_BLOCKED' OR protectconfiguration.protectstatus = 'BLOCK')
+GROUP BY 1, 2, 3
+ORDER BY event_date DESC, blocked_messages DESC, isocountrycode

@@ -1,0 +1,327 @@
+"""The named queries: Trino SQL that parses, uses only schema columns, prunes on ``dt`` and returns the right rows.
+
+Each query is transpiled to DuckDB with sqlglot and run against Parquet written as the Firehose stream writes it
+(``analytics_fixture``); the expected rows are worked out by hand from the scenario.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+import sqlglot
+from sms_constructs_runtime.events import (
+    CONTEXT_ATTEMPT,
+    CONTEXT_REQUEST_ID,
+    FIELDS,
+    INTERMEDIATE_STATUSES,
+    PERMANENT_FAILURE_STATUSES,
+    SUCCESS_STATUSES,
+    TRANSIENT_FAILURE_STATUSES,
+)
+from sqlglot import exp
+from sqlglot.errors import OptimizeError
+from sqlglot.optimizer.qualify import qualify
+
+from sms_constructs.patterns._analytics_queries import NAMED_QUERIES, PARTITION_COLUMN, TABLE_NAME, NamedQuerySpec
+from tests.patterns import analytics_fixture as fixture
+
+QUERIES = {spec.key: spec for spec in NAMED_QUERIES}
+SCHEMA = {TABLE_NAME: {**{f.column: f.glue_type for f in FIELDS}, PARTITION_COLUMN: "string"}}
+TODAY = dt.datetime.now(dt.UTC).date()
+
+
+def days_ago(n: int) -> dt.date:
+    return TODAY - dt.timedelta(days=n)
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("lake")
+    fixture.write_events(root, fixture.scenario(TODAY))
+    return root
+
+
+@pytest.fixture(scope="module")
+def db(lake: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    connection.execute(
+        f"CREATE VIEW {TABLE_NAME} AS SELECT * FROM read_parquet('{lake}/events/*/*.parquet', "
+        "hive_partitioning = true, hive_types = {'dt': VARCHAR})"
+    )
+    yield connection
+    connection.close()
+
+
+def run(db: duckdb.DuckDBPyConnection, key: str) -> list[dict[str, Any]]:
+    sql = sqlglot.transpile(QUERIES[key].sql, read="trino", write="duckdb")[0]
+    cursor = db.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+# --- static checks ----------------------------------------------------------------------------------------------
+
+
+def test_at_least_eight_queries_each_with_a_file_and_unique_title() -> None:
+    assert len(NAMED_QUERIES) >= 8
+    assert len({spec.title for spec in NAMED_QUERIES}) == len(NAMED_QUERIES)
+    package_files = {p.stem for p in (Path(__file__).parents[2] / "sms_constructs/patterns/queries").glob("*.sql")}
+    assert package_files == set(QUERIES)
+    for spec in NAMED_QUERIES:
+        assert len(spec.title) <= 128
+        assert len(spec.description) <= 1024
+
+
+@pytest.mark.parametrize("spec", NAMED_QUERIES, ids=lambda s: s.key)
+def test_query_parses_as_trino(spec: NamedQuerySpec) -> None:
+    expressions = sqlglot.parse(spec.sql, read="trino")
+    assert len(expressions) == 1
+    assert isinstance(expressions[0], exp.Query)
+
+
+@pytest.mark.parametrize("spec", NAMED_QUERIES, ids=lambda s: s.key)
+def test_query_uses_only_schema_columns(spec: NamedQuerySpec) -> None:
+    # qualify() resolves every column against the schema and raises on any it cannot find.
+    qualify(sqlglot.parse_one(spec.sql, read="trino"), schema=SCHEMA, dialect="trino", validate_qualify_columns=True)
+
+
+def test_fails_column_check_on_a_column_not_in_the_schema() -> None:
+    sql = QUERIES["latest_status"].sql.replace("carriername,", "carrier_name,", 1)
+    with pytest.raises(OptimizeError):
+        qualify(sqlglot.parse_one(sql, read="trino"), schema=SCHEMA, dialect="trino", validate_qualify_columns=True)
+
+
+@pytest.mark.parametrize("spec", NAMED_QUERIES, ids=lambda s: s.key)
+def test_every_read_of_the_table_prunes_on_dt(spec: NamedQuerySpec) -> None:
+    tree = sqlglot.parse_one(spec.sql, read="trino")
+    reads = [t for t in tree.find_all(exp.Table) if t.name == TABLE_NAME]
+    assert reads, "the query must read the events table"
+    for table in reads:
+        select = table.find_ancestor(exp.Select)
+        assert select is not None
+        where = select.args.get("where")
+        assert where is not None, f"{spec.key}: a read of {TABLE_NAME} without WHERE scans every partition"
+        bounds = [
+            cond
+            for cond in where.find_all(exp.GTE, exp.GT, exp.EQ, exp.Between)
+            if isinstance(cond.this, exp.Column) and cond.this.name == PARTITION_COLUMN
+        ]
+        assert bounds, f"{spec.key}: no lower bound on {PARTITION_COLUMN}"
+        # The bound is a constant (folded at planning time), never another column.
+        assert not list(bounds[0].expression.find_all(exp.Column))
+
+
+def test_status_literals_match_the_schema_status_sets() -> None:
+    known = SUCCESS_STATUSES | TRANSIENT_FAILURE_STATUSES | PERMANENT_FAILURE_STATUSES | INTERMEDIATE_STATUSES
+    for spec in NAMED_QUERIES:
+        literals = {
+            lit.this for lit in sqlglot.parse_one(spec.sql, read="trino").find_all(exp.Literal) if lit.is_string
+        }
+        statuses = {value for value in literals if re.fullmatch(r"[A-Z_]{4,}", value)}
+        assert statuses <= known | {"UNICODE", "UCS2", "BLOCK"}, spec.key
+        if "'DELIVERED'" in spec.sql:
+            assert {"DELIVERED", "SUCCESSFUL"} <= statuses  # success is always both statuses
+    retry = sqlglot.parse_one(QUERIES["retry_outcomes"].sql, read="trino")
+    retry_literals = {lit.this for lit in retry.find_all(exp.Literal) if lit.is_string}
+    assert retry_literals >= TRANSIENT_FAILURE_STATUSES
+    assert retry_literals >= PERMANENT_FAILURE_STATUSES
+
+
+def test_retry_query_reads_both_spellings_of_the_context_keys() -> None:
+    sql = QUERIES["retry_outcomes"].sql
+    for key in (CONTEXT_ATTEMPT, CONTEXT_REQUEST_ID):
+        assert f"'{key}'" in sql
+        assert f"'{key.lower()}'" in sql
+
+
+# --- the fixture is what Firehose writes -------------------------------------------------------------------------
+
+
+def test_fixture_layout_and_types_match_the_table(lake: Path) -> None:
+    objects = sorted(lake.glob("events/*/*.parquet"))
+    assert objects
+    days = {p.parent.name for p in objects}
+    assert all(re.fullmatch(r"dt=\d{4}-\d{2}-\d{2}", d) for d in days)
+    assert len(days) >= 6
+    for path in objects:
+        assert re.fullmatch(rf"{fixture.STREAM_NAME}-1-\d{{4}}(-\d{{2}}){{5}}-[0-9a-f-]{{36}}\.parquet", path.name)
+        parquet = pq.ParquetFile(path)
+        assert parquet.schema_arrow == fixture.arrow_schema()
+        assert parquet.metadata.row_group(0).column(0).compression == "SNAPPY"
+    assert [f.name for f in fixture.arrow_schema()] == [f.column for f in FIELDS]
+
+
+def test_fixture_covers_every_final_status_and_edge_case(db: duckdb.DuckDBPyConnection) -> None:
+    assert {"DELIVERED", "SUCCESSFUL"} | TRANSIENT_FAILURE_STATUSES | PERMANENT_FAILURE_STATUSES <= (
+        fixture.FINAL_STATUSES_COVERED
+    )
+    row = db.execute(
+        f"SELECT count(*) FILTER (WHERE isocountrycode IS NULL), count(*) FILTER (WHERE context IS NULL), "
+        f"count(DISTINCT isocountrycode), count(*) - count(DISTINCT (messageid, messagestatus, eventtimestamp)), "
+        f"count(*) FILTER (WHERE messageencoding = 'UNICODE' AND totalmessageparts > 1) FROM {TABLE_NAME}"
+    ).fetchone()
+    missing_country, missing_context, countries, duplicates, ucs2_multipart = row
+    assert missing_country >= 1
+    assert missing_context >= 1
+    assert countries >= 5
+    assert duplicates >= 4
+    assert ucs2_multipart >= 1
+    # Map keys are lower-cased by the conversion, as Firehose's OpenX SerDe does.
+    keys = db.execute(f"SELECT DISTINCT unnest(map_keys(context)) FROM {TABLE_NAME} ORDER BY 1").fetchall()
+    assert [k for (k,) in keys] == ["campaign", "smsattempt", "smsrequestid"]
+
+
+# --- results ------------------------------------------------------------------------------------------------------
+
+
+def test_latest_status_one_row_per_message_final_wins(db: duckdb.DuckDBPyConnection) -> None:
+    rows = {r["messageid"]: r for r in run(db, "latest_status")}
+    assert len(rows) == 19  # the messages with events in the last 7 days
+    assert "us-old-delivered" not in rows
+    assert "us-ancient" not in rows
+    expect = {
+        "us-delivered-1": ("DELIVERED", True, 4),  # QUEUED, SUCCESSFUL (non-final), DELIVERED + 1 duplicate
+        "us-ucs2-multipart": ("DELIVERED", True, 6),  # 3 events + 3 duplicate receipts
+        "in-unknown": ("UNKNOWN", True, 2),  # PENDING then UNKNOWN 72 h later, in another partition
+        "br-pending": ("QUEUED", False, 1),
+        "gb-successful": ("SUCCESSFUL", True, 1),
+        "minimal-delivered": ("DELIVERED", True, 1),
+    }
+    for message_id, (status, final, seen) in expect.items():
+        row = rows[message_id]
+        assert (row["messagestatus"], row["isfinal"], row["events_received"]) == (status, final, seen), message_id
+    assert rows["minimal-delivered"]["isocountrycode"] is None
+
+
+def test_delivery_rate_by_country_and_day(db: duckdb.DuckDBPyConnection) -> None:
+    rows = {(r["send_date"], r["isocountrycode"]): r for r in run(db, "delivery_rate_by_country_day")}
+    expect = {
+        (days_ago(1), "US"): (5, 4, 1, 0, 0.8),
+        (days_ago(2), "US"): (5, 1, 4, 0, 0.2),
+        (days_ago(1), "GB"): (2, 1, 1, 0, 0.5),
+        (days_ago(2), "DE"): (2, 0, 2, 0, 0.0),
+        (days_ago(3), "FR"): (2, 0, 2, 0, 0.0),
+        (days_ago(6), "IN"): (1, 0, 1, 0, 0.0),
+        (days_ago(0), "BR"): (1, 0, 0, 1, None),
+        (days_ago(1), None): (1, 1, 0, 0, 1.0),
+    }
+    actual = {
+        k: (r["messages"], r["delivered"], r["failed"], r["pending"], r["delivery_rate"]) for k, r in rows.items()
+    }
+    assert actual == expect
+
+
+def test_failures_by_status_and_carrier(db: duckdb.DuckDBPyConnection) -> None:
+    rows = run(db, "failures_by_status_carrier")
+    actual = {(r["messagestatus"], r["carrier"], r["isocountrycode"]): (r["messages"], r["share_pct"]) for r in rows}
+    assert actual == {
+        ("UNREACHABLE", "T-Mobile USA Inc.", "US"): (2, 18.18),
+        ("TTL_EXPIRED", "T-Mobile USA Inc.", "US"): (1, 9.09),
+        ("CARRIER_UNREACHABLE", "AT&T Mobility", "US"): (1, 9.09),
+        ("PROTECT_BLOCKED", "unknown", "US"): (1, 9.09),
+        ("INVALID", "EE", "GB"): (1, 9.09),
+        ("INVALID_MESSAGE", "Telekom Deutschland", "DE"): (1, 9.09),
+        ("BLOCKED", "unknown", "DE"): (1, 9.09),
+        ("CARRIER_BLOCKED", "Orange", "FR"): (1, 9.09),
+        ("SPAM", "SFR", "FR"): (1, 9.09),
+        ("UNKNOWN", "Jio", "IN"): (1, 9.09),
+    }
+    assert rows[0]["messagestatus"] == "UNREACHABLE"  # most frequent first
+
+
+def test_spend_by_day_country_and_type_counts_each_message_once(db: duckdb.DuckDBPyConnection) -> None:
+    rows = run(db, "spend_by_day_country_type")
+    actual = {
+        (r["send_date"], r["isocountrycode"], r["messagetype"]): (
+            r["messages"],
+            r["message_parts"],
+            r["price_usd"],
+            r["carrier_fee_usd"],
+        )
+        for r in rows
+    }
+    assert actual == {
+        (days_ago(1), "US", "TRANSACTIONAL"): (4, 4, 0.01743, 0.00906),
+        (days_ago(1), "US", "PROMOTIONAL"): (1, 3, 0.01743, 0.00906),
+        (days_ago(2), "US", "TRANSACTIONAL"): (5, 7, 0.04067, 0.02114),
+        (days_ago(1), "GB", "TRANSACTIONAL"): (2, 2, 0.0796, 0.0),
+        (days_ago(2), "DE", "TRANSACTIONAL"): (2, 2, 0.1482, 0.0),
+        (days_ago(3), "FR", "PROMOTIONAL"): (2, 2, 0.1286, 0.0),
+        (days_ago(6), "IN", "TRANSACTIONAL"): (1, 1, 0.0017, 0.0),
+        (days_ago(0), "BR", "TRANSACTIONAL"): (1, 1, 0.0452, 0.0),
+        (days_ago(1), None, None): (1, None, None, None),
+        (days_ago(10), "US", "TRANSACTIONAL"): (2, 2, 0.00581, 0.00302),  # 30-day window; day 40 is out
+    }
+
+
+def test_delivery_latency_percentiles(db: duckdb.DuckDBPyConnection) -> None:
+    rows = {r["isocountrycode"]: r for r in run(db, "delivery_latency")}
+    # US deliveries: 1000, 1000, 2000, 4000, 4000 ms (the retried r3 counts with its own request time).
+    assert (rows["US"]["delivered_messages"], rows["US"]["p50_ms"], rows["US"]["p95_ms"]) == (5, 2000, 4000)
+    assert (rows["GB"]["delivered_messages"], rows["GB"]["p50_ms"], rows["GB"]["p95_ms"]) == (1, 1500, 1500)
+    assert set(rows) == {"US", "GB"}  # the minimal record has no request time
+
+
+def test_parts_per_message_and_ucs2_share(db: duckdb.DuckDBPyConnection) -> None:
+    rows = {r["send_date"]: r for r in run(db, "parts_and_encoding")}
+    keys = (
+        "messages",
+        "message_parts",
+        "avg_parts_per_message",
+        "max_parts",
+        "multipart_messages",
+        "ucs2_messages",
+        "ucs2_share",
+    )
+    actual = {day: tuple(r[k] for k in keys) for day, r in rows.items()}
+    assert actual == {
+        days_ago(0): (1, 1, 1.0, 1, 0, 0, 0.0),
+        days_ago(1): (8, 9, 1.29, 3, 1, 1, 0.125),
+        days_ago(2): (7, 9, 1.29, 2, 2, 0, 0.0),
+        days_ago(3): (2, 2, 1.0, 1, 0, 0, 0.0),
+        days_ago(6): (1, 1, 1.0, 1, 0, 0, 0.0),
+    }
+
+
+def test_retry_outcomes_by_attempts(db: duckdb.DuckDBPyConnection) -> None:
+    rows = run(db, "retry_outcomes")
+    keys = ("attempts", "requests", "delivered", "failed_transient", "failed_permanent", "in_flight")
+    assert [tuple(r[k] for k in keys) for r in rows] == [
+        (1, 3, 2, 0, 1, 0),  # r1 and r2 delivered first time; r5 protect-blocked (never retried)
+        (2, 1, 1, 0, 0, 0),  # r3 delivered on its retry
+        (3, 1, 0, 1, 0, 0),  # r4 gave up after three transient failures
+    ]
+
+
+def test_protect_blocks(db: duckdb.DuckDBPyConnection) -> None:
+    rows = run(db, "protect_blocks")
+    assert [
+        (r["event_date"], r["protect_configuration_id"], r["isocountrycode"], r["blocked_messages"]) for r in rows
+    ] == [
+        (days_ago(1), fixture.PROTECT_ID, "US", 1),
+        (days_ago(10), fixture.PROTECT_ID, "US", 1),
+    ]
+
+
+# --- the docs page tells the truth --------------------------------------------------------------------------------
+
+DOC = Path(__file__).parents[2] / "docs/patterns/event-analytics.md"
+
+
+def test_docs_schema_table_matches_fields() -> None:
+    rows = re.findall(r"^\| `(\w+)` \| `(\w+)` \| `([^`]+)` \| (yes|no) \|", DOC.read_text(), flags=re.MULTILINE)
+    assert rows == [(f.name, f.column, f.glue_type, "yes" if f.required else "no") for f in FIELDS]
+
+
+def test_docs_list_every_named_query() -> None:
+    text = DOC.read_text()
+    for spec in NAMED_QUERIES:
+        assert f"| {spec.title} | `{spec.key}.sql` |" in text
