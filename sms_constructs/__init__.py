@@ -6,6 +6,9 @@ Layers: ``sms_constructs.resources`` (L2, one module per ``AWS::SMSVOICE`` type)
 
 from ._private.errors import ValidationError
 from .patterns.event_analytics import QuickLookLogs, SmsEventAnalytics
+from .patterns.retry import RetryPolicy, RetryStatus, SmsRetry
+from .patterns.send_queue import SmsSendQueue
+from .producer import SmsProducer, SmsProducerBatchError
 from .resources.common import KeywordAction, MessageType, NumberCapability, NumberType
 from .resources.configuration_set import ConfigurationSet, ConfigurationSetBase, ConfigurationSetEventDestination
 from .resources.countries import SMS_COUNTRY_CODES
@@ -52,9 +55,15 @@ __all__ = [
     "ProtectConfigurationBase",
     "ProtectStatus",
     "QuickLookLogs",
+    "RetryPolicy",
+    "RetryStatus",
     "SenderId",
     "SenderIdBase",
     "SmsEventAnalytics",
+    "SmsProducer",
+    "SmsProducerBatchError",
+    "SmsRetry",
+    "SmsSendQueue",
     "TwoWayChannel",
     "ValidationError",
 ]

@@ -17,6 +17,7 @@ from ..resources.phone_number import PhoneNumber
 from ..resources.pool import Pool
 from ..resources.protect_configuration import ProtectConfiguration
 from .config import Profile
+from .sending import SampleSending
 
 KEYWORDS = MandatoryKeywords(
     help="Acme alerts: help at https://acme.example/sms or 1-800-555-0100. Msg&data rates apply. Reply STOP to end.",
@@ -42,6 +43,9 @@ class MessagingStack(cdk.Stack):
     with a configuration set whose protect configuration allows only the profile's countries and whose events stream
     into ``analytics`` (Firehose to S3/Athena, and an encrypted CloudWatch Logs group for a quick look). The event
     destinations and the roles the service assumes live here; this stack depends on the analytics stack.
+
+    Applications send by putting contract messages on ``sending.send_queue`` (paced to the pool's MPS); transient
+    delivery failures come back through the configuration set's SNS destination and are retried by ``sending.retry``.
     """
 
     def __init__(
@@ -93,3 +97,5 @@ class MessagingStack(cdk.Stack):
 
         #: Firehose (Athena) and CloudWatch Logs event destinations of the configuration set.
         self.event_destinations = analytics.add_configuration_set(self.configuration_set)
+        #: The paced send queue through the pool, and server-side retries of transient failures.
+        self.sending = SampleSending(self, "Sending", pool=self.pool, configuration_set=self.configuration_set)

@@ -1,0 +1,1 @@
+"""The retry Lambda of SmsRetry (``retry.handler.main``)."""

@@ -1,0 +1,1 @@
+"""The sender Lambda of SmsSendQueue (``sender.handler.main``)."""

@@ -1,0 +1,406 @@
+"""The sender Lambda of ``SmsSendQueue``: SQS batch → paced ``SendTextMessage``, nothing lost, nothing sent twice.
+
+Per record (Powertools ``BatchProcessor``, partial batch responses):
+
+1. Parse and validate the producer contract (``sms_constructs_runtime.contract``). A malformed message is a
+   *rejection*: recorded in the store with its reason, counted, and deleted from the queue (retrying cannot fix it).
+2. Send at most once per ``requestId`` + ``attempt`` (Powertools idempotency on the store table): a duplicate SQS
+   delivery returns the first outcome without calling the API again.
+3. Optionally validate the number (``CarrierLookup``, cached); LANDLINE and INVALID numbers are rejections.
+4. Wait for a send slot on the shared pacer (message parts against the identity's MPS), then ``SendTextMessage`` with
+   the origination identity, configuration set, message type, TTL, max price and a ``Context`` carrying the request
+   id and attempt.
+5. Outcomes: sent → ``message#<MessageId>`` stored (the retry handler resends from it); ``ThrottlingException``,
+   ``InternalServerException`` and network errors → batch item failure, back on the queue after a jittered backoff;
+   ``AccessDeniedException`` / ``ResourceNotFoundException`` (a deployment or account problem) → batch item failure,
+   so the message ends in the DLQ after ``maxReceiveCount`` and can be redriven once fixed; every other error
+   (``ValidationException``, ``ConflictException`` such as ``DESTINATION_PHONE_NUMBER_OPTED_OUT``,
+   ``ServiceQuotaExceededException`` such as the monthly spend limit) → rejection, never retried.
+6. Records the invocation cannot finish before its deadline are handed back unsent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import boto3
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from sms_constructs_runtime.contract import REQUEST_ID_PATTERN, ContractError, RejectionReason, SendRequest
+from sms_constructs_runtime.pacing import DynamoDBSchedule, Pacer, PacerContentionError
+from sms_constructs_runtime.store import MessageStore
+
+logger = Logger()
+metrics = Metrics()
+tracer = Tracer()
+
+#: Errors that say "not now": the record comes back later.
+TRANSIENT_ERRORS: Final = frozenset({"ThrottlingException", "InternalServerException", "ServiceUnavailable"})
+#: Errors that say the deployment or the account is wrong: the record ends in the DLQ, to be redriven once fixed.
+CONFIGURATION_ERRORS: Final = frozenset({"AccessDeniedException", "ResourceNotFoundException"})
+#: Stop taking new records this long before the invocation's deadline (a send plus the store writes fit in it).
+DEADLINE_MARGIN_SECONDS: Final = 15.0
+#: First back-off of a record after a transient error, and after a configuration error (then doubled per receive).
+TRANSIENT_BACK_OFF_SECONDS: Final = 10
+CONFIGURATION_BACK_OFF_SECONDS: Final = 60
+#: SQS caps a visibility timeout change at 12 hours; the library caps back-offs at 15 minutes.
+MAX_BACK_OFF_SECONDS: Final = 900
+#: Idempotency records of the sender share this partition key and key prefix, stable across function renames.
+IDEMPOTENCY_PARTITION: Final = "idempotency#sms-send"
+IDEMPOTENCY_KEY_PREFIX: Final = "sms-send"
+#: ``CarrierLookup`` ``PhoneNumberType`` values that are rejected.
+REJECTED_NUMBER_TYPES: Final = {"LANDLINE": RejectionReason.LANDLINE_NUMBER, "INVALID": RejectionReason.INVALID_NUMBER}
+
+
+class Metric:
+    """Names of the sender's custom metrics (namespace ``POWERTOOLS_METRICS_NAMESPACE``)."""
+
+    MESSAGES_SENT: Final = "MessagesSent"
+    PARTS_SENT: Final = "MessagePartsSent"
+    REJECTED: Final = "MessagesRejected"
+    TRANSIENT_FAILURES: Final = "TransientSendFailures"
+    CONFIGURATION_FAILURES: Final = "ConfigurationSendFailures"
+    DEFERRED: Final = "MessagesDeferred"
+    DUPLICATES_SUPPRESSED: Final = "DuplicateSendsSuppressed"
+    STORE_WRITE_FAILURES: Final = "StoreWriteFailures"
+
+
+class RecordFailedError(Exception):
+    """The record goes back to the queue (a batch item failure) after a back-off.
+
+    The back-off is ``base_delay_seconds`` doubled for every earlier receive of the record, at most 15 minutes, with
+    ±20 % jitter; ``0`` hands the record back at once (another invocation can take it).
+    """
+
+    def __init__(self, message: str, base_delay_seconds: int) -> None:
+        super().__init__(message)
+        self.base_delay_seconds = base_delay_seconds
+
+
+@dataclass(frozen=True)
+class SenderConfig:
+    """What the construct tells the function through its environment."""
+
+    table_name: str
+    queue_url: str
+    origination_identity: str
+    configuration_set_name: str
+    max_parts_per_second: float
+    retention_seconds: int
+    message_type: str | None = None
+    time_to_live_seconds: int | None = None
+    max_price: str | None = None
+    validate_numbers: bool = False
+    number_cache_ttl_seconds: int = 30 * 86400
+
+    @classmethod
+    def from_environment(cls, env: Mapping[str, str]) -> SenderConfig:
+        """Read ``SMS_*`` variables (see ``SmsSendQueue``)."""
+        return cls(
+            table_name=env["SMS_TABLE_NAME"],
+            queue_url=env["SMS_QUEUE_URL"],
+            origination_identity=env["SMS_ORIGINATION_IDENTITY"],
+            configuration_set_name=env["SMS_CONFIGURATION_SET_NAME"],
+            max_parts_per_second=float(env["SMS_MAX_PARTS_PER_SECOND"]),
+            retention_seconds=int(env["SMS_RETENTION_SECONDS"]),
+            message_type=env.get("SMS_MESSAGE_TYPE") or None,
+            time_to_live_seconds=int(env["SMS_TIME_TO_LIVE_SECONDS"]) if env.get("SMS_TIME_TO_LIVE_SECONDS") else None,
+            max_price=env.get("SMS_MAX_PRICE") or None,
+            validate_numbers=env.get("SMS_VALIDATE_NUMBERS", "false").lower() == "true",
+            number_cache_ttl_seconds=int(env.get("SMS_NUMBER_CACHE_TTL_SECONDS", str(30 * 86400))),
+        )
+
+
+class Sender:
+    """Processes SQS batches; every dependency is injectable for tests.
+
+    :param config: Settings from the environment.
+    :param sms: A ``pinpoint-sms-voice-v2`` client.
+    :param sqs: An ``sqs`` client (visibility back-off of failed records).
+    :param dynamodb: A ``dynamodb`` client (store, pacer, idempotency).
+    :param clock: Seconds since the epoch.
+    :param sleep: Waits the given seconds.
+    :param jitter: Returns a float in [0, 1).
+    """
+
+    def __init__(
+        self,
+        config: SenderConfig,
+        *,
+        sms: Any,
+        sqs: Any,
+        dynamodb: Any,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.config = config
+        self.sms = sms
+        self.sqs = sqs
+        self.store = MessageStore(dynamodb, config.table_name, config.retention_seconds)
+        self.pacer = Pacer(
+            DynamoDBSchedule(dynamodb, config.table_name),
+            f"pacer#{config.origination_identity}",
+            config.max_parts_per_second,
+            clock=clock,
+            sleep=sleep,
+        )
+        self._clock = clock
+        self._jitter = jitter
+        self._deadline: float | None = None
+        self.idempotency = IdempotencyConfig(
+            event_key_jmespath="[requestId, attempt]",
+            payload_validation_jmespath="[destinationPhoneNumber, messageBody]",
+            raise_on_no_idempotency_key=True,
+            expires_after_seconds=config.retention_seconds,
+            response_hook=self._on_duplicate,
+        )
+        persistence = DynamoDBPersistenceLayer(
+            table_name=config.table_name,
+            key_attr="pk",
+            sort_key_attr="sk",
+            static_pk_value=IDEMPOTENCY_PARTITION,
+            boto3_client=dynamodb,
+        )
+        self._send_once: Callable[..., dict[str, Any]] = idempotent_function(
+            self._send,
+            data_keyword_argument="request",
+            persistence_store=persistence,
+            config=self.idempotency,
+            key_prefix=IDEMPOTENCY_KEY_PREFIX,
+        )
+        self.processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
+    # -- batch ---------------------------------------------------------------------------------------------------
+
+    def handle(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        """Process one SQS batch; returns the partial batch response."""
+        self.idempotency.register_lambda_context(context)
+        self._deadline = self._clock() + context.get_remaining_time_in_millis() / 1000 - DEADLINE_MARGIN_SECONDS
+        return dict(process_partial_response(event=event, record_handler=self.process, processor=self.processor))
+
+    def process(self, record: SQSRecord) -> None:
+        """Handle one record; raising makes it a batch item failure."""
+        try:
+            self._process(record)
+        except RecordFailedError as error:
+            self._back_off(record, self._delay(error.base_delay_seconds, _receive_count(record)))
+            raise
+
+    def _process(self, record: SQSRecord) -> None:
+        if self._deadline is not None and self._clock() > self._deadline:
+            metrics.add_metric(name=Metric.DEFERRED, unit=MetricUnit.Count, value=1)
+            raise RecordFailedError("too close to the invocation deadline to send", base_delay_seconds=0)
+        try:
+            request = SendRequest.from_json(record.body)
+        except ContractError as error:
+            self._reject(*_ids_of(record), error.reason, str(error))
+            return
+        payload = {**request.to_dict(), "attempt": request.attempt}
+        try:
+            outcome = self._send_once(request=payload)
+        except IdempotencyValidationError:
+            self._reject(
+                request.request_id,
+                request.attempt,
+                RejectionReason.IDEMPOTENCY_KEY_REUSED,
+                "a message with this requestId and attempt but another destination or body was already sent",
+                sort_key=f"conflict#{record.message_id}",
+            )
+            return
+        except IdempotencyAlreadyInProgressError as error:
+            raise RecordFailedError("the same request is being sent by another invocation", 30) from error
+        logger.info("processed", extra={"requestId": request.request_id, "attempt": request.attempt, **outcome})
+
+    # -- one send, at most once per requestId + attempt ----------------------------------------------------------
+
+    def _send(self, request: dict[str, Any]) -> dict[str, Any]:
+        send = SendRequest.from_dict(request)
+        parts = send.parts.parts
+        if self.config.validate_numbers:
+            rejection = self._check_number(send)
+            if rejection is not None:
+                return rejection
+        try:
+            acquired = self.pacer.acquire(parts, deadline=self._deadline)
+        except PacerContentionError as error:
+            raise RecordFailedError(str(error), TRANSIENT_BACK_OFF_SECONDS) from error
+        if not acquired:
+            metrics.add_metric(name=Metric.DEFERRED, unit=MetricUnit.Count, value=1)
+            raise RecordFailedError("the next send slot starts after the invocation deadline", base_delay_seconds=0)
+        try:
+            response = self.sms.send_text_message(**self._parameters(send))
+        except ClientError as error:
+            return self._on_client_error(send, error)
+        except BotoCoreError as error:  # connection errors and timeouts: the request may not have arrived
+            metrics.add_metric(name=Metric.TRANSIENT_FAILURES, unit=MetricUnit.Count, value=1)
+            raise RecordFailedError(f"{type(error).__name__}: {error}", TRANSIENT_BACK_OFF_SECONDS) from error
+        message_id = str(response["MessageId"])
+        now_ms = self._now_ms()
+        try:
+            self.store.put_sent(send, message_id, parts, now_ms)
+        except Exception:  # the SMS is out: never fail the record (a redelivery would send it again)
+            metrics.add_metric(name=Metric.STORE_WRITE_FAILURES, unit=MetricUnit.Count, value=1)
+            logger.exception("sent, but the message store write failed", extra={"messageId": message_id})
+        metrics.add_metric(name=Metric.MESSAGES_SENT, unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=Metric.PARTS_SENT, unit=MetricUnit.Count, value=parts)
+        return {"status": "SENT", "messageId": message_id, "parts": parts}
+
+    def _parameters(self, send: SendRequest) -> dict[str, Any]:
+        config = self.config
+        parameters: dict[str, Any] = {
+            "DestinationPhoneNumber": send.destination_phone_number,
+            "OriginationIdentity": config.origination_identity,
+            "MessageBody": send.message_body,
+            "ConfigurationSetName": config.configuration_set_name,
+            "Context": send.send_context(),
+        }
+        message_type = send.message_type or config.message_type
+        ttl = send.time_to_live_seconds if send.time_to_live_seconds is not None else config.time_to_live_seconds
+        max_price = send.max_price or config.max_price
+        if message_type:
+            parameters["MessageType"] = message_type
+        if ttl is not None:
+            parameters["TimeToLive"] = ttl
+        if max_price:
+            parameters["MaxPrice"] = max_price
+        return parameters
+
+    def _on_client_error(self, send: SendRequest, error: ClientError) -> dict[str, Any]:
+        code = str(error.response.get("Error", {}).get("Code", "Unknown"))
+        reason = str(error.response.get("Reason") or code)
+        message = str(error.response.get("Error", {}).get("Message", ""))
+        if code in TRANSIENT_ERRORS:
+            metrics.add_metric(name=Metric.TRANSIENT_FAILURES, unit=MetricUnit.Count, value=1)
+            raise RecordFailedError(f"{code}: {message}", TRANSIENT_BACK_OFF_SECONDS) from error
+        if code in CONFIGURATION_ERRORS:
+            metrics.add_metric(name=Metric.CONFIGURATION_FAILURES, unit=MetricUnit.Count, value=1)
+            logger.error("the sender cannot send: check its permissions and resources", extra={"error": code})
+            raise RecordFailedError(f"{code} ({reason}): {message}", CONFIGURATION_BACK_OFF_SECONDS) from error
+        return self._reject(send.request_id, send.attempt, reason, f"{code}: {message}")
+
+    def _check_number(self, send: SendRequest) -> dict[str, Any] | None:
+        number = send.destination_phone_number
+        now_ms = self._now_ms()
+        number_type = self.store.get_number_type(number, now_ms)
+        if number_type is None:
+            try:
+                looked_up = self.sms.carrier_lookup(PhoneNumber=number)
+            except ClientError as error:
+                code = str(error.response.get("Error", {}).get("Code", "Unknown"))
+                if code in TRANSIENT_ERRORS or code == "ServiceQuotaExceededException":
+                    raise RecordFailedError(f"CarrierLookup {code}", TRANSIENT_BACK_OFF_SECONDS) from error
+                if code == "ValidationException":
+                    number_type = "INVALID"
+                else:
+                    raise RecordFailedError(f"CarrierLookup {code}", CONFIGURATION_BACK_OFF_SECONDS) from error
+            else:
+                number_type = str(looked_up["PhoneNumberType"])
+            self.store.put_number_type(number, number_type, now_ms, self.config.number_cache_ttl_seconds)
+        reason = REJECTED_NUMBER_TYPES.get(number_type)
+        if reason is None:
+            return None
+        return self._reject(send.request_id, send.attempt, reason, f"CarrierLookup PhoneNumberType {number_type}")
+
+    # -- outcomes ------------------------------------------------------------------------------------------------
+
+    def _reject(
+        self, request_id: str, attempt: int, reason: str, detail: str, *, sort_key: str | None = None
+    ) -> dict[str, Any]:
+        with single_metric(name=Metric.REJECTED, unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as metric:
+            metric.add_dimension(name="Reason", value=reason)
+        logger.warning("rejected", extra={"requestId": request_id, "attempt": attempt, "reason": reason})
+        self.store.put_rejection(request_id, attempt, reason, detail, self._now_ms(), sort_key=sort_key)
+        return {"status": "REJECTED", "reason": reason}
+
+    def _on_duplicate(self, response: Any, idempotent_data: DataRecord) -> Any:
+        metrics.add_metric(name=Metric.DUPLICATES_SUPPRESSED, unit=MetricUnit.Count, value=1)
+        logger.info("duplicate delivery: not sent again", extra={"idempotencyKey": idempotent_data.idempotency_key})
+        return response
+
+    def _back_off(self, record: SQSRecord, delay_seconds: int) -> None:
+        try:
+            self.sqs.change_message_visibility(
+                QueueUrl=self.config.queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=delay_seconds
+            )
+        except (ClientError, BotoCoreError):  # the queue's own visibility timeout applies instead
+            logger.warning("could not shorten the visibility timeout", extra={"messageId": record.message_id})
+
+    def _delay(self, base_seconds: int, receive_count: int) -> int:
+        if base_seconds <= 0:
+            return 0
+        seconds: int = min(MAX_BACK_OFF_SECONDS, base_seconds * 2 ** max(0, min(receive_count - 1, 10)))
+        jittered = round(seconds * (0.8 + 0.4 * self._jitter()))
+        return min(MAX_BACK_OFF_SECONDS, max(1, jittered))
+
+    def _now_ms(self) -> int:
+        return int(self._clock() * 1000)
+
+
+def _receive_count(record: SQSRecord) -> int:
+    try:
+        return int(str(record.attributes.approximate_receive_count))
+    except (TypeError, ValueError, KeyError):
+        return 1
+
+
+def _ids_of(record: SQSRecord) -> tuple[str, int]:
+    """The request id and attempt of a malformed message when they can be read, else the SQS message id."""
+    try:
+        payload = json.loads(record.body)
+    except ValueError:
+        payload = None
+    request_id = payload.get("requestId") if isinstance(payload, dict) else None
+    attempt = payload.get("attempt") if isinstance(payload, dict) else None
+    if not isinstance(request_id, str) or not REQUEST_ID_PATTERN.fullmatch(request_id):
+        request_id = f"sqs:{record.message_id}"
+    if not isinstance(attempt, int) or isinstance(attempt, bool) or not 1 <= attempt <= 99:
+        attempt = 1
+    return request_id, attempt
+
+
+_SENDER: Sender | None = None
+
+
+def _sender() -> Sender:
+    global _SENDER  # noqa: PLW0603 - one Sender per execution environment, built on first use
+    if _SENDER is None:
+        config = SenderConfig.from_environment(os.environ)
+        sms_config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
+        aws_config = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10)
+        _SENDER = Sender(
+            config,
+            sms=boto3.client("pinpoint-sms-voice-v2", config=sms_config),
+            sqs=boto3.client("sqs", config=aws_config),
+            dynamodb=boto3.client("dynamodb", config=aws_config),
+        )
+    return _SENDER
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def main(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """Lambda entry point (``sender.handler.main``)."""
+    return _sender().handle(event, context)

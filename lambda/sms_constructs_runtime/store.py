@@ -1,0 +1,195 @@
+"""The message store: one DynamoDB table (``pk``/``sk`` strings, TTL attribute ``expiration``) shared by the sender
+and the retry handler.
+
+========================  ================  ===========================================================
+pk                        sk                what
+========================  ================  ===========================================================
+``message#<MessageId>``   ``message``       the request sent as that MessageId (body included) and its attempt
+``message#<MessageId>``   ``retry``         marker: the retry handler has re-queued this message (dedup)
+``request#<requestId>``   ``attempt#01``    outcome of each attempt: ``SENT`` (with MessageId) or ``REJECTED``
+``request#<requestId>``   ``final``         ``FAILED`` once retries are exhausted
+``number#<E.164>``        ``lookup``        cached ``CarrierLookup`` result (``validate_numbers``)
+``pacer#<identity>``      ``pacer``         the pacing schedule (see ``pacing``)
+``idempotency#sms-send``  ``sms-send#…``    Powertools idempotency records of the sender
+========================  ================  ===========================================================
+
+Read a request's history with ``Query(pk = "request#<requestId>")``. Every item but the pacer expires after the
+store's retention (default 14 days), which covers the retry window plus the 72 hours a final event can take.
+
+Stdlib only: the caller passes a boto3 DynamoDB client.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Final
+
+from .contract import SendRequest
+
+EXPIRATION_ATTRIBUTE: Final = "expiration"
+
+
+class Status:
+    """``status`` of a request-history item."""
+
+    SENT: Final = "SENT"
+    REJECTED: Final = "REJECTED"
+    FAILED: Final = "FAILED"
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """A sent message as the store keeps it."""
+
+    message_id: str
+    request: SendRequest
+    sent_at_ms: int
+
+
+class MessageStore:
+    """Reads and writes the store's items.
+
+    :param client: A boto3 ``dynamodb`` client.
+    :param table_name: The table.
+    :param retention_seconds: How long items live (the ``expiration`` TTL attribute).
+    """
+
+    def __init__(self, client: Any, table_name: str, retention_seconds: int) -> None:
+        self._client = client
+        self.table_name = table_name
+        self.retention_seconds = retention_seconds
+
+    def _expiration(self, now_ms: int) -> dict[str, str]:
+        return {"N": str(now_ms // 1000 + self.retention_seconds)}
+
+    def _put(self, item: dict[str, Any], condition: str | None = None) -> None:
+        kwargs: dict[str, Any] = {"TableName": self.table_name, "Item": item}
+        if condition:
+            kwargs["ConditionExpression"] = condition
+        self._client.put_item(**kwargs)
+
+    # -- sender --------------------------------------------------------------------------------------------------
+
+    def put_sent(self, request: SendRequest, message_id: str, parts: int, now_ms: int) -> None:
+        """Record a successful send: the MessageId → request mapping and the request's history."""
+        first_attempt_at = request.first_attempt_at if request.first_attempt_at is not None else now_ms
+        stored = SendRequest.from_dict({**request.to_dict(), "firstAttemptAt": first_attempt_at})
+        self._put(
+            {
+                "pk": {"S": f"message#{message_id}"},
+                "sk": {"S": "message"},
+                "requestId": {"S": request.request_id},
+                "attempt": {"N": str(request.attempt)},
+                "request": {"S": stored.to_json()},
+                "sentAt": {"N": str(now_ms)},
+                EXPIRATION_ATTRIBUTE: self._expiration(now_ms),
+            }
+        )
+        self._put_history(request.request_id, request.attempt, now_ms, Status.SENT, messageId=message_id, parts=parts)
+
+    def put_rejection(
+        self, request_id: str, attempt: int, reason: str, detail: str, now_ms: int, *, sort_key: str | None = None
+    ) -> None:
+        """Record that an attempt was rejected and why (never retried).
+
+        ``sort_key`` overrides ``attempt#NN``, for a rejection that must not overwrite the attempt's own outcome
+        (a reused idempotency key).
+        """
+        self._put_history(
+            request_id, attempt, now_ms, Status.REJECTED, sort_key=sort_key, reason=reason, detail=detail[:1000]
+        )
+
+    def _put_history(
+        self, request_id: str, attempt: int, now_ms: int, status: str, *, sort_key: str | None = None, **fields: Any
+    ) -> None:
+        item: dict[str, Any] = {
+            "pk": {"S": f"request#{request_id}"},
+            "sk": {"S": sort_key or f"attempt#{attempt:02d}"},
+            "attempt": {"N": str(attempt)},
+            "status": {"S": status},
+            "at": {"N": str(now_ms)},
+            EXPIRATION_ATTRIBUTE: self._expiration(now_ms),
+        }
+        for name, value in fields.items():
+            item[name] = {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
+        self._put(item)
+
+    def get_number_type(self, phone_number: str, now_ms: int) -> str | None:
+        """The cached ``CarrierLookup`` ``PhoneNumberType`` of ``phone_number``, unless missing or expired."""
+        response = self._client.get_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": f"number#{phone_number}"}, "sk": {"S": "lookup"}},
+            ConsistentRead=False,
+        )
+        item = response.get("Item")
+        if not item or int(item["validUntil"]["N"]) <= now_ms // 1000:
+            return None
+        return str(item["phoneNumberType"]["S"])
+
+    def put_number_type(self, phone_number: str, number_type: str, now_ms: int, ttl_seconds: int) -> None:
+        """Cache a ``CarrierLookup`` result for ``ttl_seconds``."""
+        valid_until = now_ms // 1000 + ttl_seconds
+        self._put(
+            {
+                "pk": {"S": f"number#{phone_number}"},
+                "sk": {"S": "lookup"},
+                "phoneNumberType": {"S": number_type},
+                "validUntil": {"N": str(valid_until)},
+                EXPIRATION_ATTRIBUTE: {"N": str(valid_until)},
+            }
+        )
+
+    # -- retry ---------------------------------------------------------------------------------------------------
+
+    def get_message(self, message_id: str) -> StoredMessage | None:
+        """The request sent as ``message_id``, or ``None`` when the store does not know it."""
+        response = self._client.get_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": f"message#{message_id}"}, "sk": {"S": "message"}},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        return StoredMessage(
+            message_id=message_id,
+            request=SendRequest.from_dict(json.loads(item["request"]["S"])),
+            sent_at_ms=int(item["sentAt"]["N"]),
+        )
+
+    def has_retry_marker(self, message_id: str) -> bool:
+        """True when the retry handler already acted on a final event of ``message_id``."""
+        response = self._client.get_item(
+            TableName=self.table_name,
+            Key={"pk": {"S": f"message#{message_id}"}, "sk": {"S": "retry"}},
+            ConsistentRead=True,
+        )
+        return "Item" in response
+
+    def put_retry_marker(self, message_id: str, outcome: str, now_ms: int) -> None:
+        """Remember that a final event of ``message_id`` was acted on (``outcome``: RETRIED or EXHAUSTED)."""
+        self._put(
+            {
+                "pk": {"S": f"message#{message_id}"},
+                "sk": {"S": "retry"},
+                "outcome": {"S": outcome},
+                "at": {"N": str(now_ms)},
+                EXPIRATION_ATTRIBUTE: self._expiration(now_ms),
+            }
+        )
+
+    def put_final_failure(self, request: SendRequest, last_status: str, message_id: str, now_ms: int) -> None:
+        """Record that ``request`` failed for good after ``request.attempt`` attempts."""
+        self._put(
+            {
+                "pk": {"S": f"request#{request.request_id}"},
+                "sk": {"S": "final"},
+                "status": {"S": Status.FAILED},
+                "lastStatus": {"S": last_status},
+                "lastMessageId": {"S": message_id},
+                "attempts": {"N": str(request.attempt)},
+                "at": {"N": str(now_ms)},
+                EXPIRATION_ATTRIBUTE: self._expiration(now_ms),
+            }
+        )

@@ -1,0 +1,307 @@
+"""``SmsRetry`` and ``RetryPolicy``: server-side, bounded, spaced retries of final transient SMS failures."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+import aws_cdk.aws_cloudwatch as cloudwatch
+import aws_cdk.aws_iam as iam
+import aws_cdk.aws_kms as kms
+import aws_cdk.aws_lambda as lambda_
+import aws_cdk.aws_logs as logs
+import aws_cdk.aws_sns as sns
+import aws_cdk.aws_sns_subscriptions as subscriptions
+import aws_cdk.aws_sqs as sqs
+from constructs import Construct
+from sms_constructs_runtime.contract import MAX_ATTEMPT
+
+from .._private import nag
+from .._private.errors import ValidationError
+from .._private.functions import acknowledge_xray_wildcard, library_function
+from .._private.validation import check_range
+from ..resources.configuration_set import ConfigurationSet, ConfigurationSetEventDestination
+from ..resources.event_destination import EventDestination, EventType
+from .send_queue import SmsSendQueue
+
+#: How long after a send its final event can still arrive (the service emits UNKNOWN after 72 hours).
+FINAL_EVENT_DELAY = cdk.Duration.hours(72)
+#: SQS ``DelaySeconds`` is at most 15 minutes.
+MAX_DELAY_SECONDS = 900
+
+_DLQ_NAG_REASON = (
+    "This queue is the dead-letter queue of the retry event queue and of its SNS subscription (redrive target); a "
+    "dead-letter queue of a dead-letter queue would only move the problem. Messages stay 14 days for inspection "
+    "and redrive; alarm on ApproximateNumberOfMessagesVisible (metric_dead_letter_messages)."
+)
+_ESM_NAG_REASON = (
+    "SQS event source mappings support no OnFailure destination (only Kinesis, DynamoDB Streams and Kafka do; "
+    "AWS::Lambda::EventSourceMapping OnFailure docs). Events that keep failing are moved by the source queue's "
+    "redrive policy to its dead-letter queue, which is the failure sink."
+)
+
+
+class RetryStatus(enum.Enum):
+    """A final message status worth retrying (the ``messageStatus`` of the event).
+
+    Only transient statuses exist here, so a policy cannot retry INVALID, INVALID_MESSAGE, BLOCKED, CARRIER_BLOCKED,
+    SPAM or PROTECT_BLOCKED (a resend cannot fix them). Opted-out numbers never produce an event: the send itself is
+    refused, and the send queue records a rejection.
+    """
+
+    #: A transient error on the recipient's carrier network (AWS: "transient").
+    CARRIER_UNREACHABLE = "CARRIER_UNREACHABLE"
+    #: The handset is off or out of coverage.
+    UNREACHABLE = "UNREACHABLE"
+    #: Not handed off within the message's time to live.
+    TTL_EXPIRED = "TTL_EXPIRED"
+    #: Any other failure, or no final status within 72 hours; may be transient (cap the attempts).
+    UNKNOWN = "UNKNOWN"
+
+    @property
+    def event_type(self) -> EventType:
+        """The SMS event type with this status (``TEXT_<status>``)."""
+        return EventType[f"TEXT_{self.value}"]
+
+
+class RetryPolicy:
+    """How often, how late and for which statuses ``SmsRetry`` resends a message.
+
+    The defaults are the best production policy known (VA Notify, 2025): at most 2 retries inside 3 days, about
+    60 s and then 600 s after the failure (±10 % jitter), for CARRIER_UNREACHABLE, UNREACHABLE, TTL_EXPIRED and
+    UNKNOWN.
+
+    :param max_attempts: Sends in all, the first included (1–10; 1 disables retries). Default: 3.
+    :param delays: Wait before retry 1, 2, …; the last one repeats. Each 0–15 minutes (SQS ``DelaySeconds``).
+        Default: ``[Duration.seconds(60), Duration.seconds(600)]``.
+    :param jitter: Spread of each delay, as a fraction (0–0.5). Default: 0.1 (±10 %).
+    :param window: No retry starts later than this after the first send (1 minute – 14 days). Default: 3 days.
+    :param statuses: Final statuses to retry. Default: all four ``RetryStatus`` values.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_attempts: int | None = None,
+        delays: Sequence[cdk.Duration] | None = None,
+        jitter: float | None = None,
+        window: cdk.Duration | None = None,
+        statuses: Sequence[RetryStatus] | None = None,
+    ) -> None:
+        self.max_attempts = max_attempts if max_attempts is not None else 3
+        self.delays = list(delays) if delays is not None else [cdk.Duration.seconds(60), cdk.Duration.seconds(600)]
+        self.jitter = jitter if jitter is not None else 0.1
+        self.window = window if window is not None else cdk.Duration.days(3)
+        self.statuses = list(statuses) if statuses is not None else list(RetryStatus)
+
+    def validate(self, scope: Construct) -> None:
+        """Raise ``ValidationError`` (naming ``scope``) for a policy the retry handler cannot follow."""
+        check_range(scope, "policy.max_attempts", self.max_attempts, 1, MAX_ATTEMPT)
+        if not float(self.max_attempts).is_integer():
+            raise ValidationError(scope, "policy.max_attempts", "must be a whole number", self.max_attempts)
+        if self.max_attempts > 1 and not self.delays:
+            raise ValidationError(scope, "policy.delays", "must hold at least one delay when retries are on", [])
+        for delay in self.delays:
+            check_range(scope, "policy.delays", delay.to_seconds(), 0, MAX_DELAY_SECONDS, "seconds (SQS DelaySeconds)")
+        check_range(scope, "policy.jitter", self.jitter, 0, 0.5)
+        check_range(scope, "policy.window", self.window.to_seconds(), 60, 14 * 86_400, "seconds")
+        if not self.statuses:
+            raise ValidationError(scope, "policy.statuses", "must name at least one RetryStatus", [])
+        seen: set[RetryStatus] = set()
+        for status in self.statuses:
+            if not isinstance(status, RetryStatus):
+                raise ValidationError(
+                    scope, "policy.statuses", "must hold RetryStatus values (transient statuses only)", status
+                )
+            if status in seen:
+                raise ValidationError(scope, "policy.statuses", "statuses must be unique; duplicate", status)
+            seen.add(status)
+
+
+class SmsRetry(Construct):
+    """Retries of messages whose final status is a transient failure, through the send queue (so retries are paced).
+
+    The configuration set gets an SNS event destination for the policy's statuses (KMS-encrypted topic; its policy
+    and key policy let ``sms-voice.amazonaws.com`` publish for this configuration set only). A subscription whose
+    payload filter passes only final events of those statuses feeds an SQS queue (KMS, DLQ) and a retry Lambda. The
+    Lambda loads the request by ``messageId`` from the send queue's message store and puts it back on the send queue
+    with ``attempt + 1`` after the policy's delay; duplicate and non-final events and unknown ids are ignored (with
+    metrics). When attempts or the window run out it records the final failure and publishes it to
+    ``final_failure_topic``.
+
+    Example::
+
+        queue = SmsSendQueue(self, "Send", origination_identity=pool, configuration_set=config,
+                             max_parts_per_second=3)
+        SmsRetry(self, "Retry", send_queue=queue, configuration_set=config)
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        send_queue: SmsSendQueue,
+        configuration_set: ConfigurationSet,
+        policy: RetryPolicy | None = None,
+        encryption_key: kms.IKey | None = None,
+        log_retention: logs.RetentionDays | None = None,
+    ) -> None:
+        """
+        :param send_queue: The send queue whose messages are retried (and that retries go back through).
+        :param configuration_set: The configuration set the send queue sends with; an SNS event destination is added
+            to it (a configuration set holds at most 5).
+        :param policy: The retry policy. Default: ``RetryPolicy()`` (2 retries inside 3 days at ~60 s and ~600 s,
+            ±10 %, for CARRIER_UNREACHABLE, UNREACHABLE, TTL_EXPIRED and UNKNOWN).
+        :param encryption_key: KMS key of the event queue, its DLQ, the log group and the environment. The topics
+            always get a key of their own (a queue subscribed to a topic encrypted with the queue's own key would make
+            the key policy and the topic depend on each other). Default: the send queue's key.
+        :param log_retention: Retention of the retry function's log group. Default: ``RetentionDays.ONE_YEAR``.
+        """
+        super().__init__(scope, id)
+        self.policy = policy or RetryPolicy()
+        self.policy.validate(self)
+        needed = self.policy.window.to_seconds() + FINAL_EVENT_DELAY.to_seconds()
+        if send_queue.message_retention.to_seconds() < needed:
+            raise ValidationError(
+                self,
+                "send_queue",
+                f"its message_retention must cover the retry window plus the 72 h a final event can take "
+                f"({int(needed // 86400)} days and {int(needed % 86400 // 3600)} hours)",
+                f"{send_queue.message_retention.to_seconds()} seconds",
+            )
+        if cdk.Stack.of(send_queue) is not cdk.Stack.of(self):
+            raise ValidationError(self, "send_queue", "must be in the same stack as the SmsRetry", send_queue.node.path)
+        key = encryption_key or send_queue.encryption_key
+        self.send_queue = send_queue
+
+        #: Key of the event and final-failure topics (the configuration set's destination grants sms-voice use).
+        self.topic_key = kms.Key(
+            self, "TopicKey", enable_key_rotation=True, description=f"sms-constructs retry topics {self.node.path}"
+        )
+        #: Topic the configuration set publishes the retryable statuses' events to.
+        self.events_topic = sns.Topic(self, "EventsTopic", master_key=self.topic_key, enforce_ssl=True)
+        #: Where final failures are published (JSON: requestId, attempts, lastStatus, lastMessageId, context, …).
+        self.final_failure_topic = sns.Topic(self, "FinalFailureTopic", master_key=self.topic_key, enforce_ssl=True)
+        #: Events that failed processing repeatedly, and events SNS could not deliver.
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+        )
+        nag.acknowledge(self.dead_letter_queue, nag.Serverless.SQS_REDRIVE_POLICY, _DLQ_NAG_REASON)
+        timeout = cdk.Duration.seconds(30)
+        #: The queue of final events of the retryable statuses.
+        self.queue = sqs.Queue(
+            self,
+            "EventQueue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            visibility_timeout=cdk.Duration.seconds(6 * timeout.to_seconds()),
+            retention_period=cdk.Duration.days(4),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=5, queue=self.dead_letter_queue),
+        )
+        statuses = [s.value for s in self.policy.statuses]
+        self.events_topic.add_subscription(
+            subscriptions.SqsSubscription(
+                self.queue,
+                raw_message_delivery=True,
+                dead_letter_queue=self.dead_letter_queue,
+                filter_policy_with_message_body={
+                    "isFinal": sns.FilterOrPolicy.filter(sns.SubscriptionFilter(conditions=[True])),
+                    "messageStatus": sns.FilterOrPolicy.filter(
+                        sns.SubscriptionFilter.string_filter(allowlist=statuses)
+                    ),
+                },
+            )
+        )
+        #: The configuration set's event destination feeding ``events_topic``.
+        self.event_destination: ConfigurationSetEventDestination = configuration_set.add_event_destination(
+            f"{id}RetryEvents",
+            destination=EventDestination.sns_topic(self.events_topic),
+            events=[s.event_type for s in self.policy.statuses],
+        )
+
+        delays = ",".join(str(int(d.to_seconds())) for d in self.policy.delays)
+        retry = library_function(
+            self,
+            "Function",
+            handler="retry.handler.main",
+            description="Puts messages with a final transient failure back on the SMS send queue",
+            encryption_key=key,
+            environment={
+                "SMS_TABLE_NAME": send_queue.table.table_name,
+                "SMS_SEND_QUEUE_URL": send_queue.queue.queue_url,
+                "SMS_FINAL_FAILURE_TOPIC_ARN": self.final_failure_topic.topic_arn,
+                "SMS_RETENTION_SECONDS": str(int(send_queue.message_retention.to_seconds())),
+                "SMS_RETRY_MAX_ATTEMPTS": str(int(self.policy.max_attempts)),
+                "SMS_RETRY_DELAYS_SECONDS": delays,
+                "SMS_RETRY_JITTER": str(self.policy.jitter),
+                "SMS_RETRY_WINDOW_SECONDS": str(int(self.policy.window.to_seconds())),
+                "SMS_RETRY_STATUSES": ",".join(statuses),
+                "POWERTOOLS_SERVICE_NAME": self.service_name,
+                "POWERTOOLS_METRICS_NAMESPACE": send_queue.metrics_namespace,
+            },
+            timeout=timeout,
+            reserved_concurrent_executions=2,
+            log_retention=log_retention or logs.RetentionDays.ONE_YEAR,
+        )
+        #: The retry function.
+        self.function = retry.function
+        self.log_group = retry.log_group
+        self.queue.grant_consume_messages(retry.role)
+        send_queue.grant_store_access(retry.role)
+        send_queue.grant_send(retry.role)
+        # sns:Publish plus the two KMS actions SNS asks of a publisher to an encrypted topic (grant_publish would add
+        # kms:GenerateDataKey*, a wildcard).
+        iam.Grant.add_to_principal(
+            grantee=retry.role, actions=["sns:Publish"], resource_arns=[self.final_failure_topic.topic_arn]
+        )
+        self.topic_key.grant(retry.role, "kms:GenerateDataKey", "kms:Decrypt")
+        acknowledge_xray_wildcard(retry.role)
+        #: The event source mapping of the retry function.
+        self.event_source_mapping = lambda_.EventSourceMapping(
+            self,
+            "EventSource",
+            target=self.function,
+            event_source_arn=self.queue.queue_arn,
+            batch_size=10,
+            max_concurrency=2,
+            report_batch_item_failures=True,
+        )
+        self.event_source_mapping.node.add_dependency(retry.role)
+        nag.acknowledge(self.event_source_mapping, nag.Serverless.LAMBDA_ESM_DESTINATION, _ESM_NAG_REASON)
+
+    @property
+    def service_name(self) -> str:
+        """``POWERTOOLS_SERVICE_NAME`` of the retry function: the ``service`` dimension of its metrics."""
+        return f"SmsRetry-{cdk.Names.unique_id(self)[-24:]}"
+
+    def metric(
+        self, metric_name: str, *, statistic: str = "Sum", period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
+        """A custom metric of the retry function (``RetriesScheduled``, ``FinalFailures``, ``EventsIgnoredNotFinal``,
+        ``EventsIgnoredStatus``, ``DuplicateEvents``, ``UnknownMessageIds``, ``MalformedEvents``). Default: ``Sum``
+        over 5 minutes."""
+        return cloudwatch.Metric(
+            namespace=self.send_queue.metrics_namespace,
+            metric_name=metric_name,
+            dimensions_map={"service": self.service_name},
+            statistic=statistic,
+            period=period or cdk.Duration.minutes(5),
+        )
+
+    def metric_final_failures(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
+        """Requests that failed for good after their last attempt."""
+        return self.metric("FinalFailures", period=period)
+
+    def metric_dead_letter_messages(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
+        """Events waiting in the dead-letter queue (``Maximum``); alarm when above 0."""
+        return self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+            statistic="Maximum", period=period or cdk.Duration.minutes(5)
+        )

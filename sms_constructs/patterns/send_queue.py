@@ -1,0 +1,346 @@
+"""``SmsSendQueue``: a queue producers put SMS requests on, drained by a sender paced to the identity's MPS."""
+
+from __future__ import annotations
+
+import math
+
+import aws_cdk as cdk
+import aws_cdk.aws_cloudwatch as cloudwatch
+import aws_cdk.aws_dynamodb as dynamodb
+import aws_cdk.aws_iam as iam
+import aws_cdk.aws_kms as kms
+import aws_cdk.aws_lambda as lambda_
+import aws_cdk.aws_logs as logs
+import aws_cdk.aws_sqs as sqs
+from aws_cdk.interfaces.aws_smsvoice import IConfigurationSetRef
+from constructs import Construct
+from sms_constructs_runtime.contract import MAX_PRICE_PATTERN, MAX_TTL_SECONDS, MIN_TTL_SECONDS
+from sms_constructs_runtime.parts import MAX_PARTS
+from sms_constructs_runtime.store import EXPIRATION_ATTRIBUTE
+
+from .._private import nag
+from .._private.errors import ValidationError
+from .._private.functions import acknowledge_xray_wildcard, library_function
+from .._private.validation import check_range
+from ..resources.common import MessageType
+from ..resources.origination_identity import IOriginationIdentity
+
+#: Namespace of the custom metrics of the sender and retry functions (Powertools EMF).
+DEFAULT_METRICS_NAMESPACE = "SmsConstructs"
+#: Per-invocation time budget for one send (reservation, API call, store writes) used to size the concurrency.
+SEND_SECONDS_PER_INVOCATION = 0.5
+#: ESM ``MaximumConcurrency`` bounds (Lambda API ``ScalingConfig``).
+MIN_CONCURRENCY, MAX_CONCURRENCY = 2, 1000
+
+_RECORDS_NAG_REASON = (
+    "SQS event source mappings support no OnFailure destination (only Kinesis, DynamoDB Streams and Kafka do; "
+    "AWS::Lambda::EventSourceMapping OnFailure docs). Records that keep failing are moved by the source queue's "
+    "redrive policy to its dead-letter queue, which is the failure sink."
+)
+_DLQ_NAG_REASON = (
+    "This queue is the dead-letter queue of the send queue (its redrive target); a dead-letter queue of a "
+    "dead-letter queue would only move the problem. Messages stay 14 days for inspection and redrive; alarm on "
+    "ApproximateNumberOfMessagesVisible (metric_dead_letter_messages)."
+)
+
+
+def default_max_concurrency(max_parts_per_second: float) -> int:
+    """``max(2, ceil(MPS × 0.5))``: enough invocations to keep every send slot busy while each spends up to 0.5 s
+    per send outside its wait (the reservation, the API call and the store writes)."""
+    return max(MIN_CONCURRENCY, min(MAX_CONCURRENCY, math.ceil(max_parts_per_second * SEND_SECONDS_PER_INVOCATION)))
+
+
+def default_batch_size(max_parts_per_second: float, max_concurrency: int) -> int:
+    """Records per invocation: about a minute of single-part sends at the invocation's share of the MPS, 1–10."""
+    return max(1, min(10, math.floor(60 * max_parts_per_second / max_concurrency)))
+
+
+def sender_timeout(max_parts_per_second: float, max_concurrency: int, batch_size: int) -> cdk.Duration:
+    """Long enough for a batch of the longest messages (10 parts) at the invocation's share of the MPS, +20 % and
+    30 s for the calls, between 60 and 900 seconds."""
+    seconds = 1.2 * batch_size * MAX_PARTS * max_concurrency / max_parts_per_second + 30
+    return cdk.Duration.seconds(max(60, min(900, math.ceil(seconds))))
+
+
+class SmsSendQueue(Construct):
+    """A send queue for SMS: producers put requests on an SQS queue; a sender Lambda sends them through one
+    origination identity and configuration set, paced so that all its invocations together never exceed the
+    identity's MPS (message parts per second), and reach it under backlog.
+
+    Each message follows the producer contract (``sms_constructs_runtime.contract``; ``SmsProducer`` writes it) and is
+    sent at most once per ``requestId`` and attempt. Throttling and internal errors come back later; permanent errors
+    (opted-out number, validation, spend limit, malformed message) are rejections recorded in the message store with
+    their reason. The store maps every MessageId to its request, so ``SmsRetry`` can resend it.
+
+    Example::
+
+        queue = SmsSendQueue(self, "Send", origination_identity=pool, configuration_set=config,
+                             max_parts_per_second=3)
+        queue.grant_send(producer_function)
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        origination_identity: IOriginationIdentity,
+        configuration_set: IConfigurationSetRef,
+        max_parts_per_second: float,
+        max_concurrency: int | None = None,
+        batch_size: int | None = None,
+        message_type: MessageType | None = None,
+        time_to_live: cdk.Duration | None = None,
+        max_price: str | None = None,
+        validate_numbers: bool | None = None,
+        number_lookup_cache_ttl: cdk.Duration | None = None,
+        message_retention: cdk.Duration | None = None,
+        max_receive_count: int | None = None,
+        encryption_key: kms.IKey | None = None,
+        log_retention: logs.RetentionDays | None = None,
+        metrics_namespace: str | None = None,
+        removal_policy: cdk.RemovalPolicy | None = None,
+    ) -> None:
+        """
+        :param origination_identity: Pool, phone number or sender ID to send from (its ARN is the
+            ``OriginationIdentity``; the sender may send from nothing else).
+        :param configuration_set: Configuration set of every send (``ConfigurationSetName``).
+        :param max_parts_per_second: The identity's MPS: message parts per second, e.g. 1 for a US 10DLC number,
+            3 for US toll-free, 100 for a US short code (0.1–3000). Pace a little under the limit if other senders use
+            the same identity.
+        :param max_concurrency: Most concurrent sender invocations (the event source mapping's
+            ``MaximumConcurrency``, 2–1000; also the function's reserved concurrency). Default:
+            ``max(2, ceil(max_parts_per_second × 0.5))``.
+        :param batch_size: Records per invocation (1–10). Default: about a minute of single-part sends at one
+            invocation's share of the MPS, at most 10.
+        :param message_type: ``MessageType`` of requests that do not set one. Default: ``MessageType.TRANSACTIONAL``.
+        :param time_to_live: ``TimeToLive`` of requests that do not set one (5 s – 72 h). Default: 72 hours (the
+            service's maximum and default).
+        :param max_price: ``MaxPrice`` in USD per message for requests that do not set one (e.g. ``"0.50"``); a
+            send that would cost more is refused by the service and recorded as a rejection. Default: ``"0.50"``.
+        :param validate_numbers: Look each destination up with ``CarrierLookup`` before the first send to it (cached
+            for ``number_lookup_cache_ttl``) and reject LANDLINE and INVALID numbers. Each lookup is billed.
+            Default: ``False``.
+        :param number_lookup_cache_ttl: How long a lookup result is reused. Default: 30 days.
+        :param message_retention: How long the message store keeps requests, outcomes and idempotency records; must
+            cover the retry window plus the 72 hours a final event can take. Default: 14 days.
+        :param max_receive_count: Receives before a message moves to the dead-letter queue (throttling and
+            configuration errors each use one). Default: 10.
+        :param encryption_key: KMS key of the queues, the table, the log group and the environment. Default: a new
+            key with rotation.
+        :param log_retention: Retention of the sender's log group. Default: ``RetentionDays.ONE_YEAR``.
+        :param metrics_namespace: CloudWatch namespace of the custom metrics. Default: ``"SmsConstructs"``.
+        :param removal_policy: What happens to the message store table when it leaves the stack. Default:
+            ``RemovalPolicy.RETAIN`` (with deletion protection).
+        """
+        super().__init__(scope, id)
+        check_range(self, "max_parts_per_second", max_parts_per_second, 0.1, 3000, "parts per second")
+        check_range(self, "max_concurrency", max_concurrency, MIN_CONCURRENCY, MAX_CONCURRENCY)
+        check_range(self, "batch_size", batch_size, 1, 10)
+        if max_concurrency is not None and not float(max_concurrency).is_integer():
+            raise ValidationError(self, "max_concurrency", "must be a whole number", max_concurrency)
+        price_ok = max_price is None or cdk.Token.is_unresolved(max_price)
+        if not price_ok and not (2 <= len(str(max_price)) <= 8 and MAX_PRICE_PATTERN.fullmatch(str(max_price))):
+            raise ValidationError(
+                self, "max_price", r"must match [0-9]{0,2}\.[0-9]{1,5} (USD, e.g. '0.50'), 2-8 characters", max_price
+            )
+        ttl = time_to_live if time_to_live is not None else cdk.Duration.hours(72)
+        if not ttl.is_unresolved():
+            check_range(self, "time_to_live", ttl.to_seconds(), MIN_TTL_SECONDS, MAX_TTL_SECONDS, "seconds")
+        retention = message_retention if message_retention is not None else cdk.Duration.days(14)
+        check_range(self, "message_retention", retention.to_seconds(), 86_400, 365 * 86_400, "seconds")
+        lookup_ttl = number_lookup_cache_ttl if number_lookup_cache_ttl is not None else cdk.Duration.days(30)
+        check_range(self, "number_lookup_cache_ttl", lookup_ttl.to_seconds(), 3600, 365 * 86_400, "seconds")
+        receives = max_receive_count if max_receive_count is not None else 10
+        check_range(self, "max_receive_count", receives, 3, 1000)
+
+        self.origination_identity = origination_identity
+        self.configuration_set = configuration_set
+        self.max_parts_per_second = max_parts_per_second
+        #: Most concurrent sender invocations (event source mapping ``MaximumConcurrency``).
+        self.max_concurrency = (
+            int(max_concurrency) if max_concurrency is not None else default_max_concurrency(max_parts_per_second)
+        )
+        #: Records per sender invocation.
+        self.batch_size = (
+            batch_size if batch_size is not None else default_batch_size(max_parts_per_second, self.max_concurrency)
+        )
+        #: How long the message store keeps items.
+        self.message_retention = retention
+        #: CloudWatch namespace of the custom metrics.
+        self.metrics_namespace = metrics_namespace or DEFAULT_METRICS_NAMESPACE
+        timeout = sender_timeout(max_parts_per_second, self.max_concurrency, self.batch_size)
+
+        #: KMS key of the queues, table, log group and environment.
+        self.encryption_key: kms.IKey = encryption_key or kms.Key(
+            self, "Key", enable_key_rotation=True, description=f"sms-constructs send queue {self.node.path}"
+        )
+        #: Where messages that failed ``max_receive_count`` times end (alarm on it: ``metric_dead_letter_messages``).
+        self.dead_letter_queue = sqs.Queue(
+            self,
+            "DeadLetterQueue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.encryption_key,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.days(14),
+        )
+        nag.acknowledge(self.dead_letter_queue, nag.Serverless.SQS_REDRIVE_POLICY, _DLQ_NAG_REASON)
+        #: The queue producers send to (``grant_send``).
+        self.queue = sqs.Queue(
+            self,
+            "Queue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.encryption_key,
+            enforce_ssl=True,
+            visibility_timeout=cdk.Duration.seconds(min(43_200, 6 * timeout.to_seconds())),
+            retention_period=cdk.Duration.days(4),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=receives, queue=self.dead_letter_queue),
+        )
+        #: The message store: MessageId → request, outcomes, rejections, idempotency records, the pacer.
+        self.table = dynamodb.Table(
+            self,
+            "MessageStore",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+            encryption_key=self.encryption_key,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=EXPIRATION_ATTRIBUTE,
+            deletion_protection=removal_policy != cdk.RemovalPolicy.DESTROY,
+            removal_policy=removal_policy if removal_policy is not None else cdk.RemovalPolicy.RETAIN,
+        )
+
+        sender = library_function(
+            self,
+            "Sender",
+            handler="sender.handler.main",
+            description="Sends SMS from the send queue, paced to the origination identity's MPS",
+            encryption_key=self.encryption_key,
+            environment={
+                "SMS_TABLE_NAME": self.table.table_name,
+                "SMS_QUEUE_URL": self.queue.queue_url,
+                "SMS_ORIGINATION_IDENTITY": origination_identity.origination_identity_arn,
+                "SMS_CONFIGURATION_SET_NAME": configuration_set.configuration_set_ref.configuration_set_name,
+                "SMS_MAX_PARTS_PER_SECOND": _number(max_parts_per_second),
+                "SMS_RETENTION_SECONDS": str(int(retention.to_seconds())),
+                "SMS_MESSAGE_TYPE": (message_type or MessageType.TRANSACTIONAL).value,
+                "SMS_TIME_TO_LIVE_SECONDS": str(int(ttl.to_seconds())),
+                "SMS_MAX_PRICE": max_price if max_price is not None else "0.50",
+                "SMS_VALIDATE_NUMBERS": "true" if validate_numbers else "false",
+                "SMS_NUMBER_CACHE_TTL_SECONDS": str(int(lookup_ttl.to_seconds())),
+                "POWERTOOLS_SERVICE_NAME": self.service_name,
+                "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
+            },
+            timeout=timeout,
+            reserved_concurrent_executions=self.max_concurrency,
+            log_retention=log_retention or logs.RetentionDays.ONE_YEAR,
+        )
+        #: The sender function.
+        self.function = sender.function
+        self.log_group = sender.log_group
+        self.queue.grant_consume_messages(sender.role)
+        self._grant_store(sender.role)
+        origination_identity.grant_send_text_message(sender.role)
+        iam.Grant.add_to_principal(
+            grantee=sender.role,
+            actions=["sms-voice:SendTextMessage"],
+            resource_arns=[configuration_set.configuration_set_ref.configuration_set_arn],
+        )
+        extra = ""
+        if validate_numbers:
+            # CarrierLookup acts on no resource type (Service Authorization Reference, AWS End User Messaging SMS
+            # and Voice V2), so it can only be granted on "*".
+            sender.role.add_to_principal_policy(
+                iam.PolicyStatement(actions=["sms-voice:CarrierLookup"], resources=["*"])
+            )
+            extra = (
+                "It also covers sms-voice:CarrierLookup (validate_numbers=True), which has no resource type in the "
+                "Service Authorization Reference and can only be granted on '*'."
+            )
+        acknowledge_xray_wildcard(sender.role, extra)
+        #: The event source mapping; its ``MaximumConcurrency`` and batch size follow from the MPS.
+        self.event_source_mapping = lambda_.EventSourceMapping(
+            self,
+            "EventSource",
+            target=self.function,
+            event_source_arn=self.queue.queue_arn,
+            batch_size=self.batch_size,
+            max_concurrency=self.max_concurrency,
+            report_batch_item_failures=True,
+        )
+        self.event_source_mapping.node.add_dependency(sender.role)
+        nag.acknowledge(self.event_source_mapping, nag.Serverless.LAMBDA_ESM_DESTINATION, _RECORDS_NAG_REASON)
+
+    @property
+    def service_name(self) -> str:
+        """``POWERTOOLS_SERVICE_NAME`` of the sender: the ``service`` dimension of its metrics."""
+        return f"SmsSendQueue-{cdk.Names.unique_id(self)[-24:]}"
+
+    def _grant_store(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Item-level read/write on the message store (no scans, no batch or index access) and the table's key."""
+        grant = self.table.grant(
+            grantee, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
+        )
+        self.encryption_key.grant(grantee, "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
+        return grant
+
+    def grant_store_access(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` read and write items of the message store (``SmsRetry`` uses it)."""
+        return self._grant_store(grantee)
+
+    def grant_send(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` put requests on the queue: ``sqs:SendMessage`` on the queue, and ``kms:GenerateDataKey``
+        and ``kms:Decrypt`` on its key (what SQS server-side encryption asks of a producer). Nothing else."""
+        grant = iam.Grant.add_to_principal(
+            grantee=grantee, actions=["sqs:SendMessage"], resource_arns=[self.queue.queue_arn]
+        )
+        return grant.combine(self.encryption_key.grant(grantee, "kms:GenerateDataKey", "kms:Decrypt"))
+
+    def grant_read_outcomes(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` read requests' outcomes and rejections (``dynamodb:GetItem`` and ``dynamodb:Query`` on
+        the store; query ``pk = "request#<requestId>"``)."""
+        grant = self.table.grant(grantee, "dynamodb:GetItem", "dynamodb:Query")
+        return grant.combine(self.encryption_key.grant(grantee, "kms:Decrypt", "kms:DescribeKey"))
+
+    # -- metrics -------------------------------------------------------------------------------------------------
+
+    def metric(
+        self, metric_name: str, *, statistic: str = "Sum", period: cdk.Duration | None = None
+    ) -> cloudwatch.Metric:
+        """A custom metric of the sender (``MessagesSent``, ``MessagePartsSent``, ``MessagesRejected``,
+        ``TransientSendFailures``, ``ConfigurationSendFailures``, ``MessagesDeferred``, ``DuplicateSendsSuppressed``,
+        ``StoreWriteFailures``). Default: ``Sum`` over 5 minutes."""
+        return cloudwatch.Metric(
+            namespace=self.metrics_namespace,
+            metric_name=metric_name,
+            dimensions_map={"service": self.service_name},
+            statistic=statistic,
+            period=period or cdk.Duration.minutes(5),
+        )
+
+    def metric_message_parts_sent(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
+        """Message parts sent (what MPS counts)."""
+        return self.metric("MessagePartsSent", period=period)
+
+    def metric_messages_rejected(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
+        """Messages rejected for good (all reasons; per reason with the ``Reason`` dimension)."""
+        return self.metric("MessagesRejected", period=period)
+
+    def metric_dead_letter_messages(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
+        """Messages waiting in the dead-letter queue (``Maximum``); alarm when above 0."""
+        return self.dead_letter_queue.metric_approximate_number_of_messages_visible(
+            statistic="Maximum", period=period or cdk.Duration.minutes(5)
+        )
+
+    def metric_oldest_message_age(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
+        """Age of the oldest waiting request (``Maximum``): the backlog, in seconds."""
+        return self.queue.metric_approximate_age_of_oldest_message(
+            statistic="Maximum", period=period or cdk.Duration.minutes(5)
+        )
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

@@ -1,0 +1,716 @@
+"""SmsSendQueue and SmsRetry: every resource, the ESM settings, the filter policy, least-privilege IAM, validation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+import aws_cdk.aws_iam as iam
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from sms_constructs._private.errors import ValidationError
+from sms_constructs.patterns.retry import RetryPolicy, RetryStatus, SmsRetry
+from sms_constructs.patterns.send_queue import (
+    SmsSendQueue,
+    default_batch_size,
+    default_max_concurrency,
+    sender_timeout,
+)
+from sms_constructs.resources.common import MessageType, NumberCapability, NumberType
+from sms_constructs.resources.configuration_set import ConfigurationSet
+from sms_constructs.resources.keywords import MandatoryKeywords
+from sms_constructs.resources.phone_number import PhoneNumber
+from sms_constructs.resources.pool import Pool
+from tests.conftest import ENV, cdk_json_context
+
+LOG_GROUPS_OF_THIS_ACCOUNT = "arn:aws:logs:us-east-1:111122223333:log-group:*"
+
+KEYWORDS = MandatoryKeywords(help="Acme alerts: help at acme.example. Reply STOP to end.", stop="You are unsubscribed.")
+
+
+def build(stack: cdk.Stack, **queue_props: Any) -> tuple[Pool, ConfigurationSet, SmsSendQueue]:
+    number = PhoneNumber(
+        stack,
+        "Number",
+        iso_country_code="US",
+        number_type=NumberType.SIMULATOR,
+        capabilities=[NumberCapability.SMS],
+        keywords=KEYWORDS,
+    )
+    pool = Pool(stack, "Pool", origination_identities=[number], keywords=KEYWORDS)
+    config = ConfigurationSet(stack, "Config", configuration_set_name="acme")
+    queue = SmsSendQueue(
+        stack, "Send", origination_identity=pool, configuration_set=config, **{"max_parts_per_second": 3, **queue_props}
+    )
+    return pool, config, queue
+
+
+@pytest.fixture(scope="module")
+def synthesized() -> tuple[cdk.Stack, Template, SmsSendQueue, SmsRetry]:
+    app = cdk.App(context=cdk_json_context())
+    stack = cdk.Stack(app, "TestStack", env=ENV)
+    _, config, queue = build(stack)
+    retry = SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config)
+    return stack, Template.from_stack(stack), queue, retry
+
+
+def logical_id(stack: cdk.Stack, construct: Any) -> str:
+    return stack.get_logical_id(construct.node.default_child)
+
+
+# -- SmsSendQueue -------------------------------------------------------------------------------------------------
+
+
+def test_queue_is_kms_encrypted_tls_only_with_a_dlq(synthesized: Any) -> None:
+    stack, template, queue, _ = synthesized
+    key, dlq = logical_id(stack, queue.encryption_key), logical_id(stack, queue.dead_letter_queue)
+    template.has_resource_properties(
+        "AWS::SQS::Queue",
+        {
+            "KmsMasterKeyId": {"Fn::GetAtt": [key, "Arn"]},
+            "VisibilityTimeout": 6 * 110,
+            "MessageRetentionPeriod": 4 * 86400,
+            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [dlq, "Arn"]}, "maxReceiveCount": 10},
+        },
+    )
+    template.has_resource_properties(
+        "AWS::SQS::Queue", {"KmsMasterKeyId": {"Fn::GetAtt": [key, "Arn"]}, "MessageRetentionPeriod": 14 * 86400}
+    )
+    template.has_resource_properties(
+        "AWS::SQS::QueuePolicy",
+        {
+            "Queues": [{"Ref": logical_id(stack, queue.queue)}],
+            "PolicyDocument": {
+                "Statement": [
+                    Match.object_like(
+                        {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}, "Action": "sqs:*"}
+                    )
+                ]
+            },
+        },
+    )
+    template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
+
+
+def test_message_store_table(synthesized: Any) -> None:
+    stack, template, queue, _ = synthesized
+    template.has_resource(
+        "AWS::DynamoDB::Table",
+        {
+            "Properties": {
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                "BillingMode": "PAY_PER_REQUEST",
+                "SSESpecification": {
+                    "SSEEnabled": True,
+                    "SSEType": "KMS",
+                    "KMSMasterKeyId": {"Fn::GetAtt": [logical_id(stack, queue.encryption_key), "Arn"]},
+                },
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                "TimeToLiveSpecification": {"AttributeName": "expiration", "Enabled": True},
+                "DeletionProtectionEnabled": True,
+            },
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+        },
+    )
+
+
+def test_sender_function(synthesized: Any) -> None:
+    stack, template, queue, _ = synthesized
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Handler": "sender.handler.main",
+            "Runtime": "python3.14",
+            "Architectures": ["arm64"],
+            "MemorySize": 256,
+            "Timeout": 110,
+            "ReservedConcurrentExecutions": 2,
+            "TracingConfig": {"Mode": "Active"},
+            "KmsKeyArn": {"Fn::GetAtt": [logical_id(stack, queue.encryption_key), "Arn"]},
+            "LoggingConfig": {
+                "LogFormat": "JSON",
+                "ApplicationLogLevel": "INFO",
+                "SystemLogLevel": "WARN",
+                "LogGroup": {"Ref": logical_id(stack, queue.log_group)},
+            },
+            "Layers": [{"Ref": Match.string_like_regexp("SsmParameterValueawsservicepowertoolspythonarm64python314")}],
+            "Environment": {
+                "Variables": {
+                    "SMS_TABLE_NAME": {"Ref": logical_id(stack, queue.table)},
+                    "SMS_QUEUE_URL": {"Ref": logical_id(stack, queue.queue)},
+                    "SMS_ORIGINATION_IDENTITY": {"Fn::GetAtt": [Match.string_like_regexp("^Pool"), "Arn"]},
+                    "SMS_CONFIGURATION_SET_NAME": {"Ref": Match.string_like_regexp("^Config")},
+                    "SMS_MAX_PARTS_PER_SECOND": "3",
+                    "SMS_RETENTION_SECONDS": str(14 * 86400),
+                    "SMS_MESSAGE_TYPE": "TRANSACTIONAL",
+                    "SMS_TIME_TO_LIVE_SECONDS": "259200",
+                    "SMS_MAX_PRICE": "0.50",
+                    "SMS_VALIDATE_NUMBERS": "false",
+                    "SMS_NUMBER_CACHE_TTL_SECONDS": str(30 * 86400),
+                    "POWERTOOLS_SERVICE_NAME": queue.service_name,
+                    "POWERTOOLS_METRICS_NAMESPACE": "SmsConstructs",
+                }
+            },
+        },
+    )
+    template.has_parameter(
+        "*",
+        {
+            "Type": "AWS::SSM::Parameter::Value<String>",
+            "Default": "/aws/service/powertools/python/arm64/python3.14/latest",
+        },
+    )
+    template.has_resource(
+        "AWS::Logs::LogGroup",
+        {
+            "Properties": {
+                "RetentionInDays": 365,
+                "KmsKeyId": {"Fn::GetAtt": [logical_id(stack, queue.encryption_key), "Arn"]},
+            },
+            "DeletionPolicy": "Retain",
+        },
+    )
+
+
+def test_key_policy_lets_cloudwatch_logs_encrypt_this_accounts_log_groups(synthesized: Any) -> None:
+    _, template, _, _ = synthesized
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Sid": "AllowCloudWatchLogsEncryption",
+                                "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+                                "Condition": {
+                                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": LOG_GROUPS_OF_THIS_ACCOUNT}
+                                },
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_event_source_mapping_follows_the_mps(synthesized: Any) -> None:
+    stack, template, queue, _ = synthesized
+    template.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "EventSourceArn": {"Fn::GetAtt": [logical_id(stack, queue.queue), "Arn"]},
+            "FunctionName": {"Ref": logical_id(stack, queue.function)},
+            "BatchSize": 10,
+            "ScalingConfig": {"MaximumConcurrency": 2},
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("mps", "concurrency", "batch", "timeout"),
+    [(0.1, 2, 3, 750), (1, 2, 10, 270), (3, 2, 10, 110), (10, 5, 10, 90), (100, 50, 10, 90), (1000, 500, 10, 90)],
+)
+def test_sizing_rules(mps: float, concurrency: int, batch: int, timeout: int) -> None:
+    assert default_max_concurrency(mps) == concurrency
+    assert default_batch_size(mps, concurrency) == batch
+    assert sender_timeout(mps, concurrency, batch).to_seconds() == timeout
+
+
+def statements_of(template: Template, role_prefix: str) -> list[dict[str, Any]]:
+    policies = template.find_resources("AWS::IAM::Policy")
+    [policy] = [p for p in policies.values() if p["Properties"]["Roles"][0]["Ref"].startswith(role_prefix)]
+    return policy["Properties"]["PolicyDocument"]["Statement"]  # type: ignore[no-any-return]
+
+
+def test_sender_iam_is_least_privilege(synthesized: Any) -> None:
+    stack, template, queue, _ = synthesized
+    key = {"Fn::GetAtt": [logical_id(stack, queue.encryption_key), "Arn"]}
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "Roles": [{"Ref": Match.string_like_regexp("^SendSenderRole")}],
+            "PolicyDocument": {
+                "Statement": Match.array_equals(
+                    [
+                        {
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            "Effect": "Allow",
+                            "Resource": {"Fn::GetAtt": [logical_id(stack, queue.log_group), "Arn"]},
+                        },
+                        {
+                            "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                            "Effect": "Allow",
+                            "Resource": "*",
+                        },
+                        {
+                            "Action": [
+                                "sqs:ChangeMessageVisibility",
+                                "sqs:DeleteMessage",
+                                "sqs:GetQueueAttributes",
+                                "sqs:GetQueueUrl",
+                                "sqs:ReceiveMessage",
+                            ],
+                            "Effect": "Allow",
+                            "Resource": {"Fn::GetAtt": [logical_id(stack, queue.queue), "Arn"]},
+                        },
+                        {
+                            "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+                            "Effect": "Allow",
+                            "Resource": key,
+                        },
+                        {
+                            "Action": [
+                                "dynamodb:DeleteItem",
+                                "dynamodb:GetItem",
+                                "dynamodb:PutItem",
+                                "dynamodb:UpdateItem",
+                            ],
+                            "Effect": "Allow",
+                            "Resource": {"Fn::GetAtt": [logical_id(stack, queue.table), "Arn"]},
+                        },
+                        {  # the sender can send only through its identity and configuration set
+                            "Action": "sms-voice:SendTextMessage",
+                            "Effect": "Allow",
+                            "Resource": [
+                                {"Fn::GetAtt": [Match.string_like_regexp("^Config"), "Arn"]},
+                                {"Fn::GetAtt": [Match.string_like_regexp("^Pool"), "Arn"]},
+                            ],
+                        },
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_sender_role_has_no_managed_policy(synthesized: Any) -> None:
+    _, template, _, _ = synthesized
+    for role in template.find_resources("AWS::IAM::Role").values():
+        assert "ManagedPolicyArns" not in role["Properties"]
+
+
+def test_grant_send_gives_producers_send_message_and_the_key_only(stack: cdk.Stack) -> None:
+    _, _, queue = build(stack)
+    producer = iam.Role(stack, "Producer", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    queue.grant_send(producer)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "Roles": [{"Ref": stack.get_logical_id(producer.node.default_child)}],  # type: ignore[arg-type]
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Action": "sqs:SendMessage",
+                        "Effect": "Allow",
+                        "Resource": {"Fn::GetAtt": [logical_id(stack, queue.queue), "Arn"]},
+                    },
+                    {
+                        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                        "Effect": "Allow",
+                        "Resource": {"Fn::GetAtt": [logical_id(stack, queue.encryption_key), "Arn"]},
+                    },
+                ]
+            },
+        },
+    )
+
+
+def test_grant_read_outcomes(stack: cdk.Stack) -> None:
+    _, _, queue = build(stack)
+    reader = iam.Role(stack, "Reader", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    queue.grant_read_outcomes(reader)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "Roles": [{"Ref": stack.get_logical_id(reader.node.default_child)}],  # type: ignore[arg-type]
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Action": ["dynamodb:GetItem", "dynamodb:Query"],
+                        "Effect": "Allow",
+                        "Resource": {"Fn::GetAtt": [logical_id(stack, queue.table), "Arn"]},
+                    },
+                    {
+                        "Action": ["kms:Decrypt", "kms:DescribeKey"],
+                        "Effect": "Allow",
+                        "Resource": {"Fn::GetAtt": [logical_id(stack, queue.encryption_key), "Arn"]},
+                    },
+                ]
+            },
+        },
+    )
+
+
+def test_validate_numbers_adds_carrier_lookup_and_props_reach_the_environment(stack: cdk.Stack) -> None:
+    build(
+        stack,
+        max_parts_per_second=100,
+        validate_numbers=True,
+        message_type=MessageType.PROMOTIONAL,
+        time_to_live=cdk.Duration.minutes(10),
+        max_price="0.05",
+        max_concurrency=20,
+        batch_size=5,
+    )
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "Roles": [{"Ref": Match.string_like_regexp("^SendSenderRole")}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        {  # merged with the X-Ray statement: both can only be granted on "*"
+                            "Action": ["sms-voice:CarrierLookup", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                            "Effect": "Allow",
+                            "Resource": "*",
+                        }
+                    ]
+                )
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "ReservedConcurrentExecutions": 20,
+            "Environment": {
+                "Variables": Match.object_like(
+                    {
+                        "SMS_VALIDATE_NUMBERS": "true",
+                        "SMS_MESSAGE_TYPE": "PROMOTIONAL",
+                        "SMS_TIME_TO_LIVE_SECONDS": "600",
+                        "SMS_MAX_PRICE": "0.05",
+                        "SMS_MAX_PARTS_PER_SECOND": "100",
+                    }
+                )
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping", {"BatchSize": 5, "ScalingConfig": {"MaximumConcurrency": 20}}
+    )
+
+
+def test_metrics(synthesized: Any) -> None:
+    _stack, _, queue, retry = synthesized
+    metric = queue.metric_message_parts_sent()
+    assert (metric.namespace, metric.metric_name, metric.statistic) == ("SmsConstructs", "MessagePartsSent", "Sum")
+    assert metric.dimensions == {"service": queue.service_name}
+    assert queue.metric_messages_rejected().metric_name == "MessagesRejected"
+    assert queue.metric_dead_letter_messages().metric_name == "ApproximateNumberOfMessagesVisible"
+    assert queue.metric_oldest_message_age().metric_name == "ApproximateAgeOfOldestMessage"
+    assert retry.metric_final_failures().dimensions == {"service": retry.service_name}
+    assert retry.metric_dead_letter_messages().statistic == "Maximum"
+
+
+@pytest.mark.parametrize(
+    ("props", "match"),
+    [
+        ({"max_parts_per_second": 0}, "max_parts_per_second"),
+        ({"max_parts_per_second": 5000}, "max_parts_per_second"),
+        ({"max_concurrency": 1}, "max_concurrency"),
+        ({"max_concurrency": 1001}, "max_concurrency"),
+        ({"max_concurrency": 2.5}, "max_concurrency"),
+        ({"batch_size": 11}, "batch_size"),
+        ({"max_price": "1"}, "max_price"),
+        ({"max_price": "100.0"}, "max_price"),
+        ({"time_to_live": cdk.Duration.seconds(4)}, "time_to_live"),
+        ({"time_to_live": cdk.Duration.hours(73)}, "time_to_live"),
+        ({"message_retention": cdk.Duration.hours(23)}, "message_retention"),
+        ({"number_lookup_cache_ttl": cdk.Duration.minutes(59)}, "number_lookup_cache_ttl"),
+        ({"max_receive_count": 2}, "max_receive_count"),
+    ],
+)
+def test_fails_on_invalid_send_queue_props(stack: cdk.Stack, props: dict[str, Any], match: str) -> None:
+    with pytest.raises(ValidationError, match=f"TestStack/Send: invalid '{match}'"):
+        build(stack, **props)
+
+
+# -- SmsRetry -----------------------------------------------------------------------------------------------------
+
+
+def test_event_destination_on_the_configuration_set_for_the_retryable_types(synthesized: Any) -> None:
+    stack, template, _, retry = synthesized
+    template.has_resource_properties(
+        "AWS::SMSVOICE::ConfigurationSet",
+        {
+            "EventDestinations": [
+                {
+                    "EventDestinationName": Match.any_value(),
+                    "Enabled": True,
+                    "MatchingEventTypes": [
+                        "TEXT_CARRIER_UNREACHABLE",
+                        "TEXT_UNREACHABLE",
+                        "TEXT_TTL_EXPIRED",
+                        "TEXT_UNKNOWN",
+                    ],
+                    "SnsDestination": {"TopicArn": {"Ref": logical_id(stack, retry.events_topic)}},
+                }
+            ]
+        },
+    )
+
+
+def test_events_topic_is_kms_encrypted_and_only_this_configuration_set_may_publish(synthesized: Any) -> None:
+    stack, template, _, retry = synthesized
+    topic_key = logical_id(stack, retry.topic_key)
+    template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": {"Fn::GetAtt": [topic_key, "Arn"]}})
+    conditions = {
+        "StringEquals": {"aws:SourceAccount": "111122223333"},
+        "ArnEquals": {"aws:SourceArn": "arn:aws:sms-voice:us-east-1:111122223333:configuration-set/acme"},
+    }
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "Topics": [{"Ref": logical_id(stack, retry.events_topic)}],
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
+                        Match.object_like(
+                            {
+                                "Action": "sns:Publish",
+                                "Principal": {"Service": "sms-voice.amazonaws.com"},
+                                "Condition": conditions,
+                            }
+                        ),
+                    ]
+                )
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                                "Principal": {"Service": "sms-voice.amazonaws.com"},
+                                "Condition": conditions,
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_subscription_filters_final_events_of_retryable_statuses(synthesized: Any) -> None:
+    stack, template, _, retry = synthesized
+    template.has_resource_properties(
+        "AWS::SNS::Subscription",
+        {
+            "Protocol": "sqs",
+            "TopicArn": {"Ref": logical_id(stack, retry.events_topic)},
+            "Endpoint": {"Fn::GetAtt": [logical_id(stack, retry.queue), "Arn"]},
+            "RawMessageDelivery": True,
+            "FilterPolicyScope": "MessageBody",
+            "FilterPolicy": {
+                "isFinal": [True],
+                "messageStatus": ["CARRIER_UNREACHABLE", "UNREACHABLE", "TTL_EXPIRED", "UNKNOWN"],
+            },
+            "RedrivePolicy": {
+                "deadLetterTargetArn": {"Fn::GetAtt": [logical_id(stack, retry.dead_letter_queue), "Arn"]}
+            },
+        },
+    )
+
+
+def test_retry_function_queue_and_environment(synthesized: Any) -> None:
+    stack, template, queue, retry = synthesized
+    template.has_resource_properties(
+        "AWS::SQS::Queue",
+        {
+            "KmsMasterKeyId": {"Fn::GetAtt": [logical_id(stack, queue.encryption_key), "Arn"]},
+            "VisibilityTimeout": 180,
+            "RedrivePolicy": {
+                "deadLetterTargetArn": {"Fn::GetAtt": [logical_id(stack, retry.dead_letter_queue), "Arn"]},
+                "maxReceiveCount": 5,
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Handler": "retry.handler.main",
+            "Runtime": "python3.14",
+            "ReservedConcurrentExecutions": 2,
+            "Environment": {
+                "Variables": Match.object_like(
+                    {
+                        "SMS_TABLE_NAME": {"Ref": logical_id(stack, queue.table)},
+                        "SMS_SEND_QUEUE_URL": {"Ref": logical_id(stack, queue.queue)},
+                        "SMS_FINAL_FAILURE_TOPIC_ARN": {"Ref": logical_id(stack, retry.final_failure_topic)},
+                        "SMS_RETRY_MAX_ATTEMPTS": "3",
+                        "SMS_RETRY_DELAYS_SECONDS": "60,600",
+                        "SMS_RETRY_JITTER": "0.1",
+                        "SMS_RETRY_WINDOW_SECONDS": str(3 * 86400),
+                        "SMS_RETRY_STATUSES": "CARRIER_UNREACHABLE,UNREACHABLE,TTL_EXPIRED,UNKNOWN",
+                    }
+                )
+            },
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "EventSourceArn": {"Fn::GetAtt": [logical_id(stack, retry.queue), "Arn"]},
+            "ScalingConfig": {"MaximumConcurrency": 2},
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        },
+    )
+
+
+def test_retry_iam_puts_back_on_the_send_queue_and_publishes_final_failures_only(synthesized: Any) -> None:
+    stack, template, queue, retry = synthesized
+    send_key = {"Fn::GetAtt": [logical_id(stack, queue.encryption_key), "Arn"]}
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "Roles": [{"Ref": Match.string_like_regexp("^RetryFunctionRole")}],
+            "PolicyDocument": {
+                "Statement": Match.array_equals(
+                    [
+                        Match.object_like({"Action": ["logs:CreateLogStream", "logs:PutLogEvents"]}),
+                        {
+                            "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                            "Effect": "Allow",
+                            "Resource": "*",
+                        },
+                        Match.object_like({"Resource": {"Fn::GetAtt": [logical_id(stack, retry.queue), "Arn"]}}),
+                        {
+                            "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],
+                            "Effect": "Allow",
+                            "Resource": send_key,
+                        },
+                        {
+                            "Action": [
+                                "dynamodb:DeleteItem",
+                                "dynamodb:GetItem",
+                                "dynamodb:PutItem",
+                                "dynamodb:UpdateItem",
+                            ],
+                            "Effect": "Allow",
+                            "Resource": {"Fn::GetAtt": [logical_id(stack, queue.table), "Arn"]},
+                        },
+                        {
+                            "Action": "sqs:SendMessage",
+                            "Effect": "Allow",
+                            "Resource": {"Fn::GetAtt": [logical_id(stack, queue.queue), "Arn"]},
+                        },
+                        {
+                            "Action": "sns:Publish",
+                            "Effect": "Allow",
+                            "Resource": {"Ref": logical_id(stack, retry.final_failure_topic)},
+                        },
+                        {
+                            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+                            "Effect": "Allow",
+                            "Resource": {"Fn::GetAtt": [logical_id(stack, retry.topic_key), "Arn"]},
+                        },
+                    ]
+                )
+            },
+        },
+    )
+    for statement in statements_of(template, "RetryFunctionRole"):
+        assert not str(statement["Action"]).startswith("sms-voice")  # the retry function never sends SMS itself
+
+
+def test_custom_policy_reaches_the_destination_and_function(stack: cdk.Stack) -> None:
+    _, config, queue = build(stack)
+    SmsRetry(
+        stack,
+        "Retry",
+        send_queue=queue,
+        configuration_set=config,
+        policy=RetryPolicy(
+            max_attempts=2,
+            delays=[cdk.Duration.minutes(5)],
+            jitter=0.2,
+            window=cdk.Duration.days(1),
+            statuses=[RetryStatus.CARRIER_UNREACHABLE],
+        ),
+    )
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::SMSVOICE::ConfigurationSet",
+        {"EventDestinations": [Match.object_like({"MatchingEventTypes": ["TEXT_CARRIER_UNREACHABLE"]})]},
+    )
+    template.has_resource_properties(
+        "AWS::SNS::Subscription",
+        {"FilterPolicy": {"isFinal": [True], "messageStatus": ["CARRIER_UNREACHABLE"]}},
+    )
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Environment": {
+                "Variables": Match.object_like(
+                    {
+                        "SMS_RETRY_MAX_ATTEMPTS": "2",
+                        "SMS_RETRY_DELAYS_SECONDS": "300",
+                        "SMS_RETRY_JITTER": "0.2",
+                        "SMS_RETRY_WINDOW_SECONDS": "86400",
+                        "SMS_RETRY_STATUSES": "CARRIER_UNREACHABLE",
+                    }
+                )
+            }
+        },
+    )
+
+
+def test_default_policy_is_the_best_production_policy() -> None:
+    policy = RetryPolicy()
+    assert policy.max_attempts == 3
+    assert [d.to_seconds() for d in policy.delays] == [60, 600]
+    assert (policy.jitter, policy.window.to_days()) == (0.1, 3)
+    assert [s.value for s in policy.statuses] == ["CARRIER_UNREACHABLE", "UNREACHABLE", "TTL_EXPIRED", "UNKNOWN"]
+    assert {s.name for s in RetryStatus}.isdisjoint(
+        {"INVALID", "INVALID_MESSAGE", "BLOCKED", "CARRIER_BLOCKED", "SPAM", "PROTECT_BLOCKED"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("policy", "match"),
+    [
+        (RetryPolicy(max_attempts=0), "policy.max_attempts"),
+        (RetryPolicy(max_attempts=11), "policy.max_attempts"),
+        (RetryPolicy(max_attempts=2.5), "policy.max_attempts"),  # type: ignore[arg-type]
+        (RetryPolicy(delays=[]), "policy.delays"),
+        (RetryPolicy(delays=[cdk.Duration.minutes(16)]), "policy.delays"),
+        (RetryPolicy(jitter=0.6), "policy.jitter"),
+        (RetryPolicy(window=cdk.Duration.seconds(30)), "policy.window"),
+        (RetryPolicy(window=cdk.Duration.days(15)), "policy.window"),
+        (RetryPolicy(statuses=[]), "policy.statuses"),
+        (RetryPolicy(statuses=["BLOCKED"]), "policy.statuses"),  # type: ignore[list-item]
+        (RetryPolicy(statuses=[RetryStatus.UNKNOWN, RetryStatus.UNKNOWN]), "policy.statuses"),
+    ],
+)
+def test_fails_on_invalid_policy(stack: cdk.Stack, policy: RetryPolicy, match: str) -> None:
+    _, config, queue = build(stack)
+    with pytest.raises(ValidationError, match=f"TestStack/Retry: invalid '{match}'"):
+        SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config, policy=policy)
+
+
+def test_fails_when_the_store_forgets_before_the_last_event_can_arrive(stack: cdk.Stack) -> None:
+    _, config, queue = build(stack, message_retention=cdk.Duration.days(5))
+    with pytest.raises(ValidationError, match="invalid 'send_queue': its message_retention must cover"):
+        SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config)
+
+
+def test_fails_when_the_send_queue_is_in_another_stack(app: cdk.App, stack: cdk.Stack) -> None:
+    _, config, queue = build(stack)
+    other = cdk.Stack(app, "Other", env=cdk.Environment(account="111122223333", region="us-east-1"))
+    with pytest.raises(ValidationError, match="must be in the same stack"):
+        SmsRetry(other, "Retry", send_queue=queue, configuration_set=config)

@@ -1,0 +1,45 @@
+"""SmsSendQueue + SmsRetry are compliant by themselves: no cdk-nag or cfn-lint finding, no failed checkov check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+
+from sms_constructs.patterns.retry import SmsRetry
+from tests.compliance.gates import cfn_lint_findings, checkov_failures, nag_violations
+from tests.conftest import ENV, cdk_json_context
+
+from .test_send_queue import build
+
+
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[cdk.App, Path]:
+    outdir = tmp_path_factory.mktemp("send-queue-compliance")
+    app = cdk.App(outdir=str(outdir), context=cdk_json_context())
+    pinned = cdk.Stack(app, "SendQueuePinned", env=ENV)
+    _, config, queue = build(pinned)
+    SmsRetry(pinned, "Retry", send_queue=queue, configuration_set=config)
+    agnostic = cdk.Stack(app, "SendQueueAgnostic")  # no env: region and account are tokens
+    _, config, queue = build(agnostic, max_parts_per_second=100, validate_numbers=True)
+    SmsRetry(agnostic, "Retry", send_queue=queue, configuration_set=config)
+    app.synth()
+    return app, outdir
+
+
+def test_no_cdk_nag_findings(synthesized: tuple[cdk.App, Path]) -> None:
+    app, _ = synthesized
+    assert nag_violations(app) == []
+
+
+def test_no_cfn_lint_findings(synthesized: tuple[cdk.App, Path]) -> None:
+    _, outdir = synthesized
+    templates = sorted(outdir.glob("*.template.json"))
+    assert len(templates) == 2
+    assert cfn_lint_findings(templates) == []
+
+
+def test_no_failed_checkov_checks(synthesized: tuple[cdk.App, Path]) -> None:
+    _, outdir = synthesized
+    assert checkov_failures(outdir) == []

@@ -1,0 +1,83 @@
+"""The producer contract: round trip, defaults left out, and one test per validation rule."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from sms_constructs_runtime.contract import ContractError, RejectionReason, SendRequest
+
+VALID: dict[str, Any] = {
+    "version": 1,
+    "requestId": "order-1234",
+    "destinationPhoneNumber": "+14255550123",
+    "messageBody": "Your order has shipped.",
+}
+
+
+def test_round_trip_and_context() -> None:
+    request = SendRequest.from_dict(
+        {
+            **VALID,
+            "messageType": "PROMOTIONAL",
+            "context": {"orderId": "1"},
+            "timeToLiveSeconds": 60,
+            "maxPrice": "0.05",
+        }
+    )
+    assert SendRequest.from_json(request.to_json()) == request
+    assert request.send_context() == {"orderId": "1", "smsRequestId": "order-1234", "smsAttempt": "1"}
+    assert json.loads(SendRequest.from_dict(VALID).to_json()) == VALID  # optional fields left out
+    retry = request.next_attempt(first_attempt_at=5)
+    assert (retry.attempt, retry.first_attempt_at, retry.idempotency_key) == (2, 5, "order-1234#2")
+
+
+@pytest.mark.parametrize(
+    ("change", "reason", "field"),
+    [
+        ({"version": 2}, RejectionReason.UNSUPPORTED_VERSION, "version"),
+        ({"version": True}, RejectionReason.UNSUPPORTED_VERSION, "version"),
+        ({"requestId": "has space"}, RejectionReason.INVALID_FIELD, "requestId"),
+        ({"requestId": "x" * 65}, RejectionReason.INVALID_FIELD, "requestId"),
+        ({"destinationPhoneNumber": "14255550123"}, RejectionReason.INVALID_FIELD, "destinationPhoneNumber"),
+        ({"messageBody": "   "}, RejectionReason.INVALID_FIELD, "messageBody"),
+        ({"messageBody": "a" * 1601}, RejectionReason.INVALID_FIELD, "messageBody"),
+        ({"messageBody": "€" * 766}, RejectionReason.MESSAGE_TOO_LONG, "messageBody"),
+        ({"messageBody": "ç" * 631}, RejectionReason.MESSAGE_TOO_LONG, "messageBody"),
+        ({"messageType": "MARKETING"}, RejectionReason.INVALID_FIELD, "messageType"),
+        ({"context": {"a": "1", "b": "2", "c": "3", "d": "4"}}, RejectionReason.INVALID_FIELD, "context"),
+        ({"context": {"smsRequestId": "x"}}, RejectionReason.INVALID_FIELD, "context"),
+        ({"context": {"smsattempt": "x"}}, RejectionReason.INVALID_FIELD, "context"),
+        ({"context": {"a b": "x"}}, RejectionReason.INVALID_FIELD, "context"),
+        ({"context": {"a": " padded"}}, RejectionReason.INVALID_FIELD, "context"),
+        ({"context": {"a": 1}}, RejectionReason.INVALID_FIELD, "context"),
+        ({"context": []}, RejectionReason.INVALID_FIELD, "context"),
+        ({"timeToLiveSeconds": 4}, RejectionReason.INVALID_FIELD, "timeToLiveSeconds"),
+        ({"timeToLiveSeconds": 259_201}, RejectionReason.INVALID_FIELD, "timeToLiveSeconds"),
+        ({"timeToLiveSeconds": 60.0}, RejectionReason.INVALID_FIELD, "timeToLiveSeconds"),
+        ({"maxPrice": "1"}, RejectionReason.INVALID_FIELD, "maxPrice"),
+        ({"maxPrice": 0.5}, RejectionReason.INVALID_FIELD, "maxPrice"),
+        ({"attempt": 0}, RejectionReason.INVALID_FIELD, "attempt"),
+        ({"attempt": 11}, RejectionReason.INVALID_FIELD, "attempt"),
+        ({"firstAttemptAt": -1}, RejectionReason.INVALID_FIELD, "firstAttemptAt"),
+        ({"ttl": 60}, RejectionReason.INVALID_FIELD, "ttl"),
+    ],
+)
+def test_fails_on_each_broken_rule(change: dict[str, Any], reason: str, field: str) -> None:
+    with pytest.raises(ContractError) as caught:
+        SendRequest.from_dict({**VALID, **change})
+    assert (caught.value.reason, caught.value.field) == (reason, field)
+
+
+@pytest.mark.parametrize("missing", ["requestId", "destinationPhoneNumber", "messageBody"])
+def test_fails_on_missing_required_field(missing: str) -> None:
+    with pytest.raises(ContractError, match=f"{missing}: is required"):
+        SendRequest.from_dict({k: v for k, v in VALID.items() if k != missing})
+
+
+@pytest.mark.parametrize("body", ["not json", "[1]", "null"])
+def test_fails_on_a_body_that_is_not_a_json_object(body: str) -> None:
+    with pytest.raises(ContractError) as caught:
+        SendRequest.from_json(body)
+    assert caught.value.reason == RejectionReason.MALFORMED_MESSAGE
