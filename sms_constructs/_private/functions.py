@@ -25,6 +25,7 @@ from constructs import Construct
 
 from . import checkov, nag
 from .assets import ASSET_EXCLUDES, LAMBDA_ROOT
+from .kms import allow_logs_to_use_key
 
 #: The newest Python runtime of aws-cdk-lib 2.275 (cdk-nag AwsSolutions-L1 asks for the latest).
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -69,46 +70,6 @@ def powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
     parameter = POWERTOOLS_LAYER_PARAMETER.format(architecture=ARCHITECTURE.name, runtime=RUNTIME.name)
     arn = ssm.StringParameter.value_for_string_parameter(stack, parameter)
     return lambda_.LayerVersion.from_layer_version_arn(stack, layer_id, arn)
-
-
-def allow_logs_to_use_key(key: kms.IKey) -> None:
-    """Let CloudWatch Logs of the key's region and account encrypt log groups with ``key`` (once per key).
-
-    Scoped by the ``kms:EncryptionContext:aws:logs:arn`` condition to log groups of this account and region
-    (CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS KMS"). Imported keys are left as
-    they are: their policy must already allow it.
-    """
-    marker = "SmsConstructsLogsKeyPolicy"
-    if not isinstance(key, kms.Key) or key.node.try_find_child(marker) is not None:
-        return
-    Construct(key, marker)
-    stack = cdk.Stack.of(key)
-    key.add_to_resource_policy(
-        iam.PolicyStatement(
-            sid="AllowCloudWatchLogsEncryption",
-            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-            actions=[
-                "kms:Encrypt",
-                "kms:Decrypt",
-                "kms:ReEncryptFrom",
-                "kms:ReEncryptTo",
-                "kms:GenerateDataKey",
-                "kms:GenerateDataKeyWithoutPlaintext",
-                "kms:DescribeKey",
-            ],
-            resources=["*"],  # in a key policy, "*" means this key
-            conditions={
-                "ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                        service="logs",
-                        resource="log-group",
-                        resource_name="*",
-                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                }
-            },
-        )
-    )
 
 
 def library_function(

@@ -31,6 +31,7 @@ from sms_constructs_runtime.events import FAILURE_STATUSES, FIELDS_BY_NAME, glue
 
 from .._private import checkov, nag
 from .._private.errors import ValidationError
+from .._private.kms import allow_logs_to_use_key
 from .._private.validation import check_exclusive, check_length, check_pattern, check_range, is_unresolved
 from ..resources.configuration_set import ConfigurationSet, ConfigurationSetEventDestination
 from ..resources.event_destination import EventDestination, EventType
@@ -262,7 +263,6 @@ class SmsEventAnalytics(Construct):
     # --- internals ------------------------------------------------------------------------------------------------
 
     def _create_key(self, encryption_key: kms.IKey | None, retain: cdk.RemovalPolicy) -> kms.IKey:
-        stack = cdk.Stack.of(self)
         key: kms.IKey = encryption_key or kms.Key(
             self,
             "Key",
@@ -270,32 +270,7 @@ class SmsEventAnalytics(Construct):
             enable_key_rotation=True,
             removal_policy=retain,
         )
-        key.add_to_resource_policy(
-            iam.PolicyStatement(
-                sid="AllowCloudWatchLogs",
-                principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
-                actions=[
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncryptFrom",
-                    "kms:ReEncryptTo",
-                    "kms:GenerateDataKey",
-                    "kms:DescribeKey",
-                ],
-                resources=["*"],  # in a key policy, "*" means this key
-                conditions={
-                    "ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                            service="logs",
-                            resource="log-group",
-                            resource_name="*",
-                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                        )
-                    }
-                },
-            ),
-            allow_no_op=True,
-        )
+        allow_logs_to_use_key(key)
 
         return key
 

@@ -177,18 +177,10 @@ class PhoneNumber(PhoneNumberBase):
             ),
             opt_out_list_name=opt_out_list_identifier(self, opt_out_list),
             self_managed_opt_outs_enabled=self_managed_opt_outs_enabled,
-            two_way=(
-                smsvoice.CfnPhoneNumber.TwoWayProperty(
-                    enabled=True, channel_arn=bound.channel_arn, channel_role=bound.channel_role_arn
-                )
-                if bound
-                else None
-            ),
             deletion_protection_enabled=deletion_protection,
         )
         if bound:
-            # The service checks the channel when the number is updated: the role and its policy must exist first.
-            self.resource.node.add_dependency(bound.role)
+            self.resource.two_way = bound.render(smsvoice.CfnPhoneNumber.TwoWayProperty, self.resource)
         apply_removal_policy(self.resource, removal_policy)
 
         #: The IAM role the service assumes to publish inbound messages, when two-way SMS is on.

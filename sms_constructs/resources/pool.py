@@ -140,17 +140,10 @@ class Pool(PoolBase):
             opt_out_list_name=opt_out_list_identifier(self, opt_out_list),
             shared_routes_enabled=shared_routes_enabled,
             self_managed_opt_outs_enabled=self_managed_opt_outs_enabled,
-            two_way=(
-                smsvoice.CfnPool.TwoWayProperty(
-                    enabled=True, channel_arn=bound.channel_arn, channel_role=bound.channel_role_arn
-                )
-                if bound
-                else None
-            ),
             deletion_protection_enabled=deletion_protection,
         )
         if bound:
-            self.resource.node.add_dependency(bound.role)
+            self.resource.two_way = bound.render(smsvoice.CfnPool.TwoWayProperty, self.resource)
         apply_removal_policy(self.resource, removal_policy)
         self.node.add_validation(_HasMembers(self))
 

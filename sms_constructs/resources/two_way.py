@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
@@ -12,6 +13,8 @@ from constructs import Construct, IConstruct
 
 from .._private.errors import ValidationError
 from ._base import SMS_VOICE_SERVICE, SMS_VOICE_SERVICE_PRINCIPAL
+
+_TwoWayProperty = TypeVar("_TwoWayProperty")
 
 #: The KMS actions a publisher needs on the key of an encrypted SNS topic (SNS calls exactly these two).
 TOPIC_KEY_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey")
@@ -24,6 +27,14 @@ class BoundTwoWayChannel:
     channel_arn: str
     channel_role_arn: str
     role: iam.IRole
+
+    def render(self, property_class: Callable[..., _TwoWayProperty], resource: cdk.CfnResource) -> _TwoWayProperty:
+        """The ``TwoWay`` property of ``resource`` (``CfnPhoneNumber`` or ``CfnPool``), which must wait for the role.
+
+        The service checks the channel when the number or pool is updated: the role and its policy must exist first.
+        """
+        resource.node.add_dependency(self.role)
+        return property_class(enabled=True, channel_arn=self.channel_arn, channel_role=self.channel_role_arn)
 
 
 class TwoWayChannel:

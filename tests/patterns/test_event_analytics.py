@@ -285,7 +285,7 @@ def test_results_bucket_expires_results_and_key_rotates(stack: cdk.Stack) -> Non
                     [
                         Match.object_like(
                             {
-                                "Sid": "AllowCloudWatchLogs",
+                                "Sid": "AllowCloudWatchLogsEncryption",
                                 "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
                                 "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": LOGS_ARN_PATTERN}},
                             }
