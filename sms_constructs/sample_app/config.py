@@ -32,6 +32,9 @@ class Profile:
     allowed_countries: tuple[str, ...] = ("US",)
     #: ARN of a registered origination number to import (production); ``None`` requests a simulator number.
     phone_number_arn: str | None = None
+    #: Message parts per second the send queue paces to: the origination identity's MPS (1 for a US 10DLC number,
+    #: 3 for US toll-free, 100 for a US short code). The simulator is paced like toll-free.
+    max_parts_per_second: float = 3
     #: Account and region to pin the stacks to; ``None`` leaves them environment-agnostic.
     account: str | None = None
     region: str | None = None
@@ -54,11 +57,15 @@ def load_profile(scope: Construct) -> Profile:
         return Profile(name="sandbox", name_prefix="sms-sandbox", account=account, region=region)
     settings: dict[str, Any] = dict(scope.node.try_get_context(PRODUCTION_CONTEXT_KEY) or {})
     countries = tuple(settings.pop("allowedCountries", ["US"]))
+    mps = settings.pop("maxPartsPerSecond", 1)
+    if isinstance(mps, bool) or not isinstance(mps, int | float) or mps <= 0:
+        raise ValidationError(scope, f"context {PRODUCTION_CONTEXT_KEY}.maxPartsPerSecond", "must be a number > 0", mps)
     return Profile(
         name="production",
         name_prefix=settings.pop("namePrefix", "sms-prod"),
         allowed_countries=countries,
         phone_number_arn=settings.pop("phoneNumberArn", None),
+        max_parts_per_second=mps,
         account=account,
         region=region,
         extra=settings,

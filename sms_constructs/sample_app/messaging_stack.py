@@ -98,4 +98,10 @@ class MessagingStack(cdk.Stack):
         #: Firehose (Athena) and CloudWatch Logs event destinations of the configuration set.
         self.event_destinations = analytics.add_configuration_set(self.configuration_set)
         #: The paced send queue through the pool, and server-side retries of transient failures.
-        self.sending = SampleSending(self, "Sending", pool=self.pool, configuration_set=self.configuration_set)
+        self.sending = SampleSending(
+            self,
+            "Sending",
+            pool=self.pool,
+            configuration_set=self.configuration_set,
+            max_parts_per_second=profile.max_parts_per_second,
+        )

@@ -113,3 +113,16 @@ def test_production_profile_reads_context() -> None:
 def test_fails_unknown_profile() -> None:
     with pytest.raises(ValidationError, match="must be one of sandbox, production; received 'staging'"):
         load_profile(cdk.App(context={PROFILE_CONTEXT_KEY: "staging"}))
+
+
+def test_production_profile_reads_max_parts_per_second() -> None:
+    app = cdk.App(context={PROFILE_CONTEXT_KEY: "production", "sms-constructs:production": {"maxPartsPerSecond": 100}})
+    assert load_profile(app).max_parts_per_second == 100
+    assert load_profile(cdk.App()).max_parts_per_second == 3
+
+
+@pytest.mark.parametrize("mps", [0, -1, "fast", True])
+def test_fails_production_profile_with_bad_max_parts_per_second(mps: object) -> None:
+    app = cdk.App(context={PROFILE_CONTEXT_KEY: "production", "sms-constructs:production": {"maxPartsPerSecond": mps}})
+    with pytest.raises(ValidationError, match=r"maxPartsPerSecond': must be a number > 0"):
+        load_profile(app)
