@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
 import aws_cdk.aws_smsvoice as smsvoice
 from constructs import Construct
+
+from .._private.errors import ValidationError
 
 #: The service principal of AWS End User Messaging SMS and Voice v2.
 SMS_VOICE_SERVICE_PRINCIPAL = "sms-voice.amazonaws.com"
 
 #: The IAM service prefix of AWS End User Messaging SMS and Voice v2.
 SMS_VOICE_SERVICE = "sms-voice"
+
+
+def check_sms_voice_actions(scope: Construct, actions: Sequence[str]) -> list[str]:
+    """Raise unless ``actions`` is one or more ``sms-voice:`` actions (grants on SMS resources grant nothing else)."""
+    bad = [a for a in actions if not a.startswith(f"{SMS_VOICE_SERVICE}:")]
+    if not actions or bad:
+        raise ValidationError(scope, "actions", "give one or more 'sms-voice:' actions", list(actions))
+    return list(actions)
 
 
 def apply_removal_policy(resource: cdk.CfnResource, policy: cdk.RemovalPolicy | None) -> None:

@@ -19,7 +19,7 @@ from constructs import Construct, IConstruct
 
 from .._private.errors import ValidationError
 from .._private.validation import check_length, check_pattern, is_unresolved
-from ._base import format_sms_voice_arn, resource_name_from_arn
+from ._base import check_sms_voice_actions, format_sms_voice_arn, resource_name_from_arn
 from .event_destination import EventDestination, EventType
 
 NAME_PATTERN = r"[A-Za-z0-9_-]+"
@@ -113,7 +113,9 @@ class ConfigurationSetBase(cdk.Resource):
 
     def grant(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
         """Allow ``grantee`` the given ``sms-voice:`` ``actions`` on this configuration set's ARN."""
-        return iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[self._arn])
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=check_sms_voice_actions(self, actions), resource_arns=[self._arn]
+        )
 
 
 class ConfigurationSetEventDestination(Construct):

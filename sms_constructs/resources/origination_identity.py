@@ -12,7 +12,7 @@ from constructs import IConstruct
 
 from .._private.errors import ValidationError
 from .._private.validation import check_pattern
-from ._base import SMS_VOICE_SERVICE, ResourcePolicyHolder
+from ._base import SMS_VOICE_SERVICE, ResourcePolicyHolder, check_sms_voice_actions
 
 
 @runtime_checkable
@@ -85,10 +85,9 @@ class OriginationIdentityBase(cdk.Resource):
         :param grantee: The principal to grant to (a role, a function, ...).
         :param actions: ``sms-voice:`` actions, e.g. ``"sms-voice:SendTextMessage"``.
         """
-        bad = [a for a in actions if not a.startswith(f"{SMS_VOICE_SERVICE}:")]
-        if not actions or bad:
-            raise ValidationError(self, "actions", "give one or more 'sms-voice:' actions", list(actions))
-        return iam.Grant.add_to_principal(grantee=grantee, actions=list(actions), resource_arns=[self._identity_arn])
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=check_sms_voice_actions(self, actions), resource_arns=[self._identity_arn]
+        )
 
     def grant_send_text_message(self, grantee: iam.IGrantable) -> iam.Grant:
         """Allow ``grantee`` to send text messages from this identity (``sms-voice:SendTextMessage`` on its ARN)."""

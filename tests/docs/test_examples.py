@@ -1,10 +1,11 @@
-"""Code blocks marked ``<!-- tested: ... -->`` in docs/ run as written: a consumer writing from the docs succeeds."""
+"""Code blocks marked ``<!-- tested: NAME -->`` run as complete scripts: a consumer writing from the docs succeeds.
+
+Every other Python block of the docs runs as a snippet (``test_snippets.py``)."""
 
 from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,16 +13,16 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
-
-MARKED_BLOCK = re.compile(r"<!-- tested: (?P<name>[\w-]+) -->\s*```python\n(?P<code>.*?)```", re.DOTALL)
+from tests.docs.snippets import PAGES, blocks_of
 
 
 def _marked_blocks() -> list[tuple[str, str]]:
-    blocks = []
-    for page in sorted((REPO_ROOT / "docs").rglob("*.md")):
-        for match in MARKED_BLOCK.finditer(page.read_text()):
-            blocks.append((f"{page.relative_to(REPO_ROOT)}::{match['name']}", match["code"]))
-    return blocks
+    return [
+        (f"{page.relative_to(REPO_ROOT)}::{block.marker_value}", block.code)
+        for page in PAGES
+        for block in blocks_of(page)
+        if block.marker == "tested"
+    ]
 
 
 BLOCKS = _marked_blocks()

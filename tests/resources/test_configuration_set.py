@@ -187,6 +187,14 @@ def test_grant_other_actions(stack: cdk.Stack) -> None:
     )
 
 
+@pytest.mark.parametrize("actions", [(), ("sns:Publish",), ("sms-voice:SendMediaMessage", "s3:GetObject")])
+def test_fails_grant_of_non_sms_voice_actions(stack: cdk.Stack, actions: tuple[str, ...]) -> None:
+    config = ConfigurationSet(stack, "Config", configuration_set_name="acme")
+    role = iam.Role(stack, "Sender", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    with pytest.raises(ValidationError, match=r"TestStack/Config: invalid 'actions': give one or more 'sms-voice:'"):
+        config.grant(role, *actions)
+
+
 def test_import_by_name(stack: cdk.Stack) -> None:
     imported = ConfigurationSet.from_configuration_set_name(stack, "Imported", "acme")
     assert imported.configuration_set_name == "acme"
