@@ -10,13 +10,19 @@ Per record (Powertools ``BatchProcessor``, partial batch responses):
 4. Wait for a send slot on the shared pacer (message parts against the identity's MPS), then ``SendTextMessage`` with
    the origination identity, configuration set, message type, TTL, max price and a ``Context`` carrying the request
    id and attempt.
-5. Outcomes: sent → ``message#<MessageId>`` stored (the retry handler resends from it); ``ThrottlingException``,
-   ``InternalServerException`` and network errors → batch item failure, back on the queue after a jittered backoff;
-   ``AccessDeniedException`` / ``ResourceNotFoundException`` (a deployment or account problem) → batch item failure,
-   so the message ends in the DLQ after ``maxReceiveCount`` and can be redriven once fixed; every other error
-   (``ValidationException``, ``ConflictException`` such as ``DESTINATION_PHONE_NUMBER_OPTED_OUT``,
-   ``ServiceQuotaExceededException`` such as the monthly spend limit) → rejection, never retried.
-6. Records the invocation cannot finish before its deadline are handed back unsent.
+5. Outcomes: sent → the idempotency record is COMPLETED, then ``message#<MessageId>`` is stored (the retry handler
+   resends from it); ``ThrottlingException``, ``InternalServerException``, any HTTP 5xx or 429 and network errors →
+   batch item failure, back on the queue after a jittered backoff; the message's own errors (``ValidationException``,
+   ``ConflictException`` such as ``DESTINATION_PHONE_NUMBER_OPTED_OUT``, ``ServiceQuotaExceededException`` such as
+   the monthly spend limit) → rejection, never retried; every other error (``AccessDeniedException``,
+   ``ResourceNotFoundException``, expired credentials, unknown codes: a deployment or account problem) → batch item
+   failure, so the message ends in the DLQ after ``maxReceiveCount`` and can be redriven once fixed.
+6. Records the invocation cannot finish before its deadline are handed back unsent: a record is only sent when the
+   send and the write that completes its idempotency record both fit before the invocation can be killed.
+
+The SMS client makes one attempt per call: botocore's own retries would resend after a read timeout or a dropped
+connection, when the service may already have accepted the message (``SendTextMessage`` has no idempotency token).
+Such an ambiguous outcome goes back to the queue like a transient error and is counted (``SendOutcomeUnknown``).
 """
 
 from __future__ import annotations
@@ -41,26 +47,50 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ConnectionError as RequestNotSentError
 from sms_constructs_runtime.contract import REQUEST_ID_PATTERN, ContractError, RejectionReason, SendRequest
 from sms_constructs_runtime.pacing import DynamoDBSchedule, Pacer, PacerContentionError
-from sms_constructs_runtime.store import MessageStore
+from sms_constructs_runtime.store import EXPIRATION_ATTRIBUTE, MessageStore
 
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
 
-#: Errors that say "not now": the record comes back later.
-TRANSIENT_ERRORS: Final = frozenset({"ThrottlingException", "InternalServerException", "ServiceUnavailable"})
-#: Errors that say the deployment or the account is wrong: the record ends in the DLQ, to be redriven once fixed.
+#: Errors that say "not now": the record comes back later (so does any HTTP 5xx or 429).
+TRANSIENT_ERRORS: Final = frozenset(
+    {
+        "ThrottlingException",
+        "InternalServerException",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "TooManyRequestsException",
+    }
+)
+#: Errors about the message itself: a rejection with the reason recorded, never retried.
+REJECTION_ERRORS: Final = frozenset({"ValidationException", "ConflictException", "ServiceQuotaExceededException"})
+#: Examples of the rest, which say the deployment or the account is wrong: the record ends in the DLQ, to be redriven
+#: once fixed. Unknown codes (expired credentials, signing errors, ...) are treated the same way, never as rejections.
 CONFIGURATION_ERRORS: Final = frozenset({"AccessDeniedException", "ResourceNotFoundException"})
-#: Stop taking new records this long before the invocation's deadline (a send plus the store writes fit in it).
-DEADLINE_MARGIN_SECONDS: Final = 15.0
+#: The SMS client: one attempt per call (see the module docstring); at most 3 + 10 s.
+SMS_CLIENT_CONFIG: Final = Config(
+    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=10
+)
+#: The DynamoDB client (store, pacer, idempotency): at most 3 attempts of 2 + 2 s plus 3 s of back-off, 15 s.
+DYNAMODB_CLIENT_CONFIG: Final = Config(
+    retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=2
+)
+#: Stop taking new records this long before the invocation's deadline: the longest send (13 s) and the longest
+#: write of the idempotency record that follows it (15 s) fit in it, so a send is never cut off from its record.
+DEADLINE_MARGIN_SECONDS: Final = 30.0
 #: First back-off of a record after a transient error, and after a configuration error (then doubled per receive).
 TRANSIENT_BACK_OFF_SECONDS: Final = 10
 CONFIGURATION_BACK_OFF_SECONDS: Final = 60
@@ -84,6 +114,7 @@ class Metric:
     DEFERRED: Final = "MessagesDeferred"
     DUPLICATES_SUPPRESSED: Final = "DuplicateSendsSuppressed"
     STORE_WRITE_FAILURES: Final = "StoreWriteFailures"
+    OUTCOME_UNKNOWN: Final = "SendOutcomeUnknown"
 
 
 class RecordFailedError(Exception):
@@ -176,17 +207,20 @@ class Sender:
             expires_after_seconds=config.retention_seconds,
             response_hook=self._on_duplicate,
         )
-        persistence = DynamoDBPersistenceLayer(
+        self._persistence = DynamoDBPersistenceLayer(
             table_name=config.table_name,
             key_attr="pk",
             sort_key_attr="sk",
             static_pk_value=IDEMPOTENCY_PARTITION,
+            expiry_attr=EXPIRATION_ATTRIBUTE,  # the table's TTL attribute (seconds), not left to Powertools' default
             boto3_client=dynamodb,
         )
+        #: What the current record's send returned, set before Powertools completes the idempotency record.
+        self._outcome: dict[str, Any] | None = None
         self._send_once: Callable[..., dict[str, Any]] = idempotent_function(
             self._send,
             data_keyword_argument="request",
-            persistence_store=persistence,
+            persistence_store=self._persistence,
             config=self.idempotency,
             key_prefix=IDEMPOTENCY_KEY_PREFIX,
         )
@@ -214,12 +248,17 @@ class Sender:
             raise RecordFailedError("too close to the invocation deadline to send", base_delay_seconds=0)
         try:
             request = SendRequest.from_json(record.body)
-        except ContractError as error:
-            self._reject(*_ids_of(record), error.reason, str(error))
+        except ContractError as error:  # a malformed copy never overwrites the record of an attempt that was sent
+            self._reject(*_ids_of(record), error.reason, str(error), fallback_sort_key=f"rejected#{record.message_id}")
             return
         payload = {**request.to_dict(), "attempt": request.attempt}
+        self._outcome = None
         try:
             outcome = self._send_once(request=payload)
+        except IdempotencyPersistenceLayerError:
+            if self._outcome is None:  # nothing was sent: the record comes back
+                raise
+            outcome = self._complete(payload, self._outcome)
         except IdempotencyValidationError:
             self._reject(
                 request.request_id,
@@ -231,7 +270,29 @@ class Sender:
             return
         except IdempotencyAlreadyInProgressError as error:
             raise RecordFailedError("the same request is being sent by another invocation", 30) from error
+        if outcome.get("status") == "SENT" and not outcome.get("duplicate"):
+            self._store_sent(request, str(outcome["messageId"]), int(outcome["parts"]))
         logger.info("processed", extra={"requestId": request.request_id, "attempt": request.attempt, **outcome})
+
+    def _complete(self, payload: dict[str, Any], outcome: dict[str, Any]) -> dict[str, Any]:
+        """Powertools could not mark the idempotency record COMPLETED after the send: the record must still succeed
+        (failing it would bring the message back and, once the in-progress record expires, send it again). Try the
+        write once more; if that fails too, only a later copy of the request could be sent again."""
+        try:
+            self._persistence.save_success(data=payload, result=outcome)
+        except Exception:
+            metrics.add_metric(name=Metric.STORE_WRITE_FAILURES, unit=MetricUnit.Count, value=1)
+            logger.exception("processed, but the idempotency record could not be completed", extra=outcome)
+        return outcome
+
+    def _store_sent(self, send: SendRequest, message_id: str, parts: int) -> None:
+        """Write ``message#<MessageId>`` and the history, after the idempotency record is COMPLETED (so a kill here
+        never leads to a second send). A failure is counted but never fails the record: the SMS is out."""
+        try:
+            self.store.put_sent(send, message_id, parts, self._now_ms())
+        except Exception:
+            metrics.add_metric(name=Metric.STORE_WRITE_FAILURES, unit=MetricUnit.Count, value=1)
+            logger.exception("sent, but the message store write failed", extra={"messageId": message_id})
 
     # -- one send, at most once per requestId + attempt ----------------------------------------------------------
 
@@ -241,7 +302,7 @@ class Sender:
         if self.config.validate_numbers:
             rejection = self._check_number(send)
             if rejection is not None:
-                return rejection
+                return self._done(rejection)
         try:
             acquired = self.pacer.acquire(parts, deadline=self._deadline)
         except PacerContentionError as error:
@@ -252,20 +313,24 @@ class Sender:
         try:
             response = self.sms.send_text_message(**self._parameters(send))
         except ClientError as error:
-            return self._on_client_error(send, error)
-        except BotoCoreError as error:  # connection errors and timeouts: the request may not have arrived
+            return self._done(self._on_client_error(send, error))
+        except RequestNotSentError as error:  # no connection: the request never reached the service
             metrics.add_metric(name=Metric.TRANSIENT_FAILURES, unit=MetricUnit.Count, value=1)
             raise RecordFailedError(f"{type(error).__name__}: {error}", TRANSIENT_BACK_OFF_SECONDS) from error
-        message_id = str(response["MessageId"])
-        now_ms = self._now_ms()
-        try:
-            self.store.put_sent(send, message_id, parts, now_ms)
-        except Exception:  # the SMS is out: never fail the record (a redelivery would send it again)
-            metrics.add_metric(name=Metric.STORE_WRITE_FAILURES, unit=MetricUnit.Count, value=1)
-            logger.exception("sent, but the message store write failed", extra={"messageId": message_id})
+        except BotoCoreError as error:  # read timeout, dropped connection: the service may have accepted it
+            metrics.add_metric(name=Metric.OUTCOME_UNKNOWN, unit=MetricUnit.Count, value=1)
+            logger.warning(
+                "send outcome unknown: the message comes back and may be sent twice",
+                extra={"requestId": send.request_id, "attempt": send.attempt, "error": type(error).__name__},
+            )
+            raise RecordFailedError(f"{type(error).__name__}: {error}", TRANSIENT_BACK_OFF_SECONDS) from error
         metrics.add_metric(name=Metric.MESSAGES_SENT, unit=MetricUnit.Count, value=1)
         metrics.add_metric(name=Metric.PARTS_SENT, unit=MetricUnit.Count, value=parts)
-        return {"status": "SENT", "messageId": message_id, "parts": parts}
+        return self._done({"status": "SENT", "messageId": str(response["MessageId"]), "parts": parts})
+
+    def _done(self, outcome: dict[str, Any]) -> dict[str, Any]:
+        self._outcome = outcome
+        return outcome
 
     def _parameters(self, send: SendRequest) -> dict[str, Any]:
         config = self.config
@@ -291,14 +356,14 @@ class Sender:
         code = str(error.response.get("Error", {}).get("Code", "Unknown"))
         reason = str(error.response.get("Reason") or code)
         message = str(error.response.get("Error", {}).get("Message", ""))
-        if code in TRANSIENT_ERRORS:
+        if code in REJECTION_ERRORS:
+            return self._reject(send.request_id, send.attempt, reason, f"{code}: {message}")
+        if _is_transient(error):
             metrics.add_metric(name=Metric.TRANSIENT_FAILURES, unit=MetricUnit.Count, value=1)
             raise RecordFailedError(f"{code}: {message}", TRANSIENT_BACK_OFF_SECONDS) from error
-        if code in CONFIGURATION_ERRORS:
-            metrics.add_metric(name=Metric.CONFIGURATION_FAILURES, unit=MetricUnit.Count, value=1)
-            logger.error("the sender cannot send: check its permissions and resources", extra={"error": code})
-            raise RecordFailedError(f"{code} ({reason}): {message}", CONFIGURATION_BACK_OFF_SECONDS) from error
-        return self._reject(send.request_id, send.attempt, reason, f"{code}: {message}")
+        metrics.add_metric(name=Metric.CONFIGURATION_FAILURES, unit=MetricUnit.Count, value=1)
+        logger.error("the sender cannot send: check its permissions and resources", extra={"error": code})
+        raise RecordFailedError(f"{code} ({reason}): {message}", CONFIGURATION_BACK_OFF_SECONDS) from error
 
     def _check_number(self, send: SendRequest) -> dict[str, Any] | None:
         number = send.destination_phone_number
@@ -309,7 +374,7 @@ class Sender:
                 looked_up = self.sms.carrier_lookup(PhoneNumber=number)
             except ClientError as error:
                 code = str(error.response.get("Error", {}).get("Code", "Unknown"))
-                if code in TRANSIENT_ERRORS or code == "ServiceQuotaExceededException":
+                if _is_transient(error) or code == "ServiceQuotaExceededException":
                     raise RecordFailedError(f"CarrierLookup {code}", TRANSIENT_BACK_OFF_SECONDS) from error
                 if code == "ValidationException":
                     number_type = "INVALID"
@@ -326,18 +391,27 @@ class Sender:
     # -- outcomes ------------------------------------------------------------------------------------------------
 
     def _reject(
-        self, request_id: str, attempt: int, reason: str, detail: str, *, sort_key: str | None = None
+        self,
+        request_id: str,
+        attempt: int,
+        reason: str,
+        detail: str,
+        *,
+        sort_key: str | None = None,
+        fallback_sort_key: str | None = None,
     ) -> dict[str, Any]:
         with single_metric(name=Metric.REJECTED, unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as metric:
             metric.add_dimension(name="Reason", value=reason)
         logger.warning("rejected", extra={"requestId": request_id, "attempt": attempt, "reason": reason})
-        self.store.put_rejection(request_id, attempt, reason, detail, self._now_ms(), sort_key=sort_key)
+        self.store.put_rejection(
+            request_id, attempt, reason, detail, self._now_ms(), sort_key=sort_key, fallback_sort_key=fallback_sort_key
+        )
         return {"status": "REJECTED", "reason": reason}
 
     def _on_duplicate(self, response: Any, idempotent_data: DataRecord) -> Any:
         metrics.add_metric(name=Metric.DUPLICATES_SUPPRESSED, unit=MetricUnit.Count, value=1)
         logger.info("duplicate delivery: not sent again", extra={"idempotencyKey": idempotent_data.idempotency_key})
-        return response
+        return {**response, "duplicate": True} if isinstance(response, dict) else response
 
     def _back_off(self, record: SQSRecord, delay_seconds: int) -> None:
         try:
@@ -356,6 +430,13 @@ class Sender:
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
+
+
+def _is_transient(error: ClientError) -> bool:
+    """Throttling, a server fault or an HTTP 5xx / 429 without a modeled code (a gateway error, say)."""
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+    return code in TRANSIENT_ERRORS or (isinstance(status, int) and (status >= 500 or status == 429))
 
 
 def _receive_count(record: SQSRecord) -> int:
@@ -387,13 +468,12 @@ def _sender() -> Sender:
     global _SENDER  # noqa: PLW0603 - one Sender per execution environment, built on first use
     if _SENDER is None:
         config = SenderConfig.from_environment(os.environ)
-        sms_config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=3, read_timeout=10)
-        aws_config = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10)
+        sqs_config = Config(retries={"mode": "standard", "total_max_attempts": 5}, connect_timeout=3, read_timeout=10)
         _SENDER = Sender(
             config,
-            sms=boto3.client("pinpoint-sms-voice-v2", config=sms_config),
-            sqs=boto3.client("sqs", config=aws_config),
-            dynamodb=boto3.client("dynamodb", config=aws_config),
+            sms=boto3.client("pinpoint-sms-voice-v2", config=SMS_CLIENT_CONFIG),
+            sqs=boto3.client("sqs", config=sqs_config),
+            dynamodb=boto3.client("dynamodb", config=DYNAMODB_CLIENT_CONFIG),
         )
     return _SENDER
 

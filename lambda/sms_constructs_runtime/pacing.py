@@ -130,13 +130,14 @@ class Pacer:
         return math.ceil(parts * 1000 / self.parts_per_second)
 
     def acquire(self, parts: int, *, deadline: float | None = None) -> bool:
-        """Wait until ``parts`` may be sent; ``False`` (without waiting) when the slot starts after ``deadline``.
+        """Wait until ``parts`` may be sent; ``False`` (without waiting) when the send would start after ``deadline``
+        — because the slot starts after it, or because the reservation itself took until after it.
 
         A slot reserved past the deadline is left unused: the schedule runs a little slow, never fast.
         """
         now = self._clock()
         start = self.schedule.reserve(self.key, math.floor(now * 1000), self.cost_ms(parts)) / 1000
-        if deadline is not None and start > deadline:
+        if deadline is not None and max(start, self._clock()) > deadline:
             return False
         wait = start - self._clock()
         if wait > 0:

@@ -40,7 +40,9 @@ GSM_MAX_UNITS: Final = 1530
 UCS2_MAX_UNITS: Final = 630
 #: Longest ``MessageBody`` the API accepts, in characters.
 API_MAX_CHARACTERS: Final = 1600
-#: The most parts a valid body can take (1530 / 153 = 10; 630 UCS-2 units need at most 10 parts of 67).
+#: Parts of the longest valid body when its parts are full (1530 / 153 = 10; 630 / 67 rounds up to 10), what the
+#: construct sizes the sender's timeout with. Escape sequences cut at part boundaries can make a 1530-unit GSM-7 body
+#: take 11 (``count_parts`` counts that; the timeout's 20 % slack absorbs it).
 MAX_PARTS: Final = 10
 
 

@@ -7,6 +7,8 @@ pk                        sk                what
 ``message#<MessageId>``   ``message``       the request sent as that MessageId (body included) and its attempt
 ``message#<MessageId>``   ``retry``         marker: the retry handler has re-queued this message (dedup)
 ``request#<requestId>``   ``attempt#01``    outcome of each attempt: ``SENT`` (with MessageId) or ``REJECTED``
+``request#<requestId>``   ``conflict#…``    ``REJECTED``: a copy that reused the id with another destination or body
+``request#<requestId>``   ``rejected#…``    ``REJECTED``: a malformed copy of an attempt that was already sent
 ``request#<requestId>``   ``final``         ``FAILED`` once retries are exhausted
 ``number#<E.164>``        ``lookup``        cached ``CarrierLookup`` result (``validate_numbers``)
 ``pacer#<identity>``      ``pacer``         the pacing schedule (see ``pacing``)
@@ -22,6 +24,7 @@ Stdlib only: the caller passes a boto3 DynamoDB client.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -63,11 +66,9 @@ class MessageStore:
     def _expiration(self, now_ms: int) -> dict[str, str]:
         return {"N": str(now_ms // 1000 + self.retention_seconds)}
 
-    def _put(self, item: dict[str, Any], condition: str | None = None) -> None:
-        kwargs: dict[str, Any] = {"TableName": self.table_name, "Item": item}
-        if condition:
-            kwargs["ConditionExpression"] = condition
-        self._client.put_item(**kwargs)
+    def _put(self, item: dict[str, Any], condition: Mapping[str, Any] | None = None) -> None:
+        """``condition``: ``ConditionExpression`` and its ``ExpressionAttributeNames`` / ``Values``."""
+        self._client.put_item(TableName=self.table_name, Item=item, **(condition or {}))
 
     # -- sender --------------------------------------------------------------------------------------------------
 
@@ -89,19 +90,46 @@ class MessageStore:
         self._put_history(request.request_id, request.attempt, now_ms, Status.SENT, messageId=message_id, parts=parts)
 
     def put_rejection(
-        self, request_id: str, attempt: int, reason: str, detail: str, now_ms: int, *, sort_key: str | None = None
+        self,
+        request_id: str,
+        attempt: int,
+        reason: str,
+        detail: str,
+        now_ms: int,
+        *,
+        sort_key: str | None = None,
+        fallback_sort_key: str | None = None,
     ) -> None:
         """Record that an attempt was rejected and why (never retried).
 
         ``sort_key`` overrides ``attempt#NN``, for a rejection that must not overwrite the attempt's own outcome
-        (a reused idempotency key).
+        (a reused idempotency key). With ``fallback_sort_key``, ``attempt#NN`` is written unless it records a send,
+        and the rejection goes under ``fallback_sort_key`` instead (a malformed copy of a message that was sent).
         """
-        self._put_history(
-            request_id, attempt, now_ms, Status.REJECTED, sort_key=sort_key, reason=reason, detail=detail[:1000]
-        )
+        fields: dict[str, Any] = {"reason": reason, "detail": detail[:1000]}
+        if fallback_sort_key is None or sort_key is not None:
+            self._put_history(request_id, attempt, now_ms, Status.REJECTED, sort_key=sort_key, **fields)
+            return
+        unless_sent = {
+            "ConditionExpression": "attribute_not_exists(#status) OR #status <> :sent",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": {":sent": {"S": Status.SENT}},
+        }
+        try:
+            self._put_history(request_id, attempt, now_ms, Status.REJECTED, condition=unless_sent, **fields)
+        except self._client.exceptions.ConditionalCheckFailedException:
+            self._put_history(request_id, attempt, now_ms, Status.REJECTED, sort_key=fallback_sort_key, **fields)
 
     def _put_history(
-        self, request_id: str, attempt: int, now_ms: int, status: str, *, sort_key: str | None = None, **fields: Any
+        self,
+        request_id: str,
+        attempt: int,
+        now_ms: int,
+        status: str,
+        *,
+        sort_key: str | None = None,
+        condition: Mapping[str, Any] | None = None,
+        **fields: Any,
     ) -> None:
         item: dict[str, Any] = {
             "pk": {"S": f"request#{request_id}"},
@@ -113,7 +141,7 @@ class MessageStore:
         }
         for name, value in fields.items():
             item[name] = {"N": str(value)} if isinstance(value, int) else {"S": str(value)}
-        self._put(item)
+        self._put(item, condition)
 
     def get_number_type(self, phone_number: str, now_ms: int) -> str | None:
         """The cached ``CarrierLookup`` ``PhoneNumberType`` of ``phone_number``, unless missing or expired."""

@@ -31,6 +31,15 @@ DEFAULT_METRICS_NAMESPACE = "SmsConstructs"
 SEND_SECONDS_PER_INVOCATION = 0.5
 #: ESM ``MaximumConcurrency`` bounds (Lambda API ``ScalingConfig``).
 MIN_CONCURRENCY, MAX_CONCURRENCY = 2, 1000
+#: How long a request may wait on the send queue. The message store's retention (which is also the idempotency
+#: records' lifetime) may not be shorter: a copy still waiting on the queue would be sent a second time.
+QUEUE_RETENTION = cdk.Duration.days(4)
+#: Seconds the sender keeps free at the end of each invocation (``DEADLINE_MARGIN_SECONDS`` of the handler): the last
+#: send and the write that completes its idempotency record must fit before the invocation can be killed.
+SENDER_DEADLINE_MARGIN_SECONDS = 30
+#: Above this MPS, single-part sends may be throttled by DynamoDB: each send updates the one pacer item and writes
+#: twice to the one idempotency partition, and a DynamoDB item (or unsplit partition) takes ~1,000 writes per second.
+MAX_PACED_MPS_PER_QUEUE = 500
 
 _RECORDS_NAG_REASON = (
     "SQS event source mappings support no OnFailure destination (only Kinesis, DynamoDB Streams and Kafka do; "
@@ -56,9 +65,9 @@ def default_batch_size(max_parts_per_second: float, max_concurrency: int) -> int
 
 
 def sender_timeout(max_parts_per_second: float, max_concurrency: int, batch_size: int) -> cdk.Duration:
-    """Long enough for a batch of the longest messages (10 parts) at the invocation's share of the MPS, +20 % and
-    30 s for the calls, between 60 and 900 seconds."""
-    seconds = 1.2 * batch_size * MAX_PARTS * max_concurrency / max_parts_per_second + 30
+    """Long enough for a batch of the longest messages (10 parts) at the invocation's share of the MPS, +20 % for the
+    calls, plus the sender's 30 s deadline margin, between 60 and 900 seconds."""
+    seconds = 1.2 * batch_size * MAX_PARTS * max_concurrency / max_parts_per_second + SENDER_DEADLINE_MARGIN_SECONDS
     return cdk.Duration.seconds(max(60, min(900, math.ceil(seconds))))
 
 
@@ -106,8 +115,9 @@ class SmsSendQueue(Construct):
             ``OriginationIdentity``; the sender may send from nothing else).
         :param configuration_set: Configuration set of every send (``ConfigurationSetName``).
         :param max_parts_per_second: The identity's MPS: message parts per second, e.g. 1 for a US 10DLC number,
-            3 for US toll-free, 100 for a US short code (0.1–3000). Pace a little under the limit if other senders use
-            the same identity.
+            3 for US toll-free, 100 for a US short code (0.1–3000; above 500 a warning: the shared pacer item and
+            idempotency partition take about 1,000 DynamoDB writes per second). Pace a little under the limit if
+            other senders use the same identity.
         :param max_concurrency: Most concurrent sender invocations (the event source mapping's
             ``MaximumConcurrency``, 2–1000; also the function's reserved concurrency). Default:
             ``max(2, ceil(max_parts_per_second × 0.5))``.
@@ -122,10 +132,13 @@ class SmsSendQueue(Construct):
             for ``number_lookup_cache_ttl``) and reject LANDLINE and INVALID numbers. Each lookup is billed.
             Default: ``False``.
         :param number_lookup_cache_ttl: How long a lookup result is reused. Default: 30 days.
-        :param message_retention: How long the message store keeps requests, outcomes and idempotency records; must
-            cover the retry window plus the 72 hours a final event can take. Default: 14 days.
-        :param max_receive_count: Receives before a message moves to the dead-letter queue (throttling and
-            configuration errors each use one). Default: 10.
+        :param message_retention: How long the message store keeps requests, outcomes and idempotency records (4 days
+            – 1 year): at least the queue's 4-day retention, so a copy still on the queue is never sent twice, and,
+            with ``SmsRetry``, the retry window plus the 72 hours a final event can take. Default: 14 days.
+        :param max_receive_count: Receives before a message moves to the dead-letter queue. Every throttling,
+            network or configuration error uses one, and the back-off doubles from 10 s (60 s for configuration
+            errors) up to 15 minutes: with the default, a message that keeps failing reaches the DLQ after about 50
+            minutes (90 for configuration errors; redrive it when the cause is gone). Default: 10.
         :param encryption_key: KMS key of the queues, the table, the log group and the environment. Default: a new
             key with rotation.
         :param log_retention: Retention of the sender's log group. Default: ``RetentionDays.ONE_YEAR``.
@@ -148,11 +161,22 @@ class SmsSendQueue(Construct):
         if not ttl.is_unresolved():
             check_range(self, "time_to_live", ttl.to_seconds(), MIN_TTL_SECONDS, MAX_TTL_SECONDS, "seconds")
         retention = message_retention if message_retention is not None else cdk.Duration.days(14)
-        check_range(self, "message_retention", retention.to_seconds(), 86_400, 365 * 86_400, "seconds")
+        check_range(
+            self, "message_retention", retention.to_seconds(), QUEUE_RETENTION.to_seconds(), 365 * 86_400, "seconds"
+        )
         lookup_ttl = number_lookup_cache_ttl if number_lookup_cache_ttl is not None else cdk.Duration.days(30)
         check_range(self, "number_lookup_cache_ttl", lookup_ttl.to_seconds(), 3600, 365 * 86_400, "seconds")
         receives = max_receive_count if max_receive_count is not None else 10
         check_range(self, "max_receive_count", receives, 3, 1000)
+
+        if max_parts_per_second > MAX_PACED_MPS_PER_QUEUE:
+            cdk.Annotations.of(self).add_warning_v2(
+                "sms-constructs:SendQueueMpsCapacity",
+                f"max_parts_per_second={_number(max_parts_per_second)}: every send updates one pacer item and writes "
+                "the idempotency partition of the message store, and a DynamoDB key takes about 1,000 writes per "
+                f"second, so single-part sends above ~{MAX_PACED_MPS_PER_QUEUE} per second may be throttled (they come "
+                "back later, or reach the DLQ). Split the traffic over several identities and send queues.",
+            )
 
         self.origination_identity = origination_identity
         self.configuration_set = configuration_set
@@ -193,7 +217,7 @@ class SmsSendQueue(Construct):
             encryption_master_key=self.encryption_key,
             enforce_ssl=True,
             visibility_timeout=cdk.Duration.seconds(min(43_200, 6 * timeout.to_seconds())),
-            retention_period=cdk.Duration.days(4),
+            retention_period=QUEUE_RETENTION,
             dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=receives, queue=self.dead_letter_queue),
         )
         #: The message store: MessageId → request, outcomes, rejections, idempotency records, the pacer.
@@ -242,7 +266,10 @@ class SmsSendQueue(Construct):
         self.function = sender.function
         self.log_group = sender.log_group
         self.queue.grant_consume_messages(sender.role)
-        self._grant_store(sender.role)
+        # Powertools idempotency puts, updates and deletes its records; the pacer updates its item.
+        self._grant_store(
+            sender.role, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
+        )
         origination_identity.grant_send_text_message(sender.role)
         iam.Grant.add_to_principal(
             grantee=sender.role,
@@ -279,17 +306,16 @@ class SmsSendQueue(Construct):
         """``POWERTOOLS_SERVICE_NAME`` of the sender: the ``service`` dimension of its metrics."""
         return f"SmsSendQueue-{cdk.Names.unique_id(self)[-24:]}"
 
-    def _grant_store(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Item-level read/write on the message store (no scans, no batch or index access) and the table's key."""
-        grant = self.table.grant(
-            grantee, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
-        )
+    def _grant_store(self, grantee: iam.IGrantable, *actions: str) -> iam.Grant:
+        """Item-level ``actions`` on the message store (no scans, no batch or index access) and the table's key."""
+        grant = self.table.grant(grantee, *actions)
         self.encryption_key.grant(grantee, "kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey")
         return grant
 
     def grant_store_access(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` read and write items of the message store (``SmsRetry`` uses it)."""
-        return self._grant_store(grantee)
+        """Let ``grantee`` read and put items of the message store (``dynamodb:GetItem`` and ``dynamodb:PutItem``, and
+        the table's key): what ``SmsRetry`` needs to look messages up and record retries and final failures."""
+        return self._grant_store(grantee, "dynamodb:GetItem", "dynamodb:PutItem")
 
     def grant_send(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` put requests on the queue: ``sqs:SendMessage`` on the queue, and ``kms:GenerateDataKey``
@@ -312,7 +338,7 @@ class SmsSendQueue(Construct):
     ) -> cloudwatch.Metric:
         """A custom metric of the sender (``MessagesSent``, ``MessagePartsSent``, ``MessagesRejected``,
         ``TransientSendFailures``, ``ConfigurationSendFailures``, ``MessagesDeferred``, ``DuplicateSendsSuppressed``,
-        ``StoreWriteFailures``). Default: ``Sum`` over 5 minutes."""
+        ``StoreWriteFailures``, ``SendOutcomeUnknown``). Default: ``Sum`` over 5 minutes."""
         return cloudwatch.Metric(
             namespace=self.metrics_namespace,
             metric_name=metric_name,

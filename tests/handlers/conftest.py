@@ -73,8 +73,8 @@ class FakeSms:
 
     Every request is validated against the real botocore service model; errors are the client's modeled
     exceptions with the members the model defines (Reason, ...). ``faults`` is a queue of error codes (or
-    ``(code, reason)``) returned by the next calls; ``opted_out`` numbers get the ConflictException the service
-    returns; ``number_types`` drive CarrierLookup.
+    ``(code, reason)``, or an exception raised as is) returned by the next calls; ``opted_out`` numbers get the
+    ConflictException the service returns; ``number_types`` drive CarrierLookup.
     """
 
     clock: FakeClock
@@ -101,6 +101,8 @@ class FakeSms:
         self.attempts += 1
         if self.faults:
             fault = self.faults.pop(0)
+            if isinstance(fault, Exception):  # a botocore exception as the client raises it (network, HTTP 5xx, ...)
+                raise fault
             code, reason = fault if isinstance(fault, tuple) else (fault, None)
             members = {"Reason": reason} if reason else {}
             raise self._error(code, f"simulated {code}", **members)

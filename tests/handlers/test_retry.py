@@ -302,3 +302,20 @@ def test_lambda_context_is_accepted(aws: Aws) -> None:
     )
     response = make_retrier(aws, clock).handle({"Records": [record]}, LambdaContext(clock, 30))  # type: ignore[arg-type]
     assert response == {"batchItemFailures": []}
+
+
+def test_unknown_message_grace_is_bounded_well_inside_the_receive_budget(aws: Aws) -> None:
+    """An event that overtakes a store write that never lands comes back at most until it is 5 minutes old (the event
+    queue's visibility timeout is 180 s, its maxReceiveCount 5): then it is counted and dropped, never looped."""
+    clock = FakeClock()
+    retrier = make_retrier(aws, clock)
+    event = sms_event("never-stored", "CARRIER_UNREACHABLE", at_ms=int(clock() * 1000))
+    outcomes = []
+    for _ in range(5):  # the receives the queue allows before its DLQ
+        response = deliver(retrier, event)
+        outcomes.append("retry later" if response["batchItemFailures"] else "done")
+        if not response["batchItemFailures"]:
+            break
+        clock.advance(180)  # the visibility timeout
+    assert outcomes == ["retry later", "retry later", "done"]
+    assert queued(aws) == []

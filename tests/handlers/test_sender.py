@@ -6,16 +6,23 @@ reason, or is in the DLQ — 0 messages lost, 0 duplicate sends.
 
 from __future__ import annotations
 
+import http.server
 import itertools
 import json
+import threading
+import time
 from collections import Counter
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
+from sender import handler
 from sender.handler import Sender, SenderConfig
 from sms_constructs_runtime.contract import SendRequest
+
+from sms_constructs.patterns.send_queue import SENDER_DEADLINE_MARGIN_SECONDS, sender_timeout
 
 from .conftest import CONFIG_SET, IDENTITY, TABLE, Aws, EventSourceMapping, FakeClock, FakeSms, LambdaContext
 
@@ -315,12 +322,12 @@ def test_redelivery_after_a_crash_mid_batch_sends_only_what_was_not_sent(aws: Aw
 
 
 def test_records_past_the_deadline_are_handed_back_unsent_then_sent_once(aws: Aws) -> None:
-    """Timeout mid-batch: at 1 part/s a 10-record batch needs ~10 s, the invocation has 20 s minus a 15 s margin."""
+    """Timeout mid-batch: at 1 part/s a 10-record batch needs ~10 s, the invocation has 5 s beyond its margin."""
     clock = FakeClock()
     sms = FakeSms(clock)
     enqueue(aws, *(request(n) for n in range(10)))
     sender = make_sender(aws, sms, clock, max_parts_per_second=1)
-    failures = drain(aws, sender, clock, timeout=20)
+    failures = drain(aws, sender, clock, timeout=handler.DEADLINE_MARGIN_SECONDS + 5)
     assert len(failures[0]) > 0  # some records deferred in the first invocation
     assert len(failures[0]) < 10
     assert sorted(sms.sent_request_ids()) == sorted((f"req-{n}", "1") for n in range(10))
@@ -432,3 +439,262 @@ def test_config_reads_the_environment_the_construct_sets() -> None:
         validate_numbers=True,
         number_cache_ttl_seconds=2592000,
     )
+
+
+# -- production fault paths: no silent resend, no loss ---------------------------------------------------------
+
+IDEMPOTENCY_PK = "idempotency#sms-send"
+
+
+class FaultyDynamoDB:
+    """Forwards to moto's DynamoDB; ``fail(operation, pk_prefix, error, times)`` makes matching calls raise."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self.exceptions = client.exceptions
+        self._faults: list[tuple[str, str, BaseException, list[int]]] = []
+
+    def fail(self, operation: str, pk_prefix: str, error: BaseException, times: int = 1) -> None:
+        self._faults.append((operation, pk_prefix, error, [times]))
+
+    def _call(self, operation: str, **kwargs: Any) -> Any:
+        pk = (kwargs.get("Item") or kwargs.get("Key") or {}).get("pk", {}).get("S", "")
+        for name, prefix, error, left in self._faults:
+            if name == operation and pk.startswith(prefix) and left[0] > 0:
+                left[0] -= 1
+                raise error
+        return getattr(self._client, operation)(**kwargs)
+
+    def __getattr__(self, operation: str) -> Any:
+        return lambda **kwargs: self._call(operation, **kwargs)
+
+
+def throughput_exceeded(operation: str) -> Exception:
+    return ClientError({"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "slow down"}}, operation)
+
+
+def age_in_progress_records(aws: Aws) -> None:
+    """The queue's visibility timeout (6 × the function timeout) passes, so every in-progress idempotency record of a
+    dead invocation is past its ``in_progress_expiration`` (Powertools compares it with the real clock)."""
+    items = aws.dynamodb.query(
+        TableName=TABLE,
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": IDEMPOTENCY_PK}},
+    )["Items"]
+    for item in items:
+        if item.get("status", {}).get("S") == "INPROGRESS":
+            aws.dynamodb.update_item(
+                TableName=TABLE,
+                Key={"pk": item["pk"], "sk": item["sk"]},
+                UpdateExpression="SET in_progress_expiration = :past",
+                ExpressionAttributeValues={":past": {"N": "1"}},
+            )
+
+
+def sender_on(aws: Aws, sms: Any, clock: FakeClock, dynamodb: Any) -> Sender:
+    config = make_sender(aws, sms, clock).config
+    return Sender(config, sms=sms, sqs=aws.sqs, dynamodb=dynamodb, clock=clock, sleep=clock.sleep, jitter=lambda: 0.5)
+
+
+def test_a_kill_during_the_store_write_after_a_send_does_not_send_again(aws: Aws) -> None:
+    """The SMS is accepted; the invocation dies while writing the message store (timeout in a DynamoDB brown-out).
+    The idempotency record must already say COMPLETED, or the redelivered message is sent a second time."""
+    clock = FakeClock()
+    sms = FakeSms(clock)
+    dynamodb = FaultyDynamoDB(aws.dynamodb)
+    dynamodb.fail("put_item", "message#", SystemExit("killed at the deadline"))
+    enqueue(aws, request(1))
+    sender = sender_on(aws, sms, clock, dynamodb)
+    esm = EventSourceMapping(aws.sqs, aws.queue_url, aws.queue_arn)
+    records = esm.receive()
+    with pytest.raises(SystemExit):
+        sender.handle({"Records": records}, LambdaContext(clock, 300))
+    assert len(sms.sends) == 1
+    for record in records:  # nothing was deleted: the visibility timeout passes and the message comes back
+        aws.sqs.change_message_visibility(
+            QueueUrl=aws.queue_url, ReceiptHandle=record["receiptHandle"], VisibilityTimeout=0
+        )
+    age_in_progress_records(aws)
+    drain(aws, sender, clock)
+    assert sms.sent_request_ids() == [("req-1", "1")]
+    assert_nothing_lost_or_duplicated(aws, sms, ["req-1"])
+
+
+@pytest.mark.parametrize("failures", [1, 2])
+def test_a_failed_idempotency_save_after_a_send_never_resends(aws: Aws, failures: int) -> None:
+    """Powertools raises IdempotencyPersistenceLayerError when it cannot mark the record COMPLETED after the send.
+    Failing the record would bring it back — and send it again once the in-progress record expires."""
+    clock = FakeClock()
+    sms = FakeSms(clock)
+    dynamodb = FaultyDynamoDB(aws.dynamodb)
+    dynamodb.fail("update_item", IDEMPOTENCY_PK, throughput_exceeded("UpdateItem"), times=failures)
+    enqueue(aws, request(1))
+    sender = sender_on(aws, sms, clock, dynamodb)
+    failures_per_round = drain(aws, sender, clock)
+    assert failures_per_round == [[]]  # the record succeeded and was deleted: this delivery never comes back
+    assert sms.sent_request_ids() == [("req-1", "1")]
+    assert [h["status"] for h in history(aws, "req-1")] == ["SENT"]  # the store is written all the same
+    assert_nothing_lost_or_duplicated(aws, sms, ["req-1"])
+    if failures == 1:  # the save was tried again and landed: a later copy of the request is suppressed too
+        age_in_progress_records(aws)
+        enqueue(aws, request(1))
+        drain(aws, sender, clock)
+        assert sms.sent_request_ids() == [("req-1", "1")]
+
+
+def test_the_sms_client_never_resends_by_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore's standard retry mode retries HTTP 5xx, read timeouts and dropped connections, which can follow an
+    accepted SendTextMessage (there is no idempotency token): the sender's SMS client must make one attempt per call
+    and leave retries to the queue."""
+    calls: list[str] = []
+
+    class Failing(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            calls.append(self.headers.get("X-Amz-Target", ""))
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = b'{"__type":"InternalServerException","Message":"boom"}'
+            self.send_response(500)
+            self.send_header("Content-Type", "application/x-amz-json-1.0")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2", f"http://127.0.0.1:{server.server_port}")
+        for name, value in CONSTRUCT_ENVIRONMENT.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(handler, "_SENDER", None)
+        sms = handler._sender().sms
+        with pytest.raises(ClientError, match="InternalServerException"):
+            sms.send_text_message(DestinationPhoneNumber="+14255550100", MessageBody="hi")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert calls == ["PinpointSMSVoiceV2.SendTextMessage"]
+
+
+def _worst_case_seconds(config: Any) -> float:
+    """The longest one botocore call can take with ``config``: every attempt timing out, plus standard back-off."""
+    attempts = int(config.retries.get("total_max_attempts", 1 + config.retries.get("max_attempts", 2)))
+    back_off = sum(min(20, 2 ** (n - 1)) for n in range(1, attempts))
+    return float(attempts * (config.connect_timeout + config.read_timeout) + back_off)
+
+
+def test_deadline_margin_covers_a_send_and_the_idempotency_save(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record is only started when its send and the COMPLETED write fit before the invocation is killed; a kill
+    between them would send the message again on redelivery."""
+    for name, value in CONSTRUCT_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(handler, "_SENDER", None)
+    sender = handler._sender()
+    needed = _worst_case_seconds(sender.sms.meta.config) + _worst_case_seconds(sender.store._client.meta.config)
+    assert needed <= handler.DEADLINE_MARGIN_SECONDS
+    assert SENDER_DEADLINE_MARGIN_SECONDS == handler.DEADLINE_MARGIN_SECONDS  # the construct's copy of it
+    for mps, concurrency, batch in [(1, 2, 10), (3, 2, 10), (100, 50, 10)]:  # the construct leaves room for it
+        pacing = 1.2 * batch * 10 * concurrency / mps
+        assert sender_timeout(mps, concurrency, batch).to_seconds() - pacing >= handler.DEADLINE_MARGIN_SECONDS
+
+
+@pytest.mark.parametrize(
+    ("error", "sent"),
+    [
+        # A gateway error without a modeled code: transient, the message is sent later.
+        (
+            {"Error": {"Code": "502", "Message": "Bad Gateway"}, "ResponseMetadata": {"HTTPStatusCode": 502}},
+            True,
+        ),
+        # Credentials or signing problems: a deployment problem, never the message's fault -> DLQ for a redrive.
+        (
+            {
+                "Error": {"Code": "ExpiredTokenException", "Message": "expired"},
+                "ResponseMetadata": {"HTTPStatusCode": 400},
+            },
+            False,
+        ),
+    ],
+)
+def test_unmodeled_errors_are_never_recorded_as_rejections(aws: Aws, error: dict[str, Any], sent: bool) -> None:
+    clock = FakeClock()
+    sms = FakeSms(clock, faults=[ClientError(error, "SendTextMessage")] * (1 if sent else 20))  # type: ignore[arg-type]
+    enqueue(aws, request(1))
+    drain(aws, make_sender(aws, sms, clock), clock)
+    assert "REJECTED" not in {h["status"] for h in history(aws, "req-1")}
+    if sent:
+        assert sms.sent_request_ids() == [("req-1", "1")]
+    else:
+        assert [json.loads(b)["requestId"] for b in dlq_bodies(aws)] == ["req-1"]
+    assert_nothing_lost_or_duplicated(aws, sms, ["req-1"])
+
+
+@pytest.mark.parametrize("kind", ["connect", "read"])
+def test_network_errors_come_back_and_are_sent_once(aws: Aws, kind: str) -> None:
+    url = "https://sms-voice.us-east-1.amazonaws.com/"
+    error = EndpointConnectionError(endpoint_url=url) if kind == "connect" else ReadTimeoutError(endpoint_url=url)
+    clock = FakeClock()
+    sms = FakeSms(clock, faults=[error])
+    enqueue(aws, request(1))
+    failures = drain(aws, make_sender(aws, sms, clock), clock)
+    assert len(failures[0]) == 1
+    assert (sms.attempts, sms.sent_request_ids()) == (2, [("req-1", "1")])
+    assert_nothing_lost_or_duplicated(aws, sms, ["req-1"])
+
+
+def test_a_malformed_copy_never_overwrites_the_record_of_a_send(aws: Aws) -> None:
+    clock = FakeClock()
+    sms = FakeSms(clock)
+    enqueue(aws, request(1))
+    sender = make_sender(aws, sms, clock)
+    drain(aws, sender, clock)
+    enqueue(aws, json.dumps({"version": 1, "requestId": "req-1", "destinationPhoneNumber": "+1", "messageBody": "x"}))
+    drain(aws, sender, clock)
+    outcomes = {h["sk"]: h for h in history(aws, "req-1")}
+    assert outcomes["attempt#01"]["status"] == "SENT"
+    [rejection] = [h for sk, h in outcomes.items() if sk != "attempt#01"]
+    assert (rejection["status"], rejection["reason"]) == ("REJECTED", "INVALID_FIELD")
+
+
+CONSTRUCT_ENVIRONMENT = {
+    "SMS_TABLE_NAME": TABLE,
+    "SMS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111122223333/send",
+    "SMS_ORIGINATION_IDENTITY": IDENTITY,
+    "SMS_CONFIGURATION_SET_NAME": CONFIG_SET,
+    "SMS_MAX_PARTS_PER_SECOND": "3",
+    "SMS_RETENTION_SECONDS": "1209600",
+}
+
+
+def test_every_item_expires_through_the_tables_ttl_attribute_in_epoch_seconds(aws: Aws) -> None:
+    """The table's TTL attribute is ``expiration`` (seconds): an item without it, or in milliseconds, lives forever."""
+    clock = FakeClock()
+    sms = FakeSms(clock)
+    enqueue(aws, request(1), "not json")
+    drain(aws, make_sender(aws, sms, clock, validate_numbers=True), clock)
+    items = aws.dynamodb.scan(TableName=TABLE)["Items"]
+    kinds = {item["pk"]["S"].split("#")[0] for item in items}
+    assert kinds == {"idempotency", "message", "request", "number", "pacer"}
+    retention = 14 * 86400
+    for item in items:
+        if item["pk"]["S"].startswith("pacer#"):  # one item per identity, rewritten on every send
+            continue
+        expiration = int(item["expiration"]["N"])
+        base = time.time() if item["pk"]["S"] == IDEMPOTENCY_PK else clock()  # Powertools reads the real clock
+        assert base < expiration <= base + 30 * 86400 + 60, item
+    [idempotency] = [i for i in items if i["pk"]["S"] == IDEMPOTENCY_PK]
+    assert int(idempotency["expiration"]["N"]) == pytest.approx(time.time() + retention, abs=60)
+
+
+@pytest.mark.parametrize(
+    ("base", "minutes"), [(handler.TRANSIENT_BACK_OFF_SECONDS, 51), (handler.CONFIGURATION_BACK_OFF_SECONDS, 90)]
+)
+def test_a_message_that_keeps_failing_reaches_the_dlq_after_the_documented_time(
+    aws: Aws, base: int, minutes: int
+) -> None:
+    """The docs promise ~50 minutes (transient) and ~90 minutes (configuration) with maxReceiveCount 10."""
+    sender = make_sender(aws, FakeSms(FakeClock()), FakeClock())  # jitter centred
+    waited = sum(sender._delay(base, receive) for receive in range(1, 10))  # the 10th failure goes to the DLQ
+    assert round(waited / 60) == minutes

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
 import pytest
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from sms_constructs._private.errors import ValidationError
 from sms_constructs.patterns.retry import RetryPolicy, RetryStatus, SmsRetry
@@ -22,7 +24,7 @@ from sms_constructs.resources.configuration_set import ConfigurationSet
 from sms_constructs.resources.keywords import MandatoryKeywords
 from sms_constructs.resources.phone_number import PhoneNumber
 from sms_constructs.resources.pool import Pool
-from tests.conftest import ENV, cdk_json_context
+from tests.conftest import ENV, REPO_ROOT, cdk_json_context
 
 LOG_GROUPS_OF_THIS_ACCOUNT = "arn:aws:logs:us-east-1:111122223333:log-group:*"
 
@@ -594,13 +596,8 @@ def test_retry_iam_puts_back_on_the_send_queue_and_publishes_final_failures_only
                             "Effect": "Allow",
                             "Resource": send_key,
                         },
-                        {
-                            "Action": [
-                                "dynamodb:DeleteItem",
-                                "dynamodb:GetItem",
-                                "dynamodb:PutItem",
-                                "dynamodb:UpdateItem",
-                            ],
+                        {  # store.get_message / has_retry_marker / put_retry_marker / put_final_failure only
+                            "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
                             "Effect": "Allow",
                             "Resource": {"Fn::GetAtt": [logical_id(stack, queue.table), "Arn"]},
                         },
@@ -714,3 +711,80 @@ def test_fails_when_the_send_queue_is_in_another_stack(app: cdk.App, stack: cdk.
     other = cdk.Stack(app, "Other", env=cdk.Environment(account="111122223333", region="us-east-1"))
     with pytest.raises(ValidationError, match="must be in the same stack"):
         SmsRetry(other, "Retry", send_queue=queue, configuration_set=config)
+
+
+# -- the constructs and the handlers agree ------------------------------------------------------------------------
+
+
+def environment_keys_read_by(handler_path: str) -> set[str]:
+    """Every ``env["X"]`` and ``env.get("X", ...)`` of a handler's ``from_environment``."""
+    tree = ast.parse(Path(REPO_ROOT, "lambda", handler_path).read_text())
+    keys: set[str] = set()
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "env"
+            and isinstance(node.slice, ast.Constant)
+        ):
+            keys.add(node.slice.value)
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "env"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+        ):
+            keys.add(node.args[0].value)
+    return keys
+
+
+@pytest.mark.parametrize(
+    ("handler_path", "handler"),
+    [("sender/handler.py", "sender.handler.main"), ("retry/handler.py", "retry.handler.main")],
+)
+def test_each_function_gets_exactly_the_environment_its_handler_reads(
+    synthesized: Any, handler_path: str, handler: str
+) -> None:
+    _, template, _, _ = synthesized
+    [function] = [
+        f for f in template.find_resources("AWS::Lambda::Function").values() if f["Properties"]["Handler"] == handler
+    ]
+    given = set(function["Properties"]["Environment"]["Variables"])
+    read = environment_keys_read_by(handler_path)
+    assert read, "the handler reads its settings from env[...]"
+    assert read <= given, f"read by the handler but not set by the construct: {read - given}"
+    assert {k for k in given if k.startswith("SMS_")} == {k for k in read if k.startswith("SMS_")}  # nothing stale
+    assert {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"} <= given  # Logger and Metrics read them
+
+
+def test_retry_iam_on_the_store_is_what_the_retry_handler_calls(synthesized: Any) -> None:
+    """The retry handler only calls GetItem and PutItem on the message store (store.get_message, has_retry_marker,
+    put_retry_marker, put_final_failure)."""
+    stack, template, queue, _ = synthesized
+    table = {"Fn::GetAtt": [logical_id(stack, queue.table), "Arn"]}
+    [store] = [s for s in statements_of(template, "RetryFunctionRole") if s["Resource"] == table]
+    assert store["Action"] == ["dynamodb:GetItem", "dynamodb:PutItem"]
+
+
+def test_fails_when_idempotency_would_expire_before_a_queued_copy(stack: cdk.Stack) -> None:
+    """A copy of a message can wait on the queue for its whole 4-day retention: the idempotency records (kept for
+    message_retention) must outlive it, or that copy is sent a second time."""
+    with pytest.raises(ValidationError, match="TestStack/Send: invalid 'message_retention'"):
+        build(stack, message_retention=cdk.Duration.days(3))
+
+
+def test_warns_when_the_mps_exceeds_what_one_pacer_item_can_take(stack: cdk.Stack) -> None:
+    """Every send writes one pacer item and the one idempotency partition (DynamoDB: ~1,000 writes/s per key)."""
+    build(stack, max_parts_per_second=1000)
+    warnings = Annotations.from_stack(stack).find_warning(
+        "/TestStack/Send", Match.string_like_regexp("1,000 writes per second")
+    )
+    assert len(warnings) == 1
+
+
+def test_no_capacity_warning_at_a_short_code_mps(stack: cdk.Stack) -> None:
+    build(stack, max_parts_per_second=100)
+    assert Annotations.from_stack(stack).find_warning("/TestStack/Send", Match.any_value()) == []

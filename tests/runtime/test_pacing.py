@@ -92,6 +92,24 @@ def test_acquire_sleeps_until_the_slot_and_respects_the_deadline() -> None:
     assert Pacer(MemorySchedule(), "k", 3).cost_ms(1) == 334  # rounded up: never fast
 
 
+def test_acquire_refuses_a_slot_when_the_reservation_itself_ran_past_the_deadline() -> None:
+    """A slow reservation (a DynamoDB brown-out) returns a slot that started in the past: no wait, but the send would
+    begin after the deadline, when the invocation may be killed between the send and its idempotency record."""
+    now = [100.0]
+
+    class SlowSchedule(MemorySchedule):
+        def reserve(self, key: str, now_ms: int, cost_ms: int) -> int:
+            start = super().reserve(key, now_ms, cost_ms)
+            now[0] += 20.0  # the conditional writes took 20 s
+            return start
+
+    slept: list[float] = []
+    pacer = Pacer(SlowSchedule(), "k", 2, clock=lambda: now[0], sleep=slept.append)
+    assert not pacer.acquire(1, deadline=110.0)
+    assert pacer.acquire(1, deadline=200.0)
+    assert slept == []
+
+
 def test_fails_on_non_positive_rate() -> None:
     with pytest.raises(ValueError, match="positive"):
         Pacer(MemorySchedule(), "k", 0)

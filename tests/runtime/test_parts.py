@@ -6,7 +6,7 @@ import math
 
 from hypothesis import given
 from hypothesis import strategies as st
-from sms_constructs_runtime.parts import GSM_BASIC, GSM_EXTENSION, Encoding, count_parts
+from sms_constructs_runtime.parts import GSM_BASIC, GSM_EXTENSION, MAX_PARTS, Encoding, count_parts
 
 basic = st.sampled_from(sorted(GSM_BASIC))
 extension = st.sampled_from(sorted(GSM_EXTENSION))
@@ -73,6 +73,13 @@ def test_boundaries() -> None:
     assert count_parts("😀" * 35).parts == 1
     assert count_parts("😀" * 36).parts == 2
     assert count_parts("").parts == 1
+
+
+def test_a_valid_body_can_take_one_part_more_than_max_parts() -> None:
+    """Never under-count: a 1530-septet body whose escapes straddle every boundary needs 11 parts of 153."""
+    body = ("a" * 152 + "€") * 9 + "a" * (1530 - 9 * 154)
+    count = count_parts(body)
+    assert (count.units, count.too_long, count.parts) == (1530, False, MAX_PARTS + 1)
 
 
 def test_too_long() -> None:
