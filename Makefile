@@ -3,6 +3,7 @@
 #   make test    the whole test suite (unit, handler, snapshot and compliance gates)
 #   make lint    ruff + mypy --strict
 #   make diff / make deploy   for people with an AWS account (profile: PROFILE=sandbox|production)
+#   make integ   deploy-mode tests against the deployed sandbox (AWS credentials, after make deploy)
 
 PYTHON ?= python3
 VENV := .venv
@@ -18,7 +19,7 @@ export AWS_EC2_METADATA_DISABLED := true
 
 CDK := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx --no-install cdk
 
-.PHONY: setup synth test lint format diff deploy clean
+.PHONY: setup synth test lint format diff deploy integ clean
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
@@ -62,6 +63,10 @@ diff: $(VENV)/.installed node_modules/.installed
 
 deploy: $(VENV)/.installed node_modules/.installed
 	$(CDK) deploy --all -c sms-constructs:profile=$(PROFILE)
+
+# Deploy-mode tests against the deployed sandbox (simulator numbers): needs AWS credentials and `make deploy` first.
+integ: $(VENV)/.installed
+	SMS_CONSTRUCTS_INTEG=1 $(PY) -m pytest -m integration tests/integration
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
