@@ -48,31 +48,32 @@ NAMED_QUERIES: tuple[NamedQuerySpec, ...] = (
     NamedQuerySpec(
         "delivery_rate_by_country_day",
         "SMS delivery rate by country and day",
-        "Messages, delivered, failed and pending per send day and destination country (last 7 days), and the "
-        "delivery rate among messages with a final status.",
+        "Messages, delivered, failed and pending per send day and destination country (messages sent in the last 7 "
+        "days), and the delivery rate among messages with a final status.",
     ),
     NamedQuerySpec(
         "failures_by_status_carrier",
         "SMS failures by status and carrier",
-        "Final failures of the last 7 days by status, carrier and country, with each group's share of all failures.",
+        "Final failures of the messages sent in the last 7 days by status, carrier and country, with each group's "
+        "share of all failures.",
     ),
     NamedQuerySpec(
         "spend_by_day_country_type",
         "SMS spend by day, country and message type",
-        "Messages, billed parts, price and carrier fees (USD) per send day, country and message type, last 30 days; "
-        "each message counted once.",
+        "Messages, billed parts, price and carrier fees (USD) per send day, country and message type, for messages "
+        "sent in the last 30 days; each message counted once.",
     ),
     NamedQuerySpec(
         "delivery_latency",
         "SMS delivery latency p50/p95",
-        "Approximate p50 and p95 of the time from send request to final successful event (ms), per country, last "
-        "7 days.",
+        "Approximate p50 and p95 of the time from send request to final successful event (ms), per country, for "
+        "messages sent in the last 7 days.",
     ),
     NamedQuerySpec(
         "parts_and_encoding",
         "SMS parts per message and UCS-2 share",
-        "Parts per message (average, maximum, multi-part count) and the share of UCS-2 messages per send day, last "
-        "7 days.",
+        "Parts per message (average, maximum, multi-part count) and the share of UCS-2 messages per send day, for "
+        "messages sent in the last 7 days.",
     ),
     NamedQuerySpec(
         "retry_outcomes",

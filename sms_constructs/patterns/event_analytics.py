@@ -432,8 +432,10 @@ class SmsEventAnalytics(Construct):
         self.delivery_role = iam.Role(
             self,
             "DeliveryRole",
+            # The trust condition the Firehose developer guide documents ("Allow Firehose to assume an IAM role"):
+            # Firehose passes the stream owner's account ID as the external ID when it assumes the role.
             assumed_by=iam.ServicePrincipal(
-                "firehose.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
+                "firehose.amazonaws.com", conditions={"StringEquals": {"sts:ExternalId": stack.account}}
             ),
             description="Lets Firehose read the SMS event table schema and write Parquet objects and error logs",
         )
@@ -495,6 +497,10 @@ class SmsEventAnalytics(Construct):
             name=wg_name,
             description="Queries over AWS End User Messaging SMS events (sms-constructs SmsEventAnalytics)",
             state="ENABLED",
+            # Athena refuses to delete a workgroup that holds query executions ("WorkGroup ... is not empty"): without
+            # this, deleting the stack or renaming the workgroup (a replacement) fails once a query has run. The
+            # results themselves stay in the results bucket, which follows `removal_policy`.
+            recursive_delete_option=True,
             work_group_configuration=athena.CfnWorkGroup.WorkGroupConfigurationProperty(
                 enforce_work_group_configuration=True,
                 publish_cloud_watch_metrics_enabled=True,

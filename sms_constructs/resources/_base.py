@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
 import aws_cdk.aws_smsvoice as smsvoice
-from constructs import Construct
+from aws_cdk.interfaces import IEnvironmentAware
+from constructs import Construct, IConstruct
 
 from .._private.errors import ValidationError
 
@@ -31,6 +32,25 @@ def apply_removal_policy(resource: cdk.CfnResource, policy: cdk.RemovalPolicy | 
     resource.apply_removal_policy(policy if policy is not None else cdk.RemovalPolicy.RETAIN)
 
 
+def resolve_deletion_protection(
+    scope: IConstruct, enabled: bool | None, removal_policy: cdk.RemovalPolicy | None
+) -> bool:
+    """``DeletionProtectionEnabled``: on unless the resource is meant to be destroyed with the stack.
+
+    With deletion protection on, the service refuses to release the resource, so a ``DESTROY`` removal policy
+    would make stack deletion fail; that combination is only a warning because it can be deliberate.
+    """
+    if enabled is None:
+        return removal_policy != cdk.RemovalPolicy.DESTROY
+    if enabled and removal_policy == cdk.RemovalPolicy.DESTROY:
+        cdk.Annotations.of(scope).add_warning_v2(
+            "sms-constructs:DeletionProtectionBlocksDestroy",
+            "deletion_protection_enabled=True with RemovalPolicy.DESTROY: the service will refuse the delete, so "
+            "deleting the stack fails until deletion protection is turned off.",
+        )
+    return enabled
+
+
 def format_sms_voice_arn(scope: Construct, resource_type: str, resource_name: str) -> str:
     """The ARN ``arn:<partition>:sms-voice:<region>:<account>:<resource_type>/<resource_name>`` in ``scope``'s stack."""
     return cdk.Stack.of(scope).format_arn(
@@ -39,6 +59,26 @@ def format_sms_voice_arn(scope: Construct, resource_type: str, resource_name: st
         resource_name=resource_name,
         arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
     )
+
+
+def check_same_region(scope: IConstruct, prop: str, resource: IEnvironmentAware) -> None:
+    """Raise when ``resource`` is known to live in another Region than ``scope``'s stack.
+
+    SMS resources are regional (AWS RAM shares them within one Region only): a name or ID of a resource in another
+    Region names another resource, or none, in this one. Unknown (token) Regions pass.
+    """
+    theirs = resource.env.region
+    ours = cdk.Stack.of(scope).region
+    if cdk.Token.is_unresolved(theirs) or cdk.Token.is_unresolved(ours) or theirs == ours:
+        return
+    raise ValidationError(
+        scope, prop, f"must be in the same Region as this stack ({ours}); it is in {theirs}", _describe(resource)
+    )
+
+
+def _describe(resource: object) -> str:
+    node = getattr(resource, "node", None)
+    return str(node.path) if node is not None else repr(resource)
 
 
 def resource_name_from_arn(arn: str) -> str:
@@ -54,18 +94,45 @@ class ResourcePolicyHolder:
     statements added later are included).
     """
 
-    def __init__(self, owner: Construct, resource_arn: str) -> None:
+    def __init__(self, owner: cdk.Resource, resource_arn: str) -> None:
         self._owner = owner
         self._resource_arn = resource_arn
         self.document: iam.PolicyDocument | None = None
         self.policy: smsvoice.CfnResourcePolicy | None = None
 
     def add(self, statement: iam.PolicyStatement) -> iam.AddToResourcePolicyResult:
-        """Append ``statement``; the policy resource is created the first time."""
+        """Append ``statement``; the policy resource is created the first time.
+
+        Nothing is added (``statement_added=False``, and a warning) for a resource known to belong to another
+        account or Region than the owner's stack: only the owning account can set the policy, and the stack would
+        deploy the ``AWS::SMSVOICE::ResourcePolicy`` in its own Region.
+        """
+        if not _same_environment(self._owner):
+            cdk.Annotations.of(self._owner).add_warning_v2(
+                "sms-constructs:ResourcePolicyNotAdded",
+                f"{self._resource_arn} belongs to another account or Region: only its owner can set its resource "
+                "policy, in its own Region. The statement was not added; add it in the owning account's stack.",
+            )
+            return iam.AddToResourcePolicyResult(statement_added=False)
         if self.document is None or self.policy is None:
             self.document = iam.PolicyDocument()
             self.policy = smsvoice.CfnResourcePolicy(
                 self._owner, "ResourcePolicy", resource_arn=self._resource_arn, policy_document=self.document
             )
+            # The policy lives and dies with its resource: a retained number keeps the grants (e.g. to Amazon SNS)
+            # that its users rely on after it leaves the stack.
+            owned = self._owner.node.default_child
+            if isinstance(owned, cdk.CfnResource):
+                self.policy.cfn_options.deletion_policy = owned.cfn_options.deletion_policy
+                self.policy.cfn_options.update_replace_policy = owned.cfn_options.update_replace_policy
         self.document.add_statements(statement)
         return iam.AddToResourcePolicyResult(statement_added=True, policy_dependable=self.policy)
+
+
+def _same_environment(resource: cdk.Resource) -> bool:
+    """False when ``resource``'s account or Region is known and differs from its stack's."""
+    stack = cdk.Stack.of(resource)
+    for theirs, ours in ((resource.env.account, stack.account), (resource.env.region, stack.region)):
+        if not cdk.Token.is_unresolved(theirs) and not cdk.Token.is_unresolved(ours) and theirs != ours:
+            return False
+    return True

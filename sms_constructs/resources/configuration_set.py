@@ -19,7 +19,7 @@ from constructs import Construct, IConstruct
 
 from .._private.errors import ValidationError
 from .._private.validation import check_length, check_pattern, is_unresolved
-from ._base import check_sms_voice_actions, format_sms_voice_arn, resource_name_from_arn
+from ._base import check_same_region, check_sms_voice_actions, format_sms_voice_arn, resource_name_from_arn
 from .event_destination import EventDestination, EventType
 
 NAME_PATTERN = r"[A-Za-z0-9_-]+"
@@ -190,14 +190,16 @@ class ConfigurationSet(ConfigurationSetBase):
         :param configuration_set_name: Name of the set: 1–64 characters of ``A-Z a-z 0-9 _ -``. Changing it replaces
             the set. Default: a name unique in the account and region, generated from the stack name and construct
             path (not left to CloudFormation: the trust policies of the event destinations' roles and the topic and
-            key policies need the name to name the set's ARN before the set exists).
+            key policies need the name to name the set's ARN before the set exists). Renaming the stack or moving the
+            construct therefore changes the generated name, which replaces the set.
         :param default_sender_id: Sender ID used when a message to a country that supports sender IDs has no other
             origination identity: 1–11 characters of ``A-Z a-z 0-9 _ -``. Default: none (the service uses a generic
             sender ID such as ``NOTICE``).
         :param message_feedback_enabled: Track message feedback (``PutMessageFeedback``) for messages sent with the
             set. Default: not set (the service's default, disabled).
         :param protect_configuration: The protect configuration applied to messages sent with the set (unless a send
-            names its own). Default: none (the account default protect configuration, if any, applies).
+            names its own); it must be in this stack's account and Region (protect configurations cannot be shared).
+            Default: none (the account default protect configuration, if any, applies).
         :param removal_policy: What happens to the set when it leaves the stack. Default: ``RemovalPolicy.DESTROY``
             (a configuration set holds settings, no data; and because its name is fixed, a retained set would make
             the next deployment of the same stack fail with "already exists").
@@ -209,6 +211,8 @@ class ConfigurationSet(ConfigurationSetBase):
         )
         check_length(self, "default_sender_id", default_sender_id, 1, 11)
         check_pattern(self, "default_sender_id", default_sender_id, SENDER_ID_PATTERN, "letters, digits, '_' and '-'")
+
+        protect_configuration_id = _protect_configuration_id(self, protect_configuration)
 
         name = configuration_set_name
         if name is None:
@@ -222,11 +226,7 @@ class ConfigurationSet(ConfigurationSetBase):
             configuration_set_name=name,
             default_sender_id=default_sender_id,
             message_feedback_enabled=message_feedback_enabled,
-            protect_configuration_id=(
-                protect_configuration.protect_configuration_ref.protect_configuration_id
-                if protect_configuration is not None
-                else None
-            ),
+            protect_configuration_id=protect_configuration_id,
             event_destinations=cdk.Lazy.any(_DestinationsProducer(self), omit_empty_array=True),
         )
         self.resource.apply_removal_policy(removal_policy if removal_policy is not None else cdk.RemovalPolicy.DESTROY)
@@ -337,7 +337,7 @@ class ConfigurationSet(ConfigurationSetBase):
                     redundant += [e.value for e in specific if e.value.startswith(prefix)]
         if redundant:
             cdk.Annotations.of(self).add_warning_v2(
-                "sms-constructs:redundantEventTypes",
+                "sms-constructs:RedundantEventTypes",
                 f"{path}: {', '.join(redundant)} already included by ALL / *_ALL in the same destination; remove them.",
             )
 
@@ -362,6 +362,35 @@ class ConfigurationSet(ConfigurationSetBase):
         return _ImportedConfigurationSet(
             scope, id, name, configuration_set_arn, None if is_unresolved(configuration_set_arn) else name
         )
+
+
+#: ``ProtectConfigurationId`` in CloudFormation: 1–256 characters of these.
+PROTECT_CONFIGURATION_ID_PATTERN = r"[A-Za-z0-9_:/-]+"
+
+
+def _protect_configuration_id(scope: Construct, protect: IProtectConfigurationRef | None) -> str | None:
+    """``ProtectConfigurationId`` for ``protect``; raises for one in another Region or account, or a malformed ID.
+
+    Protect configurations cannot be shared (AWS RAM shares phone numbers, sender IDs, pools and opt-out lists only),
+    so the configuration must be this stack's account's, in this Region.
+    """
+    if protect is None:
+        return None
+    prop = "protect_configuration"
+    check_same_region(scope, prop, protect)
+    theirs, ours = protect.env.account, cdk.Stack.of(scope).account
+    if not cdk.Token.is_unresolved(theirs) and not cdk.Token.is_unresolved(ours) and theirs != ours:
+        raise ValidationError(
+            scope,
+            prop,
+            f"must belong to this stack's account ({ours}); protect configurations cannot be shared, and this one "
+            f"belongs to {theirs}",
+            protect.node.path,
+        )
+    identifier = protect.protect_configuration_ref.protect_configuration_id
+    check_length(scope, prop, identifier, 1, 256)
+    check_pattern(scope, prop, identifier, PROTECT_CONFIGURATION_ID_PATTERN, "a protect configuration ID")
+    return identifier
 
 
 def _check_length_at(path: str, prop: str, value: str, low: int, high: int) -> None:

@@ -310,7 +310,7 @@ class _SnsDestination(EventDestination):
         )
         if not topic.add_to_resource_policy(publish).statement_added:
             cdk.Annotations.of(scope).add_warning_v2(
-                "sms-constructs:snsTopicPolicyNotAdded",
+                "sms-constructs:SnsTopicPolicyNotAdded",
                 f"The topic {topic.node.path} is imported, so its policy cannot be changed here. Allow "
                 f"'{SMS_VOICE_SERVICE_PRINCIPAL}' to call sns:Publish on it, on condition that aws:SourceAccount is "
                 "this configuration set's account and aws:SourceArn its ARN, or events will not be delivered.",
@@ -333,7 +333,7 @@ def _grant_key(key: kms.IKey, scope: Construct, configuration_set: Configuration
     )
     if not key.add_to_resource_policy(statement, allow_no_op=True).statement_added:
         cdk.Annotations.of(scope).add_warning_v2(
-            "sms-constructs:kmsKeyPolicyNotAdded",
+            "sms-constructs:KmsKeyPolicyNotAdded",
             f"The topic's key {key.node.path} is imported, so its key policy cannot be changed here. Allow "
             f"'{SMS_VOICE_SERVICE_PRINCIPAL}' kms:GenerateDataKey* and kms:Decrypt on it, on condition that "
             "aws:SourceAccount is this configuration set's account and aws:SourceArn its ARN, or SNS will refuse "

@@ -41,7 +41,9 @@ class OptOutListBase(cdk.Resource):
     def add_to_resource_policy(self, statement: iam.PolicyStatement) -> iam.AddToResourcePolicyResult:
         """Add ``statement`` to the list's resource policy (one ``AWS::SMSVOICE::ResourcePolicy`` per list).
 
-        Use it to share the list with another account (AWS RAM-style sharing of SMS resources).
+        Use it to share the list with another account (AWS RAM-style sharing of SMS resources). For an imported
+        list known to be of another account or Region nothing is added (``statement_added=False``, warning
+        ``sms-constructs:ResourcePolicyNotAdded``): only the owner can set its policy.
         """
         if self._policy is None:
             self._policy = ResourcePolicyHolder(self, self._arn)

@@ -11,8 +11,13 @@ from aws_cdk.interfaces.aws_smsvoice import IOptOutListRef
 from constructs import IConstruct
 
 from .._private.errors import ValidationError
-from .._private.validation import check_pattern
-from ._base import SMS_VOICE_SERVICE, ResourcePolicyHolder, check_sms_voice_actions
+from .._private.validation import check_length, check_pattern
+from ._base import (
+    SMS_VOICE_SERVICE,
+    ResourcePolicyHolder,
+    check_same_region,
+    check_sms_voice_actions,
+)
 
 
 @runtime_checkable
@@ -97,7 +102,9 @@ class OriginationIdentityBase(cdk.Resource):
         """Add ``statement`` to the identity's resource policy (one ``AWS::SMSVOICE::ResourcePolicy`` per resource).
 
         Only the account that owns the identity can set its policy: on an imported identity this works when it
-        belongs to the stack's account (e.g. a short code provisioned outside CloudFormation).
+        belongs to the stack's account and Region (e.g. a short code provisioned outside CloudFormation). For an
+        identity known to be of another account or Region nothing is added: the result has
+        ``statement_added=False`` and the warning ``sms-constructs:ResourcePolicyNotAdded`` is raised.
         """
         if self._policy is None:
             self._policy = ResourcePolicyHolder(self, self._identity_arn)
@@ -118,9 +125,10 @@ class OriginationIdentityBase(cdk.Resource):
 
         :param principal: Who may use the identity. Public principals (``*``) are rejected.
         :param actions: The ``sms-voice:`` actions to allow. Default: ``["sms-voice:SendTextMessage"]``.
-        :param source_account: For a service principal, the account on whose behalf the service may act, set as
-            an ``aws:SourceAccount`` condition (confused-deputy protection). Default: this stack's account; ignored
-            for non-service principals.
+        :param source_account: For a service principal (also one wrapped with ``with_conditions``), the account on
+            whose behalf the service may act, set as an ``aws:SourceAccount`` condition (confused-deputy
+            protection). Default: this stack's account; ignored for other principals and for a principal whose own
+            conditions already set ``aws:SourceAccount``.
         """
         allowed = list(actions) if actions is not None else [SEND_TEXT_MESSAGE_ACTION]
         bad = [a for a in allowed if not a.startswith(f"{SMS_VOICE_SERVICE}:")]
@@ -131,13 +139,24 @@ class OriginationIdentityBase(cdk.Resource):
                 self, "principal", "origination identities must not be shared publicly ('*')", str(principal)
             )
         conditions: dict[str, Any] | None = None
-        if isinstance(principal, iam.ServicePrincipal):
+        if _is_service_principal(self, principal) and not _has_source_account(self, principal):
             conditions = {"StringEquals": {"aws:SourceAccount": source_account or cdk.Stack.of(self).account}}
         return self.add_to_resource_policy(
             iam.PolicyStatement(
                 principals=[principal], actions=allowed, resources=[self._identity_arn], conditions=conditions
             )
         )
+
+
+def _is_service_principal(scope: IConstruct, principal: iam.IPrincipal) -> bool:
+    """True for principals that render as ``{"Service": ...}`` only (``ServicePrincipal``, also with conditions)."""
+    rendered = cdk.Stack.of(scope).resolve(principal.policy_fragment.principal_json)
+    return isinstance(rendered, dict) and set(rendered) == {"Service"}
+
+
+def _has_source_account(scope: IConstruct, principal: iam.IPrincipal) -> bool:
+    conditions = cdk.Stack.of(scope).resolve(principal.policy_fragment.conditions) or {}
+    return any(isinstance(keys, dict) and "aws:SourceAccount" in keys for keys in conditions.values())
 
 
 def _is_public(scope: IConstruct, principal: iam.IPrincipal) -> bool:
@@ -159,33 +178,24 @@ def check_iso_country_code(scope: IConstruct, value: str) -> None:
     check_pattern(scope, "iso_country_code", value, ISO_COUNTRY_CODE_PATTERN, "ISO 3166-1 alpha-2, e.g. 'US'")
 
 
-def resolve_deletion_protection(
-    scope: IConstruct, enabled: bool | None, removal_policy: cdk.RemovalPolicy | None
-) -> bool:
-    """``DeletionProtectionEnabled``: on unless the resource is meant to be destroyed with the stack.
-
-    With deletion protection on, the service refuses to release the resource, so a ``DESTROY`` removal policy
-    would make stack deletion fail; that combination is only a warning because it can be deliberate.
-    """
-    if enabled is None:
-        return removal_policy != cdk.RemovalPolicy.DESTROY
-    if enabled and removal_policy == cdk.RemovalPolicy.DESTROY:
-        cdk.Annotations.of(scope).add_warning_v2(
-            "sms-constructs:DeletionProtectionBlocksDestroy",
-            "deletion_protection_enabled=True with RemovalPolicy.DESTROY: the service will refuse the delete, so "
-            "deleting the stack fails until deletion protection is turned off.",
-        )
-    return enabled
+#: ``OptOutListName`` of phone numbers and pools: a name or an ARN (CloudFormation: 1–256 characters).
+OPT_OUT_LIST_IDENTIFIER_PATTERN = r"[A-Za-z0-9_:/-]+"
 
 
 def opt_out_list_identifier(scope: IConstruct, opt_out_list: IOptOutListRef | None) -> str | None:
-    """``OptOutListName`` for ``opt_out_list``: its name, or its ARN when it belongs to another account."""
+    """``OptOutListName`` for ``opt_out_list``: its name, or its ARN when it belongs to another account.
+
+    Raises when the list is in another Region (opt-out lists are regional; its name would name another list, or
+    none, here) and when the value to render (an imported name or ARN) breaks the CloudFormation pattern or length.
+    """
     if opt_out_list is None:
         return None
+    check_same_region(scope, "opt_out_list", opt_out_list)
     ref = opt_out_list.opt_out_list_ref
     list_account = opt_out_list.env.account
     stack_account = cdk.Stack.of(scope).account
     known = not cdk.Token.is_unresolved(list_account) and not cdk.Token.is_unresolved(stack_account)
-    if known and list_account != stack_account:
-        return ref.opt_out_list_arn
-    return ref.opt_out_list_name
+    identifier = ref.opt_out_list_arn if known and list_account != stack_account else ref.opt_out_list_name
+    check_length(scope, "opt_out_list", identifier, 1, 256)
+    check_pattern(scope, "opt_out_list", identifier, OPT_OUT_LIST_IDENTIFIER_PATTERN, "an opt-out list name or ARN")
+    return identifier

@@ -12,7 +12,7 @@ from aws_cdk.interfaces.aws_smsvoice import IOptOutListRef, IPhoneNumberRef, Pho
 from constructs import Construct
 
 from .._private.errors import ValidationError
-from ._base import apply_removal_policy, format_sms_voice_arn, resource_name_from_arn
+from ._base import apply_removal_policy, format_sms_voice_arn, resolve_deletion_protection, resource_name_from_arn
 from .common import NumberCapability, NumberType
 from .keywords import (
     MandatoryKeywords,
@@ -26,7 +26,6 @@ from .origination_identity import (
     OriginationIdentityBase,
     check_iso_country_code,
     opt_out_list_identifier,
-    resolve_deletion_protection,
 )
 from .two_way import TwoWayChannel, source_arn_patterns
 
@@ -121,7 +120,7 @@ class PhoneNumber(PhoneNumberBase):
         """
         :param iso_country_code: Country of the number, ISO 3166-1 alpha-2 (e.g. ``"US"``). Changing it replaces
             the number. No default.
-        :param number_type: ``NumberType.LONG_CODE``, ``TOLL_FREE``, ``TEN_DLC`` or ``SIMULATOR`` (US only).
+        :param number_type: ``NumberType.LONG_CODE``, ``TOLL_FREE``, ``TEN_DLC`` (US only) or ``SIMULATOR`` (US only).
             Changing it replaces the number. No default.
         :param capabilities: Channels the number supports, at least one of ``NumberCapability.SMS``, ``VOICE``,
             ``MMS``, each once. Changing them replaces the number. No default.
@@ -247,12 +246,13 @@ def _check_number_type(scope: Construct, number_type: Any, iso_country_code: str
         raise ValidationError(
             scope, "number_type", f"must be a NumberType ({', '.join(t.name for t in NumberType)})", number_type
         )
-    simulator = number_type is NumberType.SIMULATOR
-    if simulator and not cdk.Token.is_unresolved(iso_country_code) and iso_country_code != "US":
+    us_only = {NumberType.SIMULATOR: "simulator numbers", NumberType.TEN_DLC: "10DLC numbers"}
+    what = us_only.get(number_type)
+    if what and not cdk.Token.is_unresolved(iso_country_code) and iso_country_code != "US":
         raise ValidationError(
             scope,
             "iso_country_code",
-            "simulator numbers (NumberType.SIMULATOR) exist only in the United States; use 'US'",
+            f"{what} (NumberType.{number_type.name}) exist only in the United States; use 'US'",
             iso_country_code,
         )
 

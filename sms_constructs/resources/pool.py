@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +13,13 @@ from aws_cdk.interfaces.aws_smsvoice import IOptOutListRef, IPoolRef, PoolRefere
 from constructs import Construct, IValidation
 
 from .._private.errors import ValidationError
-from ._base import apply_removal_policy, format_sms_voice_arn, resource_name_from_arn
+from ._base import (
+    apply_removal_policy,
+    check_same_region,
+    format_sms_voice_arn,
+    resolve_deletion_protection,
+    resource_name_from_arn,
+)
 from .keywords import (
     MandatoryKeywords,
     OptionalKeyword,
@@ -25,7 +32,6 @@ from .origination_identity import (
     IPoolMember,
     OriginationIdentityBase,
     opt_out_list_identifier,
-    resolve_deletion_protection,
 )
 from .phone_number import PhoneNumberBase
 from .two_way import TwoWayChannel, source_arn_patterns
@@ -160,8 +166,10 @@ class Pool(PoolBase):
     def add_origination_identity(self, identity: IPoolMember) -> None:
         """Add a phone number or sender ID (owned or imported) to the pool.
 
-        Raises ``ValidationError`` for a pool (pools cannot contain pools), for a member given twice, and for a
-        phone number that another pool in the app already holds (a number belongs to one pool only).
+        Raises ``ValidationError`` for a pool (pools cannot contain pools), for a member given twice, for a member
+        in another Region (a member of another account, shared with this one, is fine), for a literal member ARN
+        the service would refuse, and for a phone number that another pool in the app already holds (a number
+        belongs to one pool only).
         """
         index = len(self._members)
         prop = f"origination_identities[{index}]"
@@ -174,6 +182,8 @@ class Pool(PoolBase):
                 _describe(identity),
             )
         arn = identity.pool_member_arn
+        _check_member_arn(self, prop, arn)
+        check_same_region(self, prop, identity)  # type: ignore[arg-type]  # every member is an environment-aware Resource
         for existing in self._members:
             same_literal = not cdk.Token.is_unresolved(arn) and arn == existing.pool_member_arn
             if existing is identity or same_literal:
@@ -239,6 +249,20 @@ class _HasMembers:
             [],
         )
         return [str(error)]
+
+
+#: An ``OriginationIdentities`` item: CloudFormation wants 20–256 characters matching ``^arn:\S+``, and the
+#: service's ``AssociateOriginationIdentity`` an ARN of ``[A-Za-z0-9_:/-]`` characters.
+MEMBER_ARN_PATTERN = r"arn:[A-Za-z0-9_:/-]+"
+
+
+def _check_member_arn(scope: Pool, prop: str, arn: str) -> None:
+    if cdk.Token.is_unresolved(arn):
+        return
+    if not 20 <= len(arn) <= 256:
+        raise ValidationError(scope, prop, f"the member ARN must be 20 to 256 characters (it has {len(arn)})", arn)
+    if re.fullmatch(MEMBER_ARN_PATTERN, arn) is None:
+        raise ValidationError(scope, prop, f"the member ARN must match {MEMBER_ARN_PATTERN}", arn)
 
 
 def _describe(identity: Any) -> str:

@@ -15,7 +15,7 @@ from constructs import Construct
 
 from .._private.errors import ValidationError
 from .._private.validation import check_length, is_unresolved
-from ._base import apply_removal_policy, format_sms_voice_arn, resource_name_from_arn
+from ._base import apply_removal_policy, format_sms_voice_arn, resolve_deletion_protection, resource_name_from_arn
 from .common import NumberCapability
 from .countries import SMS_COUNTRY_CODES
 
@@ -144,7 +144,9 @@ class ProtectConfiguration(ProtectConfigurationBase):
             ``VOICE`` or ``MMS``), e.g. ``{NumberCapability.SMS: {"US": ProtectStatus.ALLOW}}``. When given, it must
             hold at least one channel with at least one country. More can be added with ``add_country_rule``.
             Default: no rules (every country ``ALLOW``).
-        :param deletion_protection_enabled: Refuse deletion through the API while enabled. Default: ``True``.
+        :param deletion_protection_enabled: Refuse deletion through the API while enabled. Default: ``True``, or
+            ``False`` when ``removal_policy`` is ``DESTROY`` (the service would refuse the delete and the stack could
+            not be deleted).
         :param removal_policy: What happens to the configuration when it leaves the stack. Default:
             ``RemovalPolicy.RETAIN`` (it guards against fraudulent traffic; configuration sets and the account default
             may still point at it).
@@ -171,9 +173,7 @@ class ProtectConfiguration(ProtectConfigurationBase):
             self,
             "Resource",
             country_rule_set=cdk.Lazy.any(_RuleSetProducer(self)),
-            deletion_protection_enabled=(
-                deletion_protection_enabled if deletion_protection_enabled is not None else True
-            ),
+            deletion_protection_enabled=resolve_deletion_protection(self, deletion_protection_enabled, removal_policy),
             tags=[cdk.CfnTag(key="Name", value=name)] if name is not None else None,
         )
         apply_removal_policy(self.resource, removal_policy)

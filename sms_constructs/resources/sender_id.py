@@ -12,8 +12,8 @@ from constructs import Construct
 
 from .._private.errors import ValidationError
 from .._private.validation import check_length
-from ._base import SMS_VOICE_SERVICE, apply_removal_policy
-from .origination_identity import OriginationIdentityBase, check_iso_country_code, resolve_deletion_protection
+from ._base import SMS_VOICE_SERVICE, apply_removal_policy, resolve_deletion_protection
+from .origination_identity import OriginationIdentityBase, check_iso_country_code
 
 #: ``SenderId`` in CloudFormation: upper-case letters, digits, ``_`` and ``-`` (the API also allows lower case).
 SENDER_ID_PATTERN = r"[A-Z0-9_-]+"
@@ -78,8 +78,9 @@ class SenderId(SenderIdBase):
         removal_policy: cdk.RemovalPolicy | None = None,
     ) -> None:
         """
-        :param sender_id: 1–11 characters of ``A-Z 0-9 _ -`` (upper case only in CloudFormation). Changing it
-            replaces the sender ID. No default.
+        :param sender_id: 1–11 characters of ``A-Z 0-9 _ -`` (upper case only in CloudFormation), with at least
+            one letter and no leading or trailing hyphen (the service's rules). Changing it replaces the sender ID.
+            No default.
         :param iso_country_code: Country the sender ID is used in, ISO 3166-1 alpha-2 (e.g. ``"DE"``). Changing it
             replaces the sender ID. No default.
         :param deletion_protection_enabled: Whether the service refuses to release the sender ID. Default: ``True``,
@@ -158,3 +159,8 @@ def _check_sender_id_characters(scope: Construct, sender_id: str) -> None:
         raise ValidationError(
             scope, "sender_id", f"must match ^{SENDER_ID_PATTERN}$ (letters A-Z, digits, '_' and '-')", sender_id
         )
+    # RequestSenderId (API reference): "must contain at least one letter and cannot start or end with a hyphen".
+    if not any(character.isalpha() for character in sender_id):
+        raise ValidationError(scope, "sender_id", "must contain at least one letter (A-Z)", sender_id)
+    if sender_id.startswith("-") or sender_id.endswith("-"):
+        raise ValidationError(scope, "sender_id", "must not start or end with a hyphen", sender_id)

@@ -33,6 +33,9 @@ from sms_constructs_runtime.events import CONTEXT_ATTEMPT, CONTEXT_REQUEST_ID, F
 
 STREAM_NAME = "SmsEvents-Stream-AbCdEf123456"
 PROTECT_ID = "protect-e06e5d722c31455286262a108e7d863d"
+#: Not part of the record the service sends: when Firehose received it (epoch ms), which decides the ``dt`` partition.
+#: Absent means the moment of ``eventTimestamp``. Firehose's conversion drops it like any key that is not a column.
+ARRIVED_AT = "_firehoseArrivalTimestamp"
 
 _SCALARS: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -81,12 +84,13 @@ def firehose_row(record: Mapping[str, Any]) -> dict[str, Any]:
 def write_events(root: Path, records: Iterable[Mapping[str, Any]], *, objects_per_day: int = 2) -> list[Path]:
     """Write ``records`` under ``root/events/dt=YYYY-MM-DD/`` as Firehose would; return the object paths.
 
-    A record's partition is the UTC day of its ``eventTimestamp`` (Firehose's arrival time, seconds later). Each day's
-    records are split over ``objects_per_day`` objects, as successive buffer flushes would.
+    A record's partition is the UTC day Firehose received it: ``ARRIVED_AT`` when the scenario sets it (an event
+    delivered across midnight), else its ``eventTimestamp`` (arrival seconds later). Each day's records are split over
+    ``objects_per_day`` objects, as successive buffer flushes would.
     """
     by_day: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for record in records:
-        arrived = dt.datetime.fromtimestamp(record["eventTimestamp"] / 1000, tz=dt.UTC)
+        arrived = dt.datetime.fromtimestamp(record.get(ARRIVED_AT, record["eventTimestamp"]) / 1000, tz=dt.UTC)
         by_day[arrived.strftime("%Y-%m-%d")].append(record)
     schema = arrow_schema()
     written: list[Path] = []
@@ -130,11 +134,15 @@ class Message:
     minimal: bool = False
     mcc: str | None = "310"
     mnc: str | None = "260"
+    #: UTC time of day of the send request.
+    sent_at: dt.time = dt.time(12, 0)
+    #: How long after each event Firehose receives it (a buffer flush across midnight moves it to the next ``dt``).
+    arrival_lag_ms: int = 0
 
     def request_ms(self, today: dt.date) -> int:
         day = today - dt.timedelta(days=self.sent_days_ago)
-        noon = dt.datetime.combine(day, dt.time(12, 0), tzinfo=dt.UTC)
-        return int(noon.timestamp() * 1000)
+        sent = dt.datetime.combine(day, self.sent_at, tzinfo=dt.UTC)
+        return int(sent.timestamp() * 1000)
 
     def records(self, today: dt.date) -> list[dict[str, Any]]:
         request = self.request_ms(today)
@@ -144,6 +152,9 @@ class Message:
         if self.duplicate_finals:
             status, final, after = self.events[-1]
             out.extend(self._record(status, final, request + after, request) for _ in range(self.duplicate_finals))
+        if self.arrival_lag_ms:
+            for record in out:
+                record[ARRIVED_AT] = record["eventTimestamp"] + self.arrival_lag_ms
         return out
 
     def _record(self, status: str, final: bool, at: int, request: int) -> dict[str, Any]:
@@ -373,3 +384,38 @@ FINAL_STATUSES_COVERED = frozenset(status for m in MESSAGES for status, final, _
 def scenario(today: dt.date) -> list[dict[str, Any]]:
     """Every record of :data:`MESSAGES`, as the service would send them, relative to ``today`` (UTC)."""
     return [record for message in MESSAGES for record in message.records(today)]
+
+
+#: Messages at the edges of the queries' windows (a separate lake: the main scenario's expectations stay as they are).
+#: Events arrive up to 72 h after the send, so the first days read by a ``dt`` window also hold the late events of
+#: messages sent before it; the per-message queries must not report those messages from a fraction of their events.
+BOUNDARY_MESSAGES: tuple[Message, ...] = (
+    # Sent 9 days ago: PENDING, then UNKNOWN after 72 h, which lands 6 days ago, inside the 7-day window.
+    Message("before-7d-unknown", 9, events=[("PENDING", False, 500), ("UNKNOWN", True, 72 * 3600 * 1000)]),
+    # Sent 8 days ago at noon, delivered 13 h later: the receipt lands 7 days ago, the first day of the window.
+    Message("before-7d-slow-delivered", 8, events=[("QUEUED", False, 150), ("DELIVERED", True, 13 * 3600 * 1000)]),
+    # Sent on the first day of the 7-day window: it is in every 7-day result.
+    Message("first-day-of-7d", 7, events=[("QUEUED", False, 150), ("DELIVERED", True, 1000)]),
+    # Sent 32 days ago, UNKNOWN after 72 h (lands 29 days ago, inside the 30-day window).
+    Message("before-30d-unknown", 32, events=[("PENDING", False, 500), ("UNKNOWN", True, 72 * 3600 * 1000)]),
+    # Sent on the first day of the 30-day window.
+    Message("first-day-of-30d", 30, events=_final("DELIVERED", 2000)),
+    # Protect-blocked 31 days ago at 23:59:00, received by Firehose two minutes later, 30 days ago.
+    Message(
+        "protect-across-midnight",
+        31,
+        events=[("PROTECT_BLOCKED", True, 0)],
+        protect_status="BLOCK",
+        price=0.0,
+        carrier_fee=0.0,
+        sent_at=dt.time(23, 59),
+        arrival_lag_ms=120_000,
+    ),
+    # Protect-blocked on the first day of the 30-day window.
+    Message("protect-first-day-of-30d", 30, events=[("PROTECT_BLOCKED", True, 100)], protect_status="BLOCK"),
+)
+
+
+def boundary_scenario(today: dt.date) -> list[dict[str, Any]]:
+    """Every record of :data:`BOUNDARY_MESSAGES`, relative to ``today`` (UTC)."""
+    return [record for message in BOUNDARY_MESSAGES for record in message.records(today)]

@@ -175,7 +175,9 @@ def test_delivery_role_policy_is_exactly_least_privilege(stack: cdk.Stack) -> No
                         "Action": "sts:AssumeRole",
                         "Effect": "Allow",
                         "Principal": {"Service": "firehose.amazonaws.com"},
-                        "Condition": {"StringEquals": {"aws:SourceAccount": "111122223333"}},
+                        # The condition the Firehose developer guide documents ("Allow Firehose to assume an IAM
+                        # role"): Firehose passes the stream owner's account as the external ID.
+                        "Condition": {"StringEquals": {"sts:ExternalId": "111122223333"}},
                     }
                 ],
             }
@@ -457,6 +459,14 @@ def test_workgroup_enforces_engine_3_encrypted_results_and_scan_cutoff(stack: cd
             },
         },
     )
+
+
+def test_workgroup_can_be_deleted_or_replaced_after_queries_ran(stack: cdk.Stack) -> None:
+    # Athena refuses DeleteWorkGroup on a workgroup that holds query executions ("WorkGroup ... is not empty") unless
+    # RecursiveDeleteOption is set: without it, the stack's deletion, or a rename (Name is create-only, so the old
+    # workgroup is deleted in cleanup), fails as soon as anyone has run a query. The results stay in the results bucket.
+    _, template = _template(stack)
+    template.has_resource_properties("AWS::Athena::WorkGroup", {"RecursiveDeleteOption": True})
 
 
 def test_default_scan_cutoff_is_ten_gibibytes(stack: cdk.Stack) -> None:

@@ -48,14 +48,28 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def db(lake: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def _connect(lake: Path) -> duckdb.DuckDBPyConnection:
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")
     connection.execute(
         f"CREATE VIEW {TABLE_NAME} AS SELECT * FROM read_parquet('{lake}/events/*/*.parquet', "
         "hive_partitioning = true, hive_types = {'dt': VARCHAR})"
     )
+    return connection
+
+
+@pytest.fixture(scope="module")
+def db(lake: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = _connect(lake)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="module")
+def boundary_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    root = tmp_path_factory.mktemp("boundary-lake")
+    fixture.write_events(root, fixture.boundary_scenario(TODAY))
+    connection = _connect(root)
     yield connection
     connection.close()
 
@@ -309,6 +323,66 @@ def test_protect_blocks(db: duckdb.DuckDBPyConnection) -> None:
         (days_ago(1), fixture.PROTECT_ID, "US", 1),
         (days_ago(10), fixture.PROTECT_ID, "US", 1),
     ]
+
+
+# --- window edges: late events of messages sent before a window ---------------------------------------------------
+
+
+def test_fixture_puts_late_events_in_the_window_and_midnight_receipts_in_the_next_day(
+    boundary_db: duckdb.DuckDBPyConnection,
+) -> None:
+    rows = boundary_db.execute(
+        f"SELECT messageid, messagestatus, dt FROM {TABLE_NAME} WHERE isfinal ORDER BY messageid"
+    ).fetchall()
+    partitions = {message_id: (status, day) for message_id, status, day in rows}
+    assert partitions["before-7d-unknown"] == ("UNKNOWN", days_ago(6).isoformat())
+    assert partitions["before-7d-slow-delivered"] == ("DELIVERED", days_ago(7).isoformat())
+    assert partitions["before-30d-unknown"] == ("UNKNOWN", days_ago(29).isoformat())
+    assert partitions["protect-across-midnight"] == ("PROTECT_BLOCKED", days_ago(30).isoformat())
+
+
+def test_delivery_rate_reports_only_send_days_inside_the_window(boundary_db: duckdb.DuckDBPyConnection) -> None:
+    # Messages sent 8 and 9 days ago show up in the window only through their late receipts: reporting their send
+    # days from those alone would show a 0 % (UNKNOWN after 72 h) or 100 % day made of one message.
+    rows = run(boundary_db, "delivery_rate_by_country_day")
+    actual = {
+        (r["send_date"], r["isocountrycode"]): (r["messages"], r["delivered"], r["failed"], r["pending"]) for r in rows
+    }
+    assert actual == {(days_ago(7), "US"): (1, 1, 0, 0)}
+
+
+def test_failures_count_the_messages_the_delivery_rate_counts(boundary_db: duckdb.DuckDBPyConnection) -> None:
+    # The UNKNOWN of a message sent 9 days ago is not a failure of the 7 days the delivery rate covers.
+    assert run(boundary_db, "failures_by_status_carrier") == []
+
+
+def test_latency_covers_messages_sent_inside_the_window(boundary_db: duckdb.DuckDBPyConnection) -> None:
+    rows = {r["isocountrycode"]: r for r in run(boundary_db, "delivery_latency")}
+    # Not the 13 h delivery of the message sent 8 days ago: only slow messages cross the window edge.
+    assert (rows["US"]["delivered_messages"], rows["US"]["p50_ms"], rows["US"]["p95_ms"]) == (1, 1000, 1000)
+
+
+def test_parts_report_only_send_days_inside_the_window(boundary_db: duckdb.DuckDBPyConnection) -> None:
+    rows = {r["send_date"]: (r["messages"], r["message_parts"]) for r in run(boundary_db, "parts_and_encoding")}
+    assert rows == {days_ago(7): (1, 1)}
+
+
+def test_spend_reports_only_send_days_inside_the_window(boundary_db: duckdb.DuckDBPyConnection) -> None:
+    rows = run(boundary_db, "spend_by_day_country_type")
+    actual = {(r["send_date"], r["isocountrycode"], r["messagetype"]): (r["messages"], r["price_usd"]) for r in rows}
+    # Sent 31 and 32 days ago: their late events land inside the 30-day window, their spend belongs to days the
+    # query does not cover in full.
+    assert actual == {
+        (days_ago(9), "US", "TRANSACTIONAL"): (1, 0.00581),
+        (days_ago(8), "US", "TRANSACTIONAL"): (1, 0.00581),
+        (days_ago(7), "US", "TRANSACTIONAL"): (1, 0.00581),
+        (days_ago(30), "US", "TRANSACTIONAL"): (2, 0.01162),
+    }
+
+
+def test_protect_blocks_report_only_event_days_inside_the_window(boundary_db: duckdb.DuckDBPyConnection) -> None:
+    rows = run(boundary_db, "protect_blocks")
+    assert [(r["event_date"], r["blocked_messages"]) for r in rows] == [(days_ago(30), 1)]
 
 
 # --- the docs page tells the truth --------------------------------------------------------------------------------

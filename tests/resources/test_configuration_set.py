@@ -417,3 +417,51 @@ def test_compliance_of_a_configuration_set_with_its_destinations(tmp_path: Path)
     assert nag_violations(app) == []
     assert cfn_lint_findings(sorted(tmp_path.glob("*.template.json"))) == []
     assert checkov_failures(tmp_path) == []
+
+
+# --- review: protect configuration of another account or Region, tags ---------------------------------------------
+
+
+def test_fails_protect_configuration_of_another_region(stack: cdk.Stack) -> None:
+    protect = ProtectConfiguration.from_protect_configuration_arn(
+        stack, "Protect", "arn:aws:sms-voice:eu-west-1:111122223333:protect-configuration/protect-abc"
+    )
+    with pytest.raises(
+        ValidationError,
+        match=r"TestStack/Config: invalid 'protect_configuration': must be in the same Region as this stack "
+        r"\(us-east-1\); it is in eu-west-1",
+    ):
+        ConfigurationSet(stack, "Config", protect_configuration=protect)
+
+
+def test_fails_protect_configuration_of_another_account(stack: cdk.Stack) -> None:
+    protect = ProtectConfiguration.from_protect_configuration_arn(
+        stack, "Protect", "arn:aws:sms-voice:us-east-1:444455556666:protect-configuration/protect-abc"
+    )
+    with pytest.raises(
+        ValidationError,
+        match=r"TestStack/Config: invalid 'protect_configuration': must belong to this stack's account "
+        r"\(111122223333\); protect configurations cannot be shared",
+    ):
+        ConfigurationSet(stack, "Config", protect_configuration=protect)
+
+
+def test_fails_protect_configuration_id_pattern(stack: cdk.Stack) -> None:
+    protect = ProtectConfiguration.from_protect_configuration_id(stack, "Protect", "protect abc")
+    with pytest.raises(
+        ValidationError, match=r"TestStack/Config: invalid 'protect_configuration': must match \[A-Za-z0-9_:/-\]\+"
+    ):
+        ConfigurationSet(stack, "Config", protect_configuration=protect)
+
+
+def test_tags_reach_the_set_and_its_roles(stack: cdk.Stack) -> None:
+    config = ConfigurationSet(stack, "Config")
+    config.add_event_destination(
+        "Logs", destination=EventDestination.cloud_watch_logs(logs.LogGroup(stack, "Logs")), events=[EventType.ALL]
+    )
+    cdk.Tags.of(config).add("team", "messaging")
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::SMSVOICE::ConfigurationSet", {"Tags": [{"Key": "team", "Value": "messaging"}]}
+    )
+    template.has_resource_properties("AWS::IAM::Role", {"Tags": [{"Key": "team", "Value": "messaging"}]})

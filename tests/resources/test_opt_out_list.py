@@ -99,3 +99,44 @@ def test_token_name_is_not_validated(stack: cdk.Stack) -> None:
     name = cdk.CfnParameter(stack, "Name").value_as_string
     OptOutList(stack, "OptOuts", opt_out_list_name=name)
     Template.from_stack(stack).has_resource_properties("AWS::SMSVOICE::OptOutList", {"OptOutListName": {"Ref": "Name"}})
+
+
+def test_tags_reach_the_l1(stack: cdk.Stack) -> None:
+    opt_outs = OptOutList(stack, "OptOuts")
+    cdk.Tags.of(opt_outs).add("team", "messaging")
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SMSVOICE::OptOutList", {"Tags": [{"Key": "team", "Value": "messaging"}]}
+    )
+
+
+def test_resource_policy_is_not_added_to_a_list_of_another_account(stack: cdk.Stack) -> None:
+    OptOutList(stack, "Own")  # a stack must hold a resource to synthesize
+    shared = OptOutList.from_opt_out_list_arn(
+        stack, "Shared", "arn:aws:sms-voice:us-east-1:444455556666:opt-out-list/shared"
+    )
+    result = shared.add_to_resource_policy(
+        iam.PolicyStatement(
+            actions=["sms-voice:DescribeOptedOutNumbers"],
+            principals=[iam.AccountPrincipal("111122223333")],
+            resources=[shared.opt_out_list_arn],
+        )
+    )
+    assert not result.statement_added
+    Template.from_stack(stack).resource_count_is("AWS::SMSVOICE::ResourcePolicy", 0)
+
+
+@pytest.mark.parametrize(("removal_policy", "expected"), [(None, "Retain"), (cdk.RemovalPolicy.DESTROY, "Delete")])
+def test_resource_policy_follows_the_removal_policy_of_its_resource(
+    stack: cdk.Stack, removal_policy: cdk.RemovalPolicy | None, expected: str
+) -> None:
+    opt_outs = OptOutList(stack, "OptOuts", removal_policy=removal_policy)
+    opt_outs.add_to_resource_policy(
+        iam.PolicyStatement(
+            actions=["sms-voice:DescribeOptedOutNumbers"],
+            principals=[iam.AccountPrincipal("444455556666")],
+            resources=[opt_outs.opt_out_list_arn],
+        )
+    )
+    Template.from_stack(stack).has_resource(
+        "AWS::SMSVOICE::ResourcePolicy", {"DeletionPolicy": expected, "UpdateReplacePolicy": expected}
+    )

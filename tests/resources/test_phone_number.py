@@ -498,3 +498,111 @@ def test_fails_duplicate_capability(stack: cdk.Stack) -> None:
 def test_fails_rcs_capability(stack: cdk.Stack) -> None:
     with pytest.raises(ValidationError, match=r"RCS is not a capability CloudFormation can request"):
         _number(stack, capabilities=[NumberCapability.SMS, "RCS"])
+
+
+# --- review: opt-out list region and value, conditioned service principals ---------------------------------------
+
+
+def test_fails_opt_out_list_of_another_region(stack: cdk.Stack) -> None:
+    # Opt-out lists are regional: the name of a list in eu-west-1 would name another (or no) list in us-east-1.
+    other = OptOutList.from_opt_out_list_arn(stack, "Other", "arn:aws:sms-voice:eu-west-1:111122223333:opt-out-list/x")
+    with pytest.raises(
+        ValidationError,
+        match=r"TestStack/Number: invalid 'opt_out_list': must be in the same Region as this stack \(us-east-1\); "
+        r"it is in eu-west-1",
+    ):
+        _number(stack, opt_out_list=other)
+
+
+def test_fails_opt_out_list_identifier_pattern(stack: cdk.Stack) -> None:
+    imported = OptOutList.from_opt_out_list_name(stack, "Imported", "acme opt-outs")
+    with pytest.raises(
+        ValidationError,
+        match=r"TestStack/Number: invalid 'opt_out_list': must match \[A-Za-z0-9_:/-\]\+ "
+        r"\(an opt-out list name or ARN\)",
+    ):
+        _number(stack, opt_out_list=imported)
+
+
+def test_fails_opt_out_list_identifier_length(stack: cdk.Stack) -> None:
+    imported = OptOutList.from_opt_out_list_name(stack, "Imported", "a" * 257)
+    with pytest.raises(
+        ValidationError, match=r"TestStack/Number: invalid 'opt_out_list': length must be between 1 and 256"
+    ):
+        _number(stack, opt_out_list=imported)
+
+
+def test_grant_use_keeps_source_account_for_a_conditioned_service_principal(stack: cdk.Stack) -> None:
+    number = _number(stack)
+    topic_arn = "arn:aws:sns:us-east-1:111122223333:alerts"
+    number.grant_use(
+        iam.ServicePrincipal("sns.amazonaws.com").with_conditions({"ArnLike": {"aws:SourceArn": topic_arn}})
+    )
+    number_arn = {"Fn::GetAtt": [stack.get_logical_id(number.resource), "Arn"]}
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SMSVOICE::ResourcePolicy",
+        {
+            "PolicyDocument": {
+                "Statement": [
+                    {
+                        "Action": "sms-voice:SendTextMessage",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "sns.amazonaws.com"},
+                        "Resource": number_arn,
+                        "Condition": {
+                            "ArnLike": {"aws:SourceArn": topic_arn},
+                            "StringEquals": {"aws:SourceAccount": "111122223333"},
+                        },
+                    }
+                ],
+                "Version": "2012-10-17",
+            },
+        },
+    )
+
+
+def test_grant_use_keeps_the_source_account_the_principal_already_has(stack: cdk.Stack) -> None:
+    number = _number(stack)
+    principal = iam.ServicePrincipal("sns.amazonaws.com").with_conditions(
+        {"StringEquals": {"aws:SourceAccount": "444455556666"}}
+    )
+    number.grant_use(principal)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SMSVOICE::ResourcePolicy",
+        {
+            "PolicyDocument": {
+                "Statement": [Match.object_like({"Condition": {"StringEquals": {"aws:SourceAccount": "444455556666"}}})]
+            }
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:sms-voice:us-east-1:444455556666:phone-number/phone-abc",  # another account
+        "arn:aws:sms-voice:eu-west-1:111122223333:phone-number/phone-abc",  # another Region
+    ],
+)
+def test_resource_policy_is_not_added_to_a_number_this_stack_cannot_own(stack: cdk.Stack, arn: str) -> None:
+    # Only the owning account can put a policy, and a stack deploys AWS::SMSVOICE::ResourcePolicy in its own Region.
+    _number(stack)  # a stack must hold a resource to synthesize
+    imported = PhoneNumber.from_phone_number_arn(stack, "Shared", arn)
+    result = imported.grant_use(iam.ServicePrincipal("sns.amazonaws.com"))
+    assert not result.statement_added
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::SMSVOICE::ResourcePolicy", 0)
+    Annotations.from_stack(stack).has_warning(
+        "/TestStack/Shared",
+        Match.string_like_regexp("only its owner can set its resource policy, in its own Region"),
+    )
+
+
+def test_fails_ten_dlc_outside_us(stack: cdk.Stack) -> None:
+    # 10DLC is a US carrier programme: there are no 10DLC numbers in other countries.
+    with pytest.raises(
+        ValidationError,
+        match=r"TestStack/Number: invalid 'iso_country_code': 10DLC numbers \(NumberType.TEN_DLC\) exist only in the "
+        r"United States; use 'US'; received 'CA'",
+    ):
+        _number(stack, number_type=NumberType.TEN_DLC, iso_country_code="CA")

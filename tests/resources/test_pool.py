@@ -386,3 +386,75 @@ def test_origination_identities_pass_the_compliance_gates(tmp_path: Path) -> Non
     templates = sorted(tmp_path.glob("*.template.json"))
     assert cfn_lint_findings(templates, CFN_LINT_REGIONS) == []
     assert checkov_failures(tmp_path) == []
+
+
+# --- review: members of another Region, member ARNs, cross-stack members -----------------------------------------
+
+
+def test_fails_member_of_another_region(stack: cdk.Stack) -> None:
+    # Pools, numbers and sender IDs are regional (AWS RAM shares them within one Region only).
+    other = PhoneNumber.from_phone_number_arn(
+        stack, "Other", "arn:aws:sms-voice:eu-west-1:111122223333:phone-number/phone-abc"
+    )
+    with pytest.raises(
+        ValidationError,
+        match=r"TestStack/Pool: invalid 'origination_identities\[0\]': must be in the same Region as this stack "
+        r"\(us-east-1\); it is in eu-west-1",
+    ):
+        Pool(stack, "Pool", origination_identities=[other], keywords=KEYWORDS)
+
+
+def test_member_of_another_account_in_the_same_region_is_accepted(stack: cdk.Stack) -> None:
+    shared_arn = "arn:aws:sms-voice:us-east-1:444455556666:phone-number/phone-shared"
+    shared = PhoneNumber.from_phone_number_arn(stack, "Shared", shared_arn)
+    Pool(stack, "Pool", origination_identities=[shared], keywords=KEYWORDS)
+    Template.from_stack(stack).has_resource_properties("AWS::SMSVOICE::Pool", {"OriginationIdentities": [shared_arn]})
+
+
+def test_fails_member_arn_shorter_than_20(stack: cdk.Stack) -> None:
+    short = PhoneNumber.from_phone_number_attributes(
+        stack, "Short", phone_number_arn="arn:aws:s:r:1:p/x", phone_number_id="x"
+    )
+    with pytest.raises(
+        ValidationError,
+        match=r"invalid 'origination_identities\[0\]': the member ARN must be 20 to 256 characters",
+    ):
+        Pool(stack, "Pool", origination_identities=[short], keywords=KEYWORDS)
+
+
+def test_fails_member_arn_with_white_space(stack: cdk.Stack) -> None:
+    spaced = PhoneNumber.from_phone_number_attributes(
+        stack, "Spaced", phone_number_arn=SHORT_CODE_ARN + " x", phone_number_id="phone-abc x"
+    )
+    with pytest.raises(
+        ValidationError,
+        match=r"invalid 'origination_identities\[0\]': the member ARN must match arn:\[A-Za-z0-9_:/-\]\+",
+    ):
+        Pool(stack, "Pool", origination_identities=[spaced], keywords=KEYWORDS)
+
+
+def test_fails_opt_out_list_of_another_region(stack: cdk.Stack) -> None:
+    other = OptOutList.from_opt_out_list_arn(stack, "Other", "arn:aws:sms-voice:eu-west-1:111122223333:opt-out-list/x")
+    with pytest.raises(ValidationError, match=r"TestStack/Pool: invalid 'opt_out_list': must be in the same Region"):
+        Pool(stack, "Pool", origination_identities=[_number(stack)], keywords=KEYWORDS, opt_out_list=other)
+
+
+def test_members_in_another_stack_are_referenced_across_stacks(tmp_path: Path) -> None:
+    app = cdk.App(outdir=str(tmp_path), context=cdk_json_context())
+    numbers = cdk.Stack(app, "Numbers", env=ENV)
+    number = _number(numbers)
+    sender = SenderId(numbers, "Sender", sender_id="ACME", iso_country_code="DE")
+    pools = cdk.Stack(app, "Pools", env=ENV)
+    pool = Pool(pools, "Pool", origination_identities=[number], keywords=KEYWORDS)
+    pool.add_origination_identity(sender)
+    app.synth()
+
+    assert pools.dependencies == [numbers]
+    identities = Template.from_stack(pools).to_json()["Resources"][pools.get_logical_id(pool.resource)]["Properties"][
+        "OriginationIdentities"
+    ]
+    assert [list(item) for item in identities] == [["Fn::ImportValue"], ["Fn::ImportValue"]]
+    exports = Template.from_stack(numbers).to_json()["Outputs"]
+    exported = [output["Value"] for output in exports.values()]
+    assert {"Fn::GetAtt": [numbers.get_logical_id(number.resource), "Arn"]} in exported
+    assert {"Fn::GetAtt": [numbers.get_logical_id(sender.resource), "Arn"]} in exported

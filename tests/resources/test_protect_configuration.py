@@ -6,7 +6,7 @@ import re
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from sms_constructs._private.errors import ValidationError
 from sms_constructs.resources.common import NumberCapability
@@ -204,3 +204,28 @@ def test_fails_allow_only_without_channels() -> None:
 def test_fails_allow_only_with_bad_status(stack: cdk.Stack) -> None:
     with pytest.raises(ValidationError, match=r"invalid 'status': must be a ProtectStatus"):
         ProtectConfiguration.allow_only(stack, "Protect", ["US"], status="ALLOW")  # type: ignore[arg-type]
+
+
+def test_removal_policy_destroy_turns_deletion_protection_off(stack: cdk.Stack) -> None:
+    # With deletion protection on, the service refuses the delete, and the stack could never be deleted.
+    ProtectConfiguration(stack, "Protect", removal_policy=cdk.RemovalPolicy.DESTROY)
+    Template.from_stack(stack).has_resource(
+        "AWS::SMSVOICE::ProtectConfiguration",
+        {"Properties": {"DeletionProtectionEnabled": False}, "DeletionPolicy": "Delete"},
+    )
+
+
+def test_warns_deletion_protection_with_destroy(stack: cdk.Stack) -> None:
+    ProtectConfiguration(stack, "Protect", deletion_protection_enabled=True, removal_policy=cdk.RemovalPolicy.DESTROY)
+    Annotations.from_stack(stack).has_warning(
+        "/TestStack/Protect", Match.string_like_regexp("deletion_protection_enabled=True with RemovalPolicy.DESTROY")
+    )
+
+
+def test_tags_reach_the_l1_next_to_the_name_tag(stack: cdk.Stack) -> None:
+    protect = ProtectConfiguration(stack, "Protect", name="otp")
+    cdk.Tags.of(protect).add("team", "messaging")
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SMSVOICE::ProtectConfiguration",
+        {"Tags": [{"Key": "Name", "Value": "otp"}, {"Key": "team", "Value": "messaging"}]},
+    )

@@ -164,3 +164,19 @@ def test_token_sender_id_is_not_validated(stack: cdk.Stack) -> None:
     Template.from_stack(stack).has_resource_properties(
         "AWS::SMSVOICE::SenderId", {"SenderId": {"Ref": "SenderIdValue"}}
     )
+
+
+def test_fails_sender_id_without_a_letter(stack: cdk.Stack) -> None:
+    # RequestSenderId: "The sender ID must contain at least one letter and cannot start or end with a hyphen."
+    with pytest.raises(
+        ValidationError, match=r"TestStack/Sender: invalid 'sender_id': must contain at least one letter"
+    ):
+        SenderId(stack, "Sender", sender_id="12345", iso_country_code="DE")
+
+
+@pytest.mark.parametrize("sender_id", ["-ACME", "ACME-"])
+def test_fails_sender_id_starting_or_ending_with_a_hyphen(stack: cdk.Stack, sender_id: str) -> None:
+    with pytest.raises(
+        ValidationError, match=r"TestStack/Sender: invalid 'sender_id': must not start or end with a hyphen"
+    ):
+        SenderId(stack, "Sender", sender_id=sender_id, iso_country_code="DE")
