@@ -158,6 +158,11 @@ class SendRequest:
                 raise _invalid("context", f"key {key!r} is reserved for the send queue")
             if not isinstance(value, str) or not CONTEXT_VALUE_PATTERN.fullmatch(value):
                 raise _invalid("context", f"value of {key!r} must be 1-800 characters, not starting or ending blank")
+        lowered = [key.lower() for key in self.context]
+        if len(set(lowered)) != len(lowered):
+            # Firehose's JSON-to-Parquet conversion lower-cases keys: two keys equal but for case make the event
+            # fail conversion (it lands in the error prefix, out of Athena's reach).
+            raise _invalid("context", f"keys must differ in more than case: {sorted(self.context)}")
 
     @property
     def parts(self) -> PartCount:

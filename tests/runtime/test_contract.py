@@ -50,6 +50,7 @@ def test_round_trip_and_context() -> None:
         ({"context": {"smsRequestId": "x"}}, RejectionReason.INVALID_FIELD, "context"),
         ({"context": {"smsattempt": "x"}}, RejectionReason.INVALID_FIELD, "context"),
         ({"context": {"a b": "x"}}, RejectionReason.INVALID_FIELD, "context"),
+        ({"context": {"orderId": "1", "ORDERID": "2"}}, RejectionReason.INVALID_FIELD, "context"),
         ({"context": {"a": " padded"}}, RejectionReason.INVALID_FIELD, "context"),
         ({"context": {"a": 1}}, RejectionReason.INVALID_FIELD, "context"),
         ({"context": []}, RejectionReason.INVALID_FIELD, "context"),
