@@ -399,3 +399,21 @@ def test_docs_list_every_named_query() -> None:
     text = DOC.read_text()
     for spec in NAMED_QUERIES:
         assert f"| {spec.title} | `{spec.key}.sql` |" in text
+
+
+def test_spend_keeps_the_price_when_the_final_event_leaves_it_out(tmp_path: Path) -> None:
+    message = fixture.Message(
+        "m-price-gap", sent_days_ago=1, events=[("SUCCESSFUL", False, 500), ("DELIVERED", True, 3000)]
+    )
+    records = message.records(TODAY)
+    for field_name in ("totalMessageParts", "totalMessagePrice", "totalCarrierFee"):
+        del records[-1][field_name]  # the final receipt carries no billing fields
+    fixture.write_events(tmp_path, records)
+    connection = _connect(tmp_path)
+    try:
+        rows = run(connection, "spend_by_day_country_type")
+    finally:
+        connection.close()
+    assert [(r["messages"], r["message_parts"], r["price_usd"], r["carrier_fee_usd"]) for r in rows] == [
+        (1, 1, 0.00581, 0.00302)
+    ]

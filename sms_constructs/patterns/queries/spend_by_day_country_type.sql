@@ -1,10 +1,13 @@
 -- Spend by send day, destination country and message type, for messages sent in the last 30 days (USD).
--- Each message counts once (its latest event carries the billed parts, price and carrier fee), so duplicate
--- receipts and intermediate events never double the bill. Late events of messages sent before the window land
+-- Each message counts once, with the highest parts, price and carrier fee any of its events reported (an event that
+-- leaves them out does not zero the bill), so duplicate receipts and intermediate events never double it. Late events of messages sent before the window land
 -- inside it; the send_date filter keeps their days from being reported with part of their spend.
 WITH latest AS (
     SELECT
-        messageid, isocountrycode, messagetype, totalmessageparts, totalmessageprice, totalcarrierfee,
+        messageid, isocountrycode, messagetype,
+        max(totalmessageparts) OVER (PARTITION BY messageid) AS totalmessageparts,
+        max(totalmessageprice) OVER (PARTITION BY messageid) AS totalmessageprice,
+        max(totalcarrierfee) OVER (PARTITION BY messageid) AS totalcarrierfee,
         date(from_unixtime(coalesce(messagerequesttimestamp, eventtimestamp) / 1000)) AS send_date,
         row_number() OVER (PARTITION BY messageid ORDER BY isfinal DESC, eventtimestamp DESC) AS status_rank
     FROM sms_events
