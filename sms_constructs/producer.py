@@ -31,6 +31,7 @@ QUEUE_URL_VARIABLE = "SMS_SEND_QUEUE_URL"
 class SmsProducerBatchError(Exception):
     """Some requests of :meth:`SmsProducer.send_batch` were not accepted by SQS (``failed``: request id → reason)."""
 
+    #: Request id → SQS error code and message, for each request not queued (the others were). No default.
     failed: Mapping[str, str]
 
     def __str__(self) -> str:

@@ -135,6 +135,13 @@ class ConfigurationSetEventDestination(Construct):
         enabled: bool,
         event_destination_name: str,
     ) -> None:
+        """Use ``ConfigurationSet.add_event_destination``, which validates these props, rather than this constructor.
+
+        :param destination: Where the events go; it is bound here (its role, topic or key policy is created).
+        :param events: The event types sent to the destination. No default.
+        :param enabled: Whether the destination receives events. No default (``add_event_destination``: ``True``).
+        :param event_destination_name: The destination's name in the set. No default.
+        """
         super().__init__(scope, id)
         self._name = event_destination_name
         config = destination.bind(self, scope)
