@@ -20,6 +20,7 @@ from sms_constructs_runtime.contract import MAX_ATTEMPT
 from .._private import nag
 from .._private.errors import ValidationError
 from .._private.functions import acknowledge_xray_wildcard, library_function
+from .._private.queues import dead_letter_queue
 from .._private.validation import check_range
 from ..resources.configuration_set import ConfigurationSet, ConfigurationSetEventDestination
 from ..resources.event_destination import EventDestination, EventType
@@ -30,11 +31,6 @@ FINAL_EVENT_DELAY = cdk.Duration.hours(72)
 #: SQS ``DelaySeconds`` is at most 15 minutes.
 MAX_DELAY_SECONDS = 900
 
-_DLQ_NAG_REASON = (
-    "This queue is the dead-letter queue of the retry event queue and of its SNS subscription (redrive target); a "
-    "dead-letter queue of a dead-letter queue would only move the problem. Messages stay 14 days for inspection "
-    "and redrive; alarm on ApproximateNumberOfMessagesVisible (metric_dead_letter_messages)."
-)
 _ESM_NAG_REASON = (
     "SQS event source mappings support no OnFailure destination (only Kinesis, DynamoDB Streams and Kafka do; "
     "AWS::Lambda::EventSourceMapping OnFailure docs). Events that keep failing are moved by the source queue's "
@@ -185,15 +181,9 @@ class SmsRetry(Construct):
         #: Where final failures are published (JSON: requestId, attempts, lastStatus, lastMessageId, context, …).
         self.final_failure_topic = sns.Topic(self, "FinalFailureTopic", master_key=self.topic_key, enforce_ssl=True)
         #: Events that failed processing repeatedly, and events SNS could not deliver.
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetterQueue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
+        self.dead_letter_queue = dead_letter_queue(
+            self, key, redrive_sources="the retry event queue and of its SNS subscription"
         )
-        nag.acknowledge(self.dead_letter_queue, nag.Serverless.SQS_REDRIVE_POLICY, _DLQ_NAG_REASON)
         timeout = cdk.Duration.seconds(30)
         #: The queue of final events of the retryable statuses.
         self.queue = sqs.Queue(

@@ -21,6 +21,7 @@ from sms_constructs_runtime.store import EXPIRATION_ATTRIBUTE
 from .._private import nag
 from .._private.errors import ValidationError
 from .._private.functions import acknowledge_xray_wildcard, library_function
+from .._private.queues import dead_letter_queue
 from .._private.validation import check_range
 from ..resources.common import MessageType
 from ..resources.origination_identity import IOriginationIdentity
@@ -45,11 +46,6 @@ _RECORDS_NAG_REASON = (
     "SQS event source mappings support no OnFailure destination (only Kinesis, DynamoDB Streams and Kafka do; "
     "AWS::Lambda::EventSourceMapping OnFailure docs). Records that keep failing are moved by the source queue's "
     "redrive policy to its dead-letter queue, which is the failure sink."
-)
-_DLQ_NAG_REASON = (
-    "This queue is the dead-letter queue of the send queue (its redrive target); a dead-letter queue of a "
-    "dead-letter queue would only move the problem. Messages stay 14 days for inspection and redrive; alarm on "
-    "ApproximateNumberOfMessagesVisible (metric_dead_letter_messages)."
 )
 
 
@@ -200,15 +196,7 @@ class SmsSendQueue(Construct):
             self, "Key", enable_key_rotation=True, description=f"sms-constructs send queue {self.node.path}"
         )
         #: Where messages that failed ``max_receive_count`` times end (alarm on it: ``metric_dead_letter_messages``).
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetterQueue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=self.encryption_key,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
-        )
-        nag.acknowledge(self.dead_letter_queue, nag.Serverless.SQS_REDRIVE_POLICY, _DLQ_NAG_REASON)
+        self.dead_letter_queue = dead_letter_queue(self, self.encryption_key, redrive_sources="the send queue")
         #: The queue producers send to (``grant_send``).
         self.queue = sqs.Queue(
             self,
