@@ -1,0 +1,62 @@
+"""Shared builders and fixtures of the SmsSendQueue and SmsRetry construct tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Template
+
+from sms_constructs.patterns.retry import SmsRetry
+from sms_constructs.patterns.send_queue import SmsSendQueue
+from sms_constructs.resources.common import NumberCapability, NumberType
+from sms_constructs.resources.configuration_set import ConfigurationSet
+from sms_constructs.resources.keywords import MandatoryKeywords
+from sms_constructs.resources.phone_number import PhoneNumber
+from sms_constructs.resources.pool import Pool
+from tests.conftest import ENV, cdk_json_context
+
+LOG_GROUPS_OF_THIS_ACCOUNT = "arn:aws:logs:us-east-1:111122223333:log-group:*"
+
+KEYWORDS = MandatoryKeywords(help="Acme alerts: help at acme.example. Reply STOP to end.", stop="You are unsubscribed.")
+
+
+def build(stack: cdk.Stack, **queue_props: Any) -> tuple[Pool, ConfigurationSet, SmsSendQueue]:
+    """A simulator number in a pool, a configuration set ``acme`` and a send queue at 3 MPS (``queue_props`` win)."""
+    number = PhoneNumber(
+        stack,
+        "Number",
+        iso_country_code="US",
+        number_type=NumberType.SIMULATOR,
+        capabilities=[NumberCapability.SMS],
+        keywords=KEYWORDS,
+    )
+    pool = Pool(stack, "Pool", origination_identities=[number], keywords=KEYWORDS)
+    config = ConfigurationSet(stack, "Config", configuration_set_name="acme")
+    queue = SmsSendQueue(
+        stack, "Send", origination_identity=pool, configuration_set=config, **{"max_parts_per_second": 3, **queue_props}
+    )
+    return pool, config, queue
+
+
+@pytest.fixture(scope="session")
+def synthesized() -> tuple[cdk.Stack, Template, SmsSendQueue, SmsRetry]:
+    """One stack with the default send queue and retry, synthesized once for all read-only template tests."""
+    app = cdk.App(context=cdk_json_context())
+    stack = cdk.Stack(app, "TestStack", env=ENV)
+    _, config, queue = build(stack)
+    retry = SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config)
+    return stack, Template.from_stack(stack), queue, retry
+
+
+def logical_id(stack: cdk.Stack, construct: Any) -> str:
+    """Logical id of ``construct``'s default child."""
+    return stack.get_logical_id(construct.node.default_child)
+
+
+def statements_of(template: Template, role_prefix: str) -> list[dict[str, Any]]:
+    """The statements of the one inline policy attached to the role whose logical id starts with ``role_prefix``."""
+    policies = template.find_resources("AWS::IAM::Policy")
+    [policy] = [p for p in policies.values() if p["Properties"]["Roles"][0]["Ref"].startswith(role_prefix)]
+    return policy["Properties"]["PolicyDocument"]["Statement"]  # type: ignore[no-any-return]
