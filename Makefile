@@ -19,15 +19,15 @@ export AWS_EC2_METADATA_DISABLED := true
 
 CDK := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx --no-install cdk
 
-.PHONY: setup synth test lint format diff deploy integ clean
+.PHONY: setup synth test lint format diff deploy integ clean constraints schema
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -67,6 +67,21 @@ deploy: $(VENV)/.installed node_modules/.installed
 # Deploy-mode tests against the deployed sandbox (simulator numbers): needs AWS credentials and `make deploy` first.
 integ: $(VENV)/.installed
 	SMS_CONSTRUCTS_INTEG=1 $(PY) -m pytest -m integration tests/integration
+
+# Re-pin constraints.txt to the newest releases inside pyproject.toml's ranges (then run make test).
+constraints:
+	rm -rf .venv-constraints
+	$(PYTHON) -m venv .venv-constraints
+	.venv-constraints/bin/python -m pip install --quiet --upgrade pip
+	.venv-constraints/bin/python -m pip install --quiet -e '.[dev]'
+	{ head -n 2 constraints.txt; .venv-constraints/bin/python -m pip freeze --exclude-editable | grep -v '^sms-constructs'; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
+	rm -rf .venv-constraints
+
+# Regenerate the producer contract's JSON Schema (package and docs copies) from sms_constructs_runtime.
+schema: $(VENV)/.installed
+	PYTHONPATH=lambda $(PY) -m sms_constructs_runtime.schema > lambda/sms_constructs_runtime/contract.schema.json
+	cp lambda/sms_constructs_runtime/contract.schema.json docs/patterns/contract.schema.json
 
 clean:
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

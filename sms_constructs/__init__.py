@@ -4,11 +4,12 @@ Layers: ``sms_constructs.resources`` (L2, one module per ``AWS::SMSVOICE`` type)
 ``sms_constructs.sample_app`` (the sample stacks). This module only re-exports the public names.
 """
 
+from sms_constructs_runtime.producer import SmsProducer, SmsProducerBatchError
+
 from ._private.errors import ValidationError
 from .patterns.event_analytics import QuickLookLogs, SmsEventAnalytics
 from .patterns.retry import RetryPolicy, RetryStatus, SmsRetry
 from .patterns.send_queue import SmsSendQueue
-from .producer import SmsProducer, SmsProducerBatchError
 from .resources.common import KeywordAction, MessageType, NumberCapability, NumberType
 from .resources.configuration_set import ConfigurationSet, ConfigurationSetBase, ConfigurationSetEventDestination
 from .resources.countries import SMS_COUNTRY_CODES

@@ -8,9 +8,12 @@ only final events of the retryable statuses). Per record:
 3. Load the request sent as ``messageId`` from the message store. Unknown ids are ignored (metric) — unless the event
    is younger than a few minutes, when the sender may not have written the store yet: then the record comes back.
 4. Ignore duplicates: a marker per ``messageId`` records that its final event was acted on.
-5. If attempts remain inside the window, put the request back on the **send queue** with ``attempt + 1`` and the
-   policy's delay (±jitter), so retries are paced like every other send. Otherwise record the final failure, publish
-   it to the final-failure topic and count it.
+5. If attempts remain inside the window, and the request's deadline (``notAfter``, if any) still leaves time to send
+   after the delay, put the request back on the **send queue** with ``attempt + 1`` and the policy's delay (±jitter),
+   so retries are paced like every other send. Statuses the policy retries only with a deadline (by default
+   TTL_EXPIRED: a TTL expiry is billed, and a message that outlived its TTL is often stale) are not retried for a
+   request without one. Otherwise record the final failure, publish it to the final-failure topic with its reason
+   (``MAX_ATTEMPTS``, ``WINDOW_EXPIRED``, ``DEADLINE_PASSED`` or ``NO_DEADLINE``) and count it.
 
 Re-queueing twice (a crash between the send and the marker, or two copies of an event processed concurrently) cannot
 send twice: the sender sends each ``requestId`` + ``attempt`` at most once.
@@ -22,19 +25,18 @@ import json
 import os
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Final
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.config import Config
-from sms_constructs_runtime.contract import CONTRACT_VERSION, VERSION_ATTRIBUTE
+from sms_constructs_runtime.contract import MIN_TTL_SECONDS, SendRequest
 from sms_constructs_runtime.events import SmsEvent
+from sms_constructs_runtime.settings import DIMENSION_REASON, DYNAMODB_CLIENT, QUEUE_CLIENT, RetryMetric, RetrySettings
 from sms_constructs_runtime.store import MessageStore
 
 logger = Logger()
@@ -43,20 +45,6 @@ tracer = Tracer()
 
 #: An unknown messageId younger than this may be a race with the sender's store write: the record comes back.
 UNKNOWN_MESSAGE_GRACE_SECONDS: Final = 300
-#: SQS ``DelaySeconds`` is at most 15 minutes.
-MAX_DELAY_SECONDS: Final = 900
-
-
-class Metric:
-    """Names of the retry handler's custom metrics."""
-
-    RETRIES_SCHEDULED: Final = "RetriesScheduled"
-    FINAL_FAILURES: Final = "FinalFailures"
-    IGNORED_NOT_FINAL: Final = "EventsIgnoredNotFinal"
-    IGNORED_STATUS: Final = "EventsIgnoredStatus"
-    DUPLICATE_EVENTS: Final = "DuplicateEvents"
-    UNKNOWN_MESSAGE_IDS: Final = "UnknownMessageIds"
-    MALFORMED_EVENTS: Final = "MalformedEvents"
 
 
 class Outcome:
@@ -70,42 +58,17 @@ class RetryLaterError(Exception):
     """The record goes back to the queue (batch item failure)."""
 
 
-@dataclass(frozen=True)
-class RetryConfig:
-    """The retry policy and resources, from the environment."""
+class FinalReason:
+    """Why a request is not retried again (``reason`` of the final-failure notification, ``Reason`` of the metric)."""
 
-    table_name: str
-    send_queue_url: str
-    final_failure_topic_arn: str
-    retention_seconds: int
-    max_attempts: int
-    delays_seconds: Sequence[int]
-    jitter: float
-    window_seconds: int
-    statuses: frozenset[str]
-
-    @classmethod
-    def from_environment(cls, env: Mapping[str, str]) -> RetryConfig:
-        """Read ``SMS_*`` variables (see ``SmsRetry``)."""
-        return cls(
-            table_name=env["SMS_TABLE_NAME"],
-            send_queue_url=env["SMS_SEND_QUEUE_URL"],
-            final_failure_topic_arn=env["SMS_FINAL_FAILURE_TOPIC_ARN"],
-            retention_seconds=int(env["SMS_RETENTION_SECONDS"]),
-            max_attempts=int(env["SMS_RETRY_MAX_ATTEMPTS"]),
-            delays_seconds=[int(d) for d in env["SMS_RETRY_DELAYS_SECONDS"].split(",") if d],
-            jitter=float(env["SMS_RETRY_JITTER"]),
-            window_seconds=int(env["SMS_RETRY_WINDOW_SECONDS"]),
-            statuses=frozenset(s for s in env["SMS_RETRY_STATUSES"].split(",") if s),
-        )
-
-    def delay_for(self, attempt: int, jitter: float) -> int:
-        """Delay before attempt ``attempt + 1`` (``jitter`` in [0, 1) spreads it by ±``self.jitter``)."""
-        if not self.delays_seconds:
-            return 0
-        base = self.delays_seconds[min(attempt - 1, len(self.delays_seconds) - 1)]
-        spread = base * self.jitter * (2 * jitter - 1)
-        return max(0, min(MAX_DELAY_SECONDS, round(base + spread)))
+    #: The policy's ``max_attempts`` were sent.
+    MAX_ATTEMPTS: Final = "MAX_ATTEMPTS"
+    #: The next attempt would start after the policy's window.
+    WINDOW_EXPIRED: Final = "WINDOW_EXPIRED"
+    #: The next attempt could not be sent before the request's deadline (``notAfter``).
+    DEADLINE_PASSED: Final = "DEADLINE_PASSED"
+    #: The policy retries this status only for requests with a deadline, and this one has none.
+    NO_DEADLINE: Final = "NO_DEADLINE"
 
 
 class Retrier:
@@ -113,7 +76,7 @@ class Retrier:
 
     def __init__(
         self,
-        config: RetryConfig,
+        config: RetrySettings,
         *,
         sqs: Any,
         sns: Any,
@@ -141,40 +104,38 @@ class Retrier:
         """Handle one record; returns what was done, raises to hand the record back."""
         event = self._parse(record.body)
         if not event.is_final:
-            return self._ignore(Metric.IGNORED_NOT_FINAL, event)
+            return self._ignore(RetryMetric.IGNORED_NOT_FINAL, event)
         if event.message_status not in self.config.statuses:
-            return self._ignore(Metric.IGNORED_STATUS, event)
+            return self._ignore(RetryMetric.IGNORED_STATUS, event)
         stored = self.store.get_message(event.message_id)
         now_ms = int(self._clock() * 1000)
         if stored is None:
             sent_at = event.message_request_timestamp or event.event_timestamp
             if now_ms - sent_at < UNKNOWN_MESSAGE_GRACE_SECONDS * 1000:
                 raise RetryLaterError(f"messageId {event.message_id} not in the store yet")
-            return self._ignore(Metric.UNKNOWN_MESSAGE_IDS, event)
+            return self._ignore(RetryMetric.UNKNOWN_MESSAGE_IDS, event)
         if self.store.has_retry_marker(event.message_id):
-            return self._ignore(Metric.DUPLICATE_EVENTS, event)
+            return self._ignore(RetryMetric.DUPLICATE_EVENTS, event)
         request = stored.request
         first_attempt_at = request.first_attempt_at if request.first_attempt_at is not None else stored.sent_at_ms
         delay = self.config.delay_for(request.attempt, self._jitter())
-        in_window = now_ms + delay * 1000 - first_attempt_at <= self.config.window_seconds * 1000
-        if request.attempt < self.config.max_attempts and in_window:
+        final_reason = self._final_reason(request, event.message_status, now_ms + delay * 1000, first_attempt_at)
+        if final_reason is None:
             retry = request.next_attempt(first_attempt_at)
             self.sqs.send_message(
                 QueueUrl=self.config.send_queue_url,
                 MessageBody=retry.to_json(),
                 DelaySeconds=delay,
-                MessageAttributes={
-                    VERSION_ATTRIBUTE: {"DataType": "Number", "StringValue": str(CONTRACT_VERSION)},
-                },
+                MessageAttributes=retry.message_attributes(),
             )
             self.store.put_retry_marker(event.message_id, Outcome.RETRIED, now_ms)
-            metrics.add_metric(name=Metric.RETRIES_SCHEDULED, unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=RetryMetric.RETRIES_SCHEDULED, unit=MetricUnit.Count, value=1)
             logger.info(
                 "retry scheduled",
                 extra={"requestId": request.request_id, "attempt": retry.attempt, "delaySeconds": delay},
             )
             return Outcome.RETRIED
-        self.store.put_final_failure(request, event.message_status, event.message_id, now_ms)
+        self.store.put_final_failure(request, event.message_status, event.message_id, now_ms, final_reason)
         self.sns.publish(
             TopicArn=self.config.final_failure_topic_arn,
             Subject="SMS delivery failed after retries",
@@ -186,16 +147,37 @@ class Retrier:
                     "lastStatus": event.message_status,
                     "firstAttemptAt": first_attempt_at,
                     "context": dict(request.context),
-                    "reason": "MAX_ATTEMPTS" if request.attempt >= self.config.max_attempts else "WINDOW_EXPIRED",
+                    "reason": final_reason,
+                    "notAfter": request.not_after,
                 },
                 sort_keys=True,
             ),
             MessageAttributes={"lastStatus": {"DataType": "String", "StringValue": event.message_status}},
         )
         self.store.put_retry_marker(event.message_id, Outcome.EXHAUSTED, now_ms)
-        metrics.add_metric(name=Metric.FINAL_FAILURES, unit=MetricUnit.Count, value=1)
-        logger.warning("retries exhausted", extra={"requestId": request.request_id, "attempts": request.attempt})
+        metrics.add_metric(name=RetryMetric.FINAL_FAILURES, unit=MetricUnit.Count, value=1)
+        with single_metric(
+            name=RetryMetric.FINAL_FAILURES, unit=MetricUnit.Count, value=1, namespace=metrics.namespace
+        ) as by_reason:
+            by_reason.add_dimension(name=DIMENSION_REASON, value=final_reason)
+        logger.warning(
+            "not retried again",
+            extra={"requestId": request.request_id, "attempts": request.attempt, "reason": final_reason},
+        )
         return Outcome.EXHAUSTED
+
+    def _final_reason(self, request: SendRequest, status: str, retry_at_ms: int, first_attempt_at: int) -> str | None:
+        """Why ``request`` must not be retried at ``retry_at_ms``, or ``None`` when it may."""
+        if request.attempt >= self.config.max_attempts:
+            return FinalReason.MAX_ATTEMPTS
+        if request.not_after is None and status in self.config.deadline_required_statuses:
+            return FinalReason.NO_DEADLINE
+        left = request.seconds_left(retry_at_ms)
+        if left is not None and left < MIN_TTL_SECONDS:
+            return FinalReason.DEADLINE_PASSED
+        if retry_at_ms - first_attempt_at > self.config.window_seconds * 1000:
+            return FinalReason.WINDOW_EXPIRED
+        return None
 
     def _parse(self, body: str) -> SmsEvent:
         try:
@@ -204,7 +186,7 @@ class Retrier:
                 return SmsEvent.from_json(decoded["Message"])  # SNS envelope (raw message delivery off)
             return SmsEvent.from_record(decoded)
         except ValueError:  # EventParseError is a ValueError, as is invalid JSON
-            metrics.add_metric(name=Metric.MALFORMED_EVENTS, unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=RetryMetric.MALFORMED_EVENTS, unit=MetricUnit.Count, value=1)
             logger.error("not an SMS event; it will end in the DLQ")
             raise
 
@@ -220,12 +202,11 @@ _RETRIER: Retrier | None = None
 def _retrier() -> Retrier:
     global _RETRIER  # noqa: PLW0603 - one Retrier per execution environment, built on first use
     if _RETRIER is None:
-        aws_config = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10)
         _RETRIER = Retrier(
-            RetryConfig.from_environment(os.environ),
-            sqs=boto3.client("sqs", config=aws_config),
-            sns=boto3.client("sns", config=aws_config),
-            dynamodb=boto3.client("dynamodb", config=aws_config),
+            RetrySettings.from_environment(os.environ),
+            sqs=boto3.client("sqs", config=QUEUE_CLIENT.botocore_config()),
+            sns=boto3.client("sns", config=QUEUE_CLIENT.botocore_config()),
+            dynamodb=boto3.client("dynamodb", config=DYNAMODB_CLIENT.botocore_config()),
         )
     return _RETRIER
 

@@ -11,13 +11,16 @@ Per record (Powertools ``BatchProcessor``, partial batch responses):
    the origination identity, configuration set, message type, TTL, max price and a ``Context`` carrying the request
    id and attempt.
 5. Outcomes: sent → the idempotency record is COMPLETED, then ``message#<MessageId>`` is stored (the retry handler
-   resends from it); ``ThrottlingException``, ``InternalServerException``, any HTTP 5xx or 429 and network errors →
-   batch item failure, back on the queue after a jittered backoff; the message's own errors (``ValidationException``,
-   ``ConflictException`` such as ``DESTINATION_PHONE_NUMBER_OPTED_OUT``, ``ServiceQuotaExceededException`` such as
-   the monthly spend limit) → rejection, never retried; every other error (``AccessDeniedException``,
-   ``ResourceNotFoundException``, expired credentials, unknown codes: a deployment or account problem) → batch item
-   failure, so the message ends in the DLQ after ``maxReceiveCount`` and can be redriven once fixed.
-6. Records the invocation cannot finish before its deadline are handed back unsent: a record is only sent when the
+   resends from it). Errors are classified by code **and** ``Reason`` (``sms_constructs_runtime.send_errors``):
+   about this destination or message (opted out, blocked by protect, invalid, over ``MaxPrice``) → rejection, never
+   retried; about the account, a limit, the identity or the deployment (spend limit, sandbox, inactive identity,
+   permissions) → batch item failure with the long back-off, so the message ends in the DLQ after ``maxReceiveCount``
+   and can be redriven once fixed (``SendsHeld`` per reason); throttling, server faults, HTTP 5xx or 429 and network
+   errors → batch item failure with the short back-off. Codes the model does not define are held, never rejected.
+6. A request with a deadline (``notAfter``) is never sent after it: past it, or with less than the 5-second minimum
+   ``TimeToLive`` left when its send slot comes, it is a rejection ``EXPIRED``; otherwise ``TimeToLive`` is capped to
+   the time left.
+7. Records the invocation cannot finish before its deadline are handed back unsent: a record is only sent when the
    send and the write that completes its idempotency record both fit before the invocation can be killed.
 
 The SMS client makes one attempt per call: botocore's own retries would resend after a read timeout or a dropped
@@ -28,11 +31,11 @@ Such an ambiguous outcome goes back to the queue like a transient error and is c
 from __future__ import annotations
 
 import json
+import math
 import os
 import random
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Final
 
 import boto3
@@ -52,69 +55,39 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as RequestNotSentError
-from sms_constructs_runtime.contract import REQUEST_ID_PATTERN, ContractError, RejectionReason, SendRequest
+from sms_constructs_runtime.contract import (
+    MAX_TTL_SECONDS,
+    MIN_TTL_SECONDS,
+    REQUEST_ID_PATTERN,
+    ContractError,
+    RejectionReason,
+    SendRequest,
+)
 from sms_constructs_runtime.pacing import DynamoDBSchedule, Pacer, PacerContentionError
+from sms_constructs_runtime.send_errors import SendErrorOutcome, classify
+from sms_constructs_runtime.settings import (
+    DIMENSION_REASON,
+    DYNAMODB_CLIENT,
+    QUEUE_CLIENT,
+    SENDER_DEADLINE_MARGIN_SECONDS,
+    SMS_CLIENT,
+    BackOff,
+    SenderMetric,
+    SenderSettings,
+)
 from sms_constructs_runtime.store import EXPIRATION_ATTRIBUTE, MessageStore
 
 logger = Logger()
 metrics = Metrics()
 tracer = Tracer()
 
-#: Errors that say "not now": the record comes back later (so does any HTTP 5xx or 429).
-TRANSIENT_ERRORS: Final = frozenset(
-    {
-        "ThrottlingException",
-        "InternalServerException",
-        "ServiceUnavailable",
-        "ServiceUnavailableException",
-        "RequestTimeout",
-        "RequestTimeoutException",
-        "TooManyRequestsException",
-    }
-)
-#: Errors about the message itself: a rejection with the reason recorded, never retried.
-REJECTION_ERRORS: Final = frozenset({"ValidationException", "ConflictException", "ServiceQuotaExceededException"})
-#: Examples of the rest, which say the deployment or the account is wrong: the record ends in the DLQ, to be redriven
-#: once fixed. Unknown codes (expired credentials, signing errors, ...) are treated the same way, never as rejections.
-CONFIGURATION_ERRORS: Final = frozenset({"AccessDeniedException", "ResourceNotFoundException"})
-#: The SMS client: one attempt per call (see the module docstring); at most 3 + 10 s.
-SMS_CLIENT_CONFIG: Final = Config(
-    retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=3, read_timeout=10
-)
-#: The DynamoDB client (store, pacer, idempotency): at most 3 attempts of 2 + 2 s plus 3 s of back-off, 15 s.
-DYNAMODB_CLIENT_CONFIG: Final = Config(
-    retries={"mode": "standard", "total_max_attempts": 3}, connect_timeout=2, read_timeout=2
-)
-#: Stop taking new records this long before the invocation's deadline: the longest send (13 s) and the longest
-#: write of the idempotency record that follows it (15 s) fit in it, so a send is never cut off from its record.
-DEADLINE_MARGIN_SECONDS: Final = 30.0
-#: First back-off of a record after a transient error, and after a configuration error (then doubled per receive).
-TRANSIENT_BACK_OFF_SECONDS: Final = 10
-CONFIGURATION_BACK_OFF_SECONDS: Final = 60
-#: SQS caps a visibility timeout change at 12 hours; the library caps back-offs at 15 minutes.
-MAX_BACK_OFF_SECONDS: Final = 900
 #: Idempotency records of the sender share this partition key and key prefix, stable across function renames.
 IDEMPOTENCY_PARTITION: Final = "idempotency#sms-send"
 IDEMPOTENCY_KEY_PREFIX: Final = "sms-send"
 #: ``CarrierLookup`` ``PhoneNumberType`` values that are rejected.
 REJECTED_NUMBER_TYPES: Final = {"LANDLINE": RejectionReason.LANDLINE_NUMBER, "INVALID": RejectionReason.INVALID_NUMBER}
-
-
-class Metric:
-    """Names of the sender's custom metrics (namespace ``POWERTOOLS_METRICS_NAMESPACE``)."""
-
-    MESSAGES_SENT: Final = "MessagesSent"
-    PARTS_SENT: Final = "MessagePartsSent"
-    REJECTED: Final = "MessagesRejected"
-    TRANSIENT_FAILURES: Final = "TransientSendFailures"
-    CONFIGURATION_FAILURES: Final = "ConfigurationSendFailures"
-    DEFERRED: Final = "MessagesDeferred"
-    DUPLICATES_SUPPRESSED: Final = "DuplicateSendsSuppressed"
-    STORE_WRITE_FAILURES: Final = "StoreWriteFailures"
-    OUTCOME_UNKNOWN: Final = "SendOutcomeUnknown"
 
 
 class RecordFailedError(Exception):
@@ -127,40 +100,6 @@ class RecordFailedError(Exception):
     def __init__(self, message: str, base_delay_seconds: int) -> None:
         super().__init__(message)
         self.base_delay_seconds = base_delay_seconds
-
-
-@dataclass(frozen=True)
-class SenderConfig:
-    """What the construct tells the function through its environment."""
-
-    table_name: str
-    queue_url: str
-    origination_identity: str
-    configuration_set_name: str
-    max_parts_per_second: float
-    retention_seconds: int
-    message_type: str | None = None
-    time_to_live_seconds: int | None = None
-    max_price: str | None = None
-    validate_numbers: bool = False
-    number_cache_ttl_seconds: int = 30 * 86400
-
-    @classmethod
-    def from_environment(cls, env: Mapping[str, str]) -> SenderConfig:
-        """Read ``SMS_*`` variables (see ``SmsSendQueue``)."""
-        return cls(
-            table_name=env["SMS_TABLE_NAME"],
-            queue_url=env["SMS_QUEUE_URL"],
-            origination_identity=env["SMS_ORIGINATION_IDENTITY"],
-            configuration_set_name=env["SMS_CONFIGURATION_SET_NAME"],
-            max_parts_per_second=float(env["SMS_MAX_PARTS_PER_SECOND"]),
-            retention_seconds=int(env["SMS_RETENTION_SECONDS"]),
-            message_type=env.get("SMS_MESSAGE_TYPE") or None,
-            time_to_live_seconds=int(env["SMS_TIME_TO_LIVE_SECONDS"]) if env.get("SMS_TIME_TO_LIVE_SECONDS") else None,
-            max_price=env.get("SMS_MAX_PRICE") or None,
-            validate_numbers=env.get("SMS_VALIDATE_NUMBERS", "false").lower() == "true",
-            number_cache_ttl_seconds=int(env.get("SMS_NUMBER_CACHE_TTL_SECONDS", str(30 * 86400))),
-        )
 
 
 class Sender:
@@ -177,7 +116,7 @@ class Sender:
 
     def __init__(
         self,
-        config: SenderConfig,
+        config: SenderSettings,
         *,
         sms: Any,
         sqs: Any,
@@ -231,7 +170,7 @@ class Sender:
     def handle(self, event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         """Process one SQS batch; returns the partial batch response."""
         self.idempotency.register_lambda_context(context)
-        self._deadline = self._clock() + context.get_remaining_time_in_millis() / 1000 - DEADLINE_MARGIN_SECONDS
+        self._deadline = self._clock() + context.get_remaining_time_in_millis() / 1000 - SENDER_DEADLINE_MARGIN_SECONDS
         return dict(process_partial_response(event=event, record_handler=self.process, processor=self.processor))
 
     def process(self, record: SQSRecord) -> None:
@@ -244,7 +183,7 @@ class Sender:
 
     def _process(self, record: SQSRecord) -> None:
         if self._deadline is not None and self._clock() > self._deadline:
-            metrics.add_metric(name=Metric.DEFERRED, unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=SenderMetric.DEFERRED, unit=MetricUnit.Count, value=1)
             raise RecordFailedError("too close to the invocation deadline to send", base_delay_seconds=0)
         try:
             request = SendRequest.from_json(record.body)
@@ -269,7 +208,9 @@ class Sender:
             )
             return
         except IdempotencyAlreadyInProgressError as error:
-            raise RecordFailedError("the same request is being sent by another invocation", 30) from error
+            raise RecordFailedError(
+                "the same request is being sent by another invocation", BackOff.IN_PROGRESS_SECONDS
+            ) from error
         if outcome.get("status") == "SENT" and not outcome.get("duplicate"):
             self._store_sent(request, str(outcome["messageId"]), int(outcome["parts"]))
         logger.info("processed", extra={"requestId": request.request_id, "attempt": request.attempt, **outcome})
@@ -281,7 +222,7 @@ class Sender:
         try:
             self._persistence.save_success(data=payload, result=outcome)
         except Exception:
-            metrics.add_metric(name=Metric.STORE_WRITE_FAILURES, unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=SenderMetric.STORE_WRITE_FAILURES, unit=MetricUnit.Count, value=1)
             logger.exception("processed, but the idempotency record could not be completed", extra=outcome)
         return outcome
 
@@ -291,7 +232,7 @@ class Sender:
         try:
             self.store.put_sent(send, message_id, parts, self._now_ms())
         except Exception:
-            metrics.add_metric(name=Metric.STORE_WRITE_FAILURES, unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=SenderMetric.STORE_WRITE_FAILURES, unit=MetricUnit.Count, value=1)
             logger.exception("sent, but the message store write failed", extra={"messageId": message_id})
 
     # -- one send, at most once per requestId + attempt ----------------------------------------------------------
@@ -299,34 +240,58 @@ class Sender:
     def _send(self, request: dict[str, Any]) -> dict[str, Any]:
         send = SendRequest.from_dict(request)
         parts = send.parts.parts
+        if self._too_late(send):
+            return self._done(self._expire(send))
         if self.config.validate_numbers:
             rejection = self._check_number(send)
             if rejection is not None:
                 return self._done(rejection)
+        # A slot must start early enough to send with the minimum TimeToLive left before the request's deadline, and
+        # before the invocation's own deadline; which of the two is missed decides between EXPIRED and a deferral.
+        last_start = None if send.not_after is None else send.not_after / 1000 - MIN_TTL_SECONDS
+        expiry_binds = last_start is not None and (self._deadline is None or last_start <= self._deadline)
         try:
-            acquired = self.pacer.acquire(parts, deadline=self._deadline)
+            acquired = self.pacer.acquire(parts, deadline=last_start if expiry_binds else self._deadline)
         except PacerContentionError as error:
-            raise RecordFailedError(str(error), TRANSIENT_BACK_OFF_SECONDS) from error
+            raise RecordFailedError(str(error), BackOff.TRANSIENT_SECONDS) from error
+        if not acquired and expiry_binds:
+            return self._done(self._expire(send))
         if not acquired:
-            metrics.add_metric(name=Metric.DEFERRED, unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=SenderMetric.DEFERRED, unit=MetricUnit.Count, value=1)
             raise RecordFailedError("the next send slot starts after the invocation deadline", base_delay_seconds=0)
+        if self._too_late(send):
+            return self._done(self._expire(send))
         try:
             response = self.sms.send_text_message(**self._parameters(send))
         except ClientError as error:
             return self._done(self._on_client_error(send, error))
         except RequestNotSentError as error:  # no connection: the request never reached the service
-            metrics.add_metric(name=Metric.TRANSIENT_FAILURES, unit=MetricUnit.Count, value=1)
-            raise RecordFailedError(f"{type(error).__name__}: {error}", TRANSIENT_BACK_OFF_SECONDS) from error
+            metrics.add_metric(name=SenderMetric.TRANSIENT_FAILURES, unit=MetricUnit.Count, value=1)
+            raise RecordFailedError(f"{type(error).__name__}: {error}", BackOff.TRANSIENT_SECONDS) from error
         except BotoCoreError as error:  # read timeout, dropped connection: the service may have accepted it
-            metrics.add_metric(name=Metric.OUTCOME_UNKNOWN, unit=MetricUnit.Count, value=1)
+            metrics.add_metric(name=SenderMetric.OUTCOME_UNKNOWN, unit=MetricUnit.Count, value=1)
             logger.warning(
                 "send outcome unknown: the message comes back and may be sent twice",
                 extra={"requestId": send.request_id, "attempt": send.attempt, "error": type(error).__name__},
             )
-            raise RecordFailedError(f"{type(error).__name__}: {error}", TRANSIENT_BACK_OFF_SECONDS) from error
-        metrics.add_metric(name=Metric.MESSAGES_SENT, unit=MetricUnit.Count, value=1)
-        metrics.add_metric(name=Metric.PARTS_SENT, unit=MetricUnit.Count, value=parts)
+            raise RecordFailedError(f"{type(error).__name__}: {error}", BackOff.TRANSIENT_SECONDS) from error
+        metrics.add_metric(name=SenderMetric.MESSAGES_SENT, unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=SenderMetric.PARTS_SENT, unit=MetricUnit.Count, value=parts)
         return self._done({"status": "SENT", "messageId": str(response["MessageId"]), "parts": parts})
+
+    def _too_late(self, send: SendRequest) -> bool:
+        """Past the request's deadline, or with less than the minimum ``TimeToLive`` left before it."""
+        left = send.seconds_left(self._now_ms())
+        return left is not None and left < MIN_TTL_SECONDS
+
+    def _expire(self, send: SendRequest) -> dict[str, Any]:
+        metrics.add_metric(name=SenderMetric.EXPIRED, unit=MetricUnit.Count, value=1)
+        return self._reject(
+            send.request_id,
+            send.attempt,
+            RejectionReason.EXPIRED,
+            f"notAfter {send.not_after} passed (or less than {MIN_TTL_SECONDS} s left) at {self._now_ms()}",
+        )
 
     def _done(self, outcome: dict[str, Any]) -> dict[str, Any]:
         self._outcome = outcome
@@ -343,6 +308,9 @@ class Sender:
         }
         message_type = send.message_type or config.message_type
         ttl = send.time_to_live_seconds if send.time_to_live_seconds is not None else config.time_to_live_seconds
+        left = send.seconds_left(self._now_ms())
+        if left is not None:  # never deliverable after the request's deadline
+            ttl = min(ttl if ttl is not None else MAX_TTL_SECONDS, math.floor(left))
         max_price = send.max_price or config.max_price
         if message_type:
             parameters["MessageType"] = message_type
@@ -354,16 +322,23 @@ class Sender:
 
     def _on_client_error(self, send: SendRequest, error: ClientError) -> dict[str, Any]:
         code = str(error.response.get("Error", {}).get("Code", "Unknown"))
-        reason = str(error.response.get("Reason") or code)
+        service_reason = error.response.get("Reason")
+        reason = str(service_reason or code)
         message = str(error.response.get("Error", {}).get("Message", ""))
-        if code in REJECTION_ERRORS:
+        outcome = classify(code, str(service_reason) if service_reason else None)
+        if outcome is None:  # not in the service model: a gateway error, expired credentials, a signing error...
+            outcome = SendErrorOutcome.RETRY if _is_transient(error) else SendErrorOutcome.HOLD
+        if outcome is SendErrorOutcome.REJECT:
             return self._reject(send.request_id, send.attempt, reason, f"{code}: {message}")
-        if _is_transient(error):
-            metrics.add_metric(name=Metric.TRANSIENT_FAILURES, unit=MetricUnit.Count, value=1)
-            raise RecordFailedError(f"{code}: {message}", TRANSIENT_BACK_OFF_SECONDS) from error
-        metrics.add_metric(name=Metric.CONFIGURATION_FAILURES, unit=MetricUnit.Count, value=1)
-        logger.error("the sender cannot send: check its permissions and resources", extra={"error": code})
-        raise RecordFailedError(f"{code} ({reason}): {message}", CONFIGURATION_BACK_OFF_SECONDS) from error
+        if outcome is SendErrorOutcome.RETRY:
+            metrics.add_metric(name=SenderMetric.TRANSIENT_FAILURES, unit=MetricUnit.Count, value=1)
+            raise RecordFailedError(f"{code}: {message}", BackOff.TRANSIENT_SECONDS) from error
+        _count(SenderMetric.SENDS_HELD, reason)
+        logger.error(
+            "send held: the account, a limit, the identity or the deployment must be fixed, then the DLQ redriven",
+            extra={"error": code, "reason": reason, "requestId": send.request_id},
+        )
+        raise RecordFailedError(f"{code} ({reason}): {message}", BackOff.HELD_SECONDS) from error
 
     def _check_number(self, send: SendRequest) -> dict[str, Any] | None:
         number = send.destination_phone_number
@@ -375,11 +350,11 @@ class Sender:
             except ClientError as error:
                 code = str(error.response.get("Error", {}).get("Code", "Unknown"))
                 if _is_transient(error) or code == "ServiceQuotaExceededException":
-                    raise RecordFailedError(f"CarrierLookup {code}", TRANSIENT_BACK_OFF_SECONDS) from error
+                    raise RecordFailedError(f"CarrierLookup {code}", BackOff.TRANSIENT_SECONDS) from error
                 if code == "ValidationException":
                     number_type = "INVALID"
                 else:
-                    raise RecordFailedError(f"CarrierLookup {code}", CONFIGURATION_BACK_OFF_SECONDS) from error
+                    raise RecordFailedError(f"CarrierLookup {code}", BackOff.HELD_SECONDS) from error
             else:
                 number_type = str(looked_up["PhoneNumberType"])
             self.store.put_number_type(number, number_type, now_ms, self.config.number_cache_ttl_seconds)
@@ -400,8 +375,7 @@ class Sender:
         sort_key: str | None = None,
         fallback_sort_key: str | None = None,
     ) -> dict[str, Any]:
-        with single_metric(name=Metric.REJECTED, unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as metric:
-            metric.add_dimension(name="Reason", value=reason)
+        _count(SenderMetric.REJECTED, reason)
         logger.warning("rejected", extra={"requestId": request_id, "attempt": attempt, "reason": reason})
         self.store.put_rejection(
             request_id, attempt, reason, detail, self._now_ms(), sort_key=sort_key, fallback_sort_key=fallback_sort_key
@@ -409,7 +383,7 @@ class Sender:
         return {"status": "REJECTED", "reason": reason}
 
     def _on_duplicate(self, response: Any, idempotent_data: DataRecord) -> Any:
-        metrics.add_metric(name=Metric.DUPLICATES_SUPPRESSED, unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=SenderMetric.DUPLICATES_SUPPRESSED, unit=MetricUnit.Count, value=1)
         logger.info("duplicate delivery: not sent again", extra={"idempotencyKey": idempotent_data.idempotency_key})
         return {**response, "duplicate": True} if isinstance(response, dict) else response
 
@@ -424,19 +398,43 @@ class Sender:
     def _delay(self, base_seconds: int, receive_count: int) -> int:
         if base_seconds <= 0:
             return 0
-        seconds: int = min(MAX_BACK_OFF_SECONDS, base_seconds * 2 ** max(0, min(receive_count - 1, 10)))
-        jittered = round(seconds * (0.8 + 0.4 * self._jitter()))
-        return min(MAX_BACK_OFF_SECONDS, max(1, jittered))
+        seconds: int = min(BackOff.MAX_SECONDS, base_seconds * 2 ** max(0, min(receive_count - 1, 10)))
+        jittered = round(seconds * (1 - BackOff.JITTER + 2 * BackOff.JITTER * self._jitter()))
+        return min(BackOff.MAX_SECONDS, max(1, jittered))
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
+
+
+#: Error codes outside the service model that mean "not now" (so does any HTTP 5xx or 429 without a modelled code).
+UNMODELED_TRANSIENT_CODES: Final = frozenset(
+    {
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "RequestTimeout",
+        "RequestTimeoutException",
+        "TooManyRequestsException",
+        "Throttling",
+    }
+)
 
 
 def _is_transient(error: ClientError) -> bool:
     """Throttling, a server fault or an HTTP 5xx / 429 without a modeled code (a gateway error, say)."""
     code = str(error.response.get("Error", {}).get("Code", ""))
     status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    return code in TRANSIENT_ERRORS or (isinstance(status, int) and (status >= 500 or status == 429))
+    return (
+        classify(code, None) is SendErrorOutcome.RETRY
+        or code in UNMODELED_TRANSIENT_CODES
+        or (isinstance(status, int) and (status >= 500 or status == 429))
+    )
+
+
+def _count(metric: str, reason: str) -> None:
+    """One more ``metric``, in the function's ``service`` dimension and per ``Reason``."""
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    with single_metric(name=metric, unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as by_reason:
+        by_reason.add_dimension(name=DIMENSION_REASON, value=reason)
 
 
 def _receive_count(record: SQSRecord) -> int:
@@ -467,13 +465,11 @@ _SENDER: Sender | None = None
 def _sender() -> Sender:
     global _SENDER  # noqa: PLW0603 - one Sender per execution environment, built on first use
     if _SENDER is None:
-        config = SenderConfig.from_environment(os.environ)
-        sqs_config = Config(retries={"mode": "standard", "total_max_attempts": 5}, connect_timeout=3, read_timeout=10)
         _SENDER = Sender(
-            config,
-            sms=boto3.client("pinpoint-sms-voice-v2", config=SMS_CLIENT_CONFIG),
-            sqs=boto3.client("sqs", config=sqs_config),
-            dynamodb=boto3.client("dynamodb", config=DYNAMODB_CLIENT_CONFIG),
+            SenderSettings.from_environment(os.environ),
+            sms=boto3.client("pinpoint-sms-voice-v2", config=SMS_CLIENT.botocore_config()),
+            sqs=boto3.client("sqs", config=QUEUE_CLIENT.botocore_config()),
+            dynamodb=boto3.client("dynamodb", config=DYNAMODB_CLIENT.botocore_config()),
         )
     return _SENDER
 

@@ -1,10 +1,11 @@
 """The producer contract of the send queue: one versioned JSON object per SQS message.
 
-Producers (``sms_constructs.producer.SmsProducer`` or any code that writes the JSON below) put one message per SMS on
-the queue; the sender Lambda validates it with the same code before it sends. Version 1::
+Producers (``sms_constructs_runtime.SmsProducer``, or any code that writes the JSON below; its JSON Schema is
+``contract.schema.json`` next to this module) put one message per SMS on the queue; the sender Lambda validates it
+with the same code before it sends. Version 2 (version 1 is the same without ``notAfter``)::
 
     {
-      "version": 1,                               # required, the contract version
+      "version": 2,                               # required: 1, or 2 when notAfter is set
       "requestId": "order-1234-shipped",          # required, the idempotency key: 1-64 of A-Z a-z 0-9 . _ : -
       "destinationPhoneNumber": "+14255550123",   # required, E.164
       "messageBody": "Your order has shipped.",   # required, 1-1600 characters, at most 1530 GSM-7 / 630 UCS-2 units
@@ -12,12 +13,15 @@ the queue; the sender Lambda validates it with the same code before it sends. Ve
       "context": {"orderId": "1234"},             # optional, at most 3 entries, echoed in every event
       "timeToLiveSeconds": 3600,                  # optional, 5-259200; default: the queue's
       "maxPrice": "0.05",                         # optional, USD per part, e.g. "0.05"; default: the queue's
+      "notAfter": 1767226200000,                  # optional (version 2), epoch ms: never sent or retried after it
       "attempt": 1,                               # set by the retry handler; producers leave it out
       "firstAttemptAt": 1767225600000             # set by the retry handler (epoch ms of the first send)
     }
 
-Unknown fields are refused (a typo such as ``"ttl"`` must not be silently ignored): a new field means a new version.
-The same ``requestId`` with the same ``attempt`` is sent at most once, however often the message is delivered.
+Versions: the sender reads every version in :data:`SUPPORTED_VERSIONS`; a writer uses the lowest version that holds
+the message (version 1 unless ``notAfter`` is set), so producers keep working with senders deployed before a version
+existed. Unknown fields are refused (a typo such as ``"ttl"`` must not be silently ignored): a new field means a new
+version. The same ``requestId`` with the same ``attempt`` is sent at most once, however often the message is delivered.
 
 Stdlib only: it runs inside Lambda, in the producer client and at synth time.
 """
@@ -33,8 +37,10 @@ from typing import Any, Final
 from .events import CONTEXT_ATTEMPT, CONTEXT_REQUEST_ID
 from .parts import API_MAX_CHARACTERS, PartCount, count_parts
 
-#: The contract version this module writes and reads.
-CONTRACT_VERSION: Final = 1
+#: The newest contract version (the one that holds every field).
+CONTRACT_VERSION: Final = 2
+#: Every version the sender reads.
+SUPPORTED_VERSIONS: Final = (1, 2)
 #: SQS message attribute that carries the version, so consumers can route without parsing the body.
 VERSION_ATTRIBUTE: Final = "smsContractVersion"
 
@@ -51,8 +57,10 @@ MAX_USER_CONTEXT_ENTRIES: Final = 5 - len(RESERVED_CONTEXT_KEYS)
 MIN_TTL_SECONDS: Final = 5
 MAX_TTL_SECONDS: Final = 259_200
 MAX_ATTEMPT: Final = 10
+#: The largest integer every JSON reader holds exactly (2^53 - 1): the bound of epoch-millisecond fields.
+MAX_EPOCH_MS: Final = 2**53 - 1
 
-_FIELDS: Final = frozenset(
+_V1_FIELDS: Final = frozenset(
     {
         "version",
         "requestId",
@@ -66,6 +74,8 @@ _FIELDS: Final = frozenset(
         "firstAttemptAt",
     }
 )
+#: The fields of each version.
+FIELDS_BY_VERSION: Final = {1: _V1_FIELDS, 2: _V1_FIELDS | {"notAfter"}}
 
 
 class RejectionReason:
@@ -85,6 +95,8 @@ class RejectionReason:
     LANDLINE_NUMBER: Final = "LANDLINE_NUMBER"
     #: ``CarrierLookup`` says the number is invalid (``validate_numbers``).
     INVALID_NUMBER: Final = "INVALID_NUMBER"
+    #: The request's deadline (``notAfter``) passed, or too little of it is left to send (``TimeToLive`` >= 5 s).
+    EXPIRED: Final = "EXPIRED"
 
 
 class ContractError(ValueError):
@@ -109,6 +121,7 @@ class SendRequest:
     max_price: str | None = None
     attempt: int = 1
     first_attempt_at: int | None = None
+    not_after: int | None = None
 
     def __post_init__(self) -> None:
         _check(self.request_id, str, "requestId")
@@ -127,7 +140,9 @@ class SendRequest:
                 "630 UCS-2 units",
                 "messageBody",
             )
-        if self.message_type is not None and self.message_type not in MESSAGE_TYPES:
+        if self.message_type is not None and (
+            not isinstance(self.message_type, str) or self.message_type not in MESSAGE_TYPES
+        ):
             raise _invalid("messageType", "must be TRANSACTIONAL or PROMOTIONAL")
         self._check_context()
         if self.time_to_live_seconds is not None:
@@ -141,10 +156,8 @@ class SendRequest:
         _check(self.attempt, int, "attempt")
         if not 1 <= self.attempt <= MAX_ATTEMPT:
             raise _invalid("attempt", f"must be between 1 and {MAX_ATTEMPT}")
-        if self.first_attempt_at is not None:
-            _check(self.first_attempt_at, int, "firstAttemptAt")
-            if self.first_attempt_at < 0:
-                raise _invalid("firstAttemptAt", "must be epoch milliseconds")
+        _check_epoch_ms(self.first_attempt_at, "firstAttemptAt")
+        _check_epoch_ms(self.not_after, "notAfter")
 
     def _check_context(self) -> None:
         if not isinstance(self.context, Mapping):
@@ -170,6 +183,15 @@ class SendRequest:
         return count_parts(self.message_body)
 
     @property
+    def version(self) -> int:
+        """The lowest contract version that holds this request: 2 with ``notAfter``, else 1."""
+        return 2 if self.not_after is not None else 1
+
+    def seconds_left(self, now_ms: int) -> float | None:
+        """Seconds until ``notAfter`` (negative once past), or ``None`` for a request without a deadline."""
+        return None if self.not_after is None else (self.not_after - now_ms) / 1000
+
+    @property
     def idempotency_key(self) -> str:
         """``requestId#attempt``: a send happens at most once per key."""
         return f"{self.request_id}#{self.attempt}"
@@ -185,7 +207,7 @@ class SendRequest:
     def to_dict(self) -> dict[str, Any]:
         """The contract's JSON object (optional fields left out when unset)."""
         payload: dict[str, Any] = {
-            "version": CONTRACT_VERSION,
+            "version": self.version,
             "requestId": self.request_id,
             "destinationPhoneNumber": self.destination_phone_number,
             "messageBody": self.message_body,
@@ -197,9 +219,14 @@ class SendRequest:
             "maxPrice": self.max_price,
             "attempt": self.attempt if self.attempt != 1 else None,
             "firstAttemptAt": self.first_attempt_at,
+            "notAfter": self.not_after,
         }
         payload.update({k: v for k, v in optional.items() if v is not None})
         return payload
+
+    def message_attributes(self) -> dict[str, Any]:
+        """The SQS message attributes that go with the body (the contract version, for routing without parsing)."""
+        return {VERSION_ATTRIBUTE: {"DataType": "Number", "StringValue": str(self.version)}}
 
     def to_json(self) -> str:
         """The SQS message body."""
@@ -210,30 +237,32 @@ class SendRequest:
         """Validate a decoded message; raises :class:`ContractError`."""
         if not isinstance(payload, Mapping):
             raise ContractError(RejectionReason.MALFORMED_MESSAGE, "the message must be a JSON object")
-        version = payload.get("version")
-        if version != CONTRACT_VERSION or isinstance(version, bool):
+        version = _integral(payload.get("version"))
+        if isinstance(version, bool) or version not in SUPPORTED_VERSIONS:
             raise ContractError(
                 RejectionReason.UNSUPPORTED_VERSION,
-                f"this sender reads version {CONTRACT_VERSION}, not {version!r}",
+                f"this sender reads versions {', '.join(map(str, SUPPORTED_VERSIONS))}, not {version!r}",
                 "version",
             )
-        unknown = sorted(set(payload) - _FIELDS)
+        unknown = sorted(set(payload) - FIELDS_BY_VERSION[version])
+        # JSON has one number type: 5.0 is the integer 5 (JSON Schema agrees); null is an absent optional field.
+        payload = {key: _integral(value) for key, value in payload.items() if value is not None}
         if unknown:
-            raise _invalid(unknown[0], "is not a field of version 1 of the contract")
+            raise _invalid(unknown[0], f"is not a field of version {version} of the contract")
         for required in ("requestId", "destinationPhoneNumber", "messageBody"):
             if required not in payload:
                 raise _invalid(required, "is required")
-        context = payload.get("context")
         return cls(
             request_id=payload["requestId"],
             destination_phone_number=payload["destinationPhoneNumber"],
             message_body=payload["messageBody"],
             message_type=payload.get("messageType"),
-            context=context if context is not None else {},
+            context=payload.get("context", {}),
             time_to_live_seconds=payload.get("timeToLiveSeconds"),
             max_price=payload.get("maxPrice"),
             attempt=payload.get("attempt", 1),
             first_attempt_at=payload.get("firstAttemptAt"),
+            not_after=payload.get("notAfter"),
         )
 
     @classmethod
@@ -253,3 +282,17 @@ def _invalid(field_name: str, message: str) -> ContractError:
 def _check(value: Any, kind: type, field_name: str) -> None:
     if isinstance(value, bool) or not isinstance(value, kind):
         raise _invalid(field_name, f"must be a {'string' if kind is str else 'number' if kind is int else kind}")
+
+
+def _check_epoch_ms(value: Any, field_name: str) -> None:
+    if value is not None:
+        _check(value, int, field_name)
+        if not 0 <= value <= MAX_EPOCH_MS:
+            raise _invalid(field_name, "must be epoch milliseconds")
+
+
+def _integral(value: Any) -> Any:
+    """``value`` as an ``int`` when it is a float with no fractional part (``5.0``), else unchanged."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value

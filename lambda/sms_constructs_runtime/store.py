@@ -207,8 +207,11 @@ class MessageStore:
             }
         )
 
-    def put_final_failure(self, request: SendRequest, last_status: str, message_id: str, now_ms: int) -> None:
-        """Record that ``request`` failed for good after ``request.attempt`` attempts."""
+    def put_final_failure(
+        self, request: SendRequest, last_status: str, message_id: str, now_ms: int, reason: str
+    ) -> None:
+        """Record that ``request`` failed for good after ``request.attempt`` attempts, and why it is not retried again
+        (``reason``, e.g. ``MAX_ATTEMPTS``)."""
         self._put(
             {
                 "pk": {"S": f"request#{request.request_id}"},
@@ -216,6 +219,7 @@ class MessageStore:
                 "status": {"S": Status.FAILED},
                 "lastStatus": {"S": last_status},
                 "lastMessageId": {"S": message_id},
+                "reason": {"S": reason},
                 "attempts": {"N": str(request.attempt)},
                 "at": {"N": str(now_ms)},
                 EXPIRATION_ATTRIBUTE: self._expiration(now_ms),

@@ -12,7 +12,7 @@ Every function the library creates:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import aws_cdk as cdk
@@ -84,12 +84,19 @@ def library_function(
     reserved_concurrent_executions: int,
     log_retention: logs.RetentionDays,
     memory_size: int = DEFAULT_MEMORY_MB,
+    code: lambda_.Code | None = None,
+    layers: Sequence[lambda_.ILayerVersion] | None = None,
+    synchronous_only_reason: str = NEVER_ASYNC_REASON,
 ) -> LibraryFunction:
     """Create a function of the library under ``scope`` (children ``<id>``, ``<id>Role``, ``<id>LogGroup``).
 
-    :param handler: ``module.function`` inside ``lambda/``, e.g. ``sender.handler.main``.
+    :param handler: ``module.function`` inside ``code``, e.g. ``sender.handler.main``.
     :param encryption_key: Encrypts the log group and the environment variables.
     :param reserved_concurrent_executions: The function's concurrency cap (also what checkov CKV_AWS_115 checks).
+    :param code: The function's code. Default: the whole ``lambda/`` folder.
+    :param layers: The function's layers. Default: the Powertools layer.
+    :param synchronous_only_reason: Why the function needs no async DLQ or on-failure destination (the evidence of
+        the acknowledgements). Default: it is only invoked by an SQS event source mapping.
     """
     allow_logs_to_use_key(encryption_key)
     log_group = logs.LogGroup(
@@ -112,9 +119,9 @@ def library_function(
         description=description,
         runtime=RUNTIME,
         architecture=ARCHITECTURE,
-        code=lambda_.Code.from_asset(str(LAMBDA_ROOT), exclude=ASSET_EXCLUDES),
+        code=code or lambda_.Code.from_asset(str(LAMBDA_ROOT), exclude=ASSET_EXCLUDES),
         handler=handler,
-        layers=[powertools_layer(scope)],
+        layers=list(layers) if layers is not None else [powertools_layer(scope)],
         role=role,
         memory_size=memory_size,
         timeout=timeout,
@@ -127,9 +134,9 @@ def library_function(
         system_log_level_v2=lambda_.SystemLogLevel.WARN,
         tracing=lambda_.Tracing.ACTIVE,
     )
-    nag.acknowledge(function, nag.Serverless.LAMBDA_DLQ, NEVER_ASYNC_REASON)
-    nag.acknowledge(function, nag.Serverless.LAMBDA_ASYNC_FAILURE_DESTINATION, NEVER_ASYNC_REASON)
-    checkov.skip_check(function, "CKV_AWS_116", NEVER_ASYNC_REASON)
+    nag.acknowledge(function, nag.Serverless.LAMBDA_DLQ, synchronous_only_reason)
+    nag.acknowledge(function, nag.Serverless.LAMBDA_ASYNC_FAILURE_DESTINATION, synchronous_only_reason)
+    checkov.skip_check(function, "CKV_AWS_116", synchronous_only_reason)
     checkov.skip_check(function, "CKV_AWS_117", NO_VPC_REASON)
     return LibraryFunction(function=function, role=role, log_group=log_group)
 

@@ -16,6 +16,7 @@ import aws_cdk.aws_sns_subscriptions as subscriptions
 import aws_cdk.aws_sqs as sqs
 from constructs import Construct
 from sms_constructs_runtime.contract import MAX_ATTEMPT
+from sms_constructs_runtime.settings import METRIC_DIMENSION_SERVICE, RetryMetric, RetrySettings
 
 from .._private import nag
 from .._private.errors import ValidationError
@@ -29,7 +30,7 @@ from .send_queue import SmsSendQueue
 #: How long after a send its final event can still arrive (the service emits UNKNOWN after 72 hours).
 FINAL_EVENT_DELAY = cdk.Duration.hours(72)
 #: SQS ``DelaySeconds`` is at most 15 minutes.
-MAX_DELAY_SECONDS = 900
+MAX_DELAY_SECONDS = RetrySettings.MAX_DELAY_SECONDS
 
 _ESM_NAG_REASON = (
     "SQS event source mappings support no OnFailure destination (only Kinesis, DynamoDB Streams and Kafka do; "
@@ -50,7 +51,8 @@ class RetryStatus(enum.Enum):
     CARRIER_UNREACHABLE = "CARRIER_UNREACHABLE"
     #: The handset is off or out of coverage.
     UNREACHABLE = "UNREACHABLE"
-    #: Not handed off within the message's time to live.
+    #: Not handed off within the message's time to live. **Billed** like a delivered message: the event carries the
+    #: full price. Retried by default only for requests with a deadline (``RetryPolicy.deadline_required_for``).
     TTL_EXPIRED = "TTL_EXPIRED"
     #: Any other failure, or no final status within 72 hours; may be transient (cap the attempts).
     UNKNOWN = "UNKNOWN"
@@ -66,7 +68,9 @@ class RetryPolicy:
 
     The defaults are the best production policy known (VA Notify, 2025): at most 2 retries inside 3 days, about
     60 s and then 600 s after the failure (±10 % jitter), for CARRIER_UNREACHABLE, UNREACHABLE, TTL_EXPIRED and
-    UNKNOWN.
+    UNKNOWN — TTL_EXPIRED only for requests with a deadline that still allows the retry (a TTL expiry is billed, and
+    a message that outlived its TTL is often stale). Whatever the policy, no request is retried after its deadline
+    (``notAfter``).
 
     :param max_attempts: Sends in all, the first included (1–10; 1 disables retries). Default: 3.
     :param delays: Wait before retry 1, 2, …; the last one repeats. Each 0–15 minutes (SQS ``DelaySeconds``).
@@ -74,6 +78,8 @@ class RetryPolicy:
     :param jitter: Spread of each delay, as a fraction (0–0.5). Default: 0.1 (±10 %).
     :param window: No retry starts later than this after the first send (1 minute – 14 days). Default: 3 days.
     :param statuses: Final statuses to retry. Default: all four ``RetryStatus`` values.
+    :param deadline_required_for: Statuses among ``statuses`` retried only for requests that carry a deadline
+        (``notAfter``); a request without one is not retried on them. Default: ``[RetryStatus.TTL_EXPIRED]``.
     """
 
     def __init__(
@@ -84,12 +90,17 @@ class RetryPolicy:
         jitter: float | None = None,
         window: cdk.Duration | None = None,
         statuses: Sequence[RetryStatus] | None = None,
+        deadline_required_for: Sequence[RetryStatus] | None = None,
     ) -> None:
         self.max_attempts = max_attempts if max_attempts is not None else 3
         self.delays = list(delays) if delays is not None else [cdk.Duration.seconds(60), cdk.Duration.seconds(600)]
         self.jitter = jitter if jitter is not None else 0.1
         self.window = window if window is not None else cdk.Duration.days(3)
         self.statuses = list(statuses) if statuses is not None else list(RetryStatus)
+        if deadline_required_for is not None:
+            self.deadline_required_for = list(deadline_required_for)
+        else:  # the default, as far as the statuses allow
+            self.deadline_required_for = [s for s in (RetryStatus.TTL_EXPIRED,) if s in self.statuses]
 
     def validate(self, scope: Construct) -> None:
         """Raise ``ValidationError`` (naming ``scope``) for a policy the retry handler cannot follow."""
@@ -113,6 +124,11 @@ class RetryPolicy:
             if status in seen:
                 raise ValidationError(scope, "policy.statuses", "statuses must be unique; duplicate", status)
             seen.add(status)
+        for status in self.deadline_required_for:
+            if status not in seen:
+                raise ValidationError(
+                    scope, "policy.deadline_required_for", "must only hold statuses the policy retries", status
+                )
 
 
 class SmsRetry(Construct):
@@ -217,26 +233,26 @@ class SmsRetry(Construct):
             events=[s.event_type for s in self.policy.statuses],
         )
 
-        delays = ",".join(str(int(d.to_seconds())) for d in self.policy.delays)
         retry = library_function(
             self,
             "Function",
             handler="retry.handler.main",
             description="Puts messages with a final transient failure back on the SMS send queue",
             encryption_key=key,
-            environment={
-                "SMS_TABLE_NAME": send_queue.table.table_name,
-                "SMS_SEND_QUEUE_URL": send_queue.queue.queue_url,
-                "SMS_FINAL_FAILURE_TOPIC_ARN": self.final_failure_topic.topic_arn,
-                "SMS_RETENTION_SECONDS": str(int(send_queue.message_retention.to_seconds())),
-                "SMS_RETRY_MAX_ATTEMPTS": str(int(self.policy.max_attempts)),
-                "SMS_RETRY_DELAYS_SECONDS": delays,
-                "SMS_RETRY_JITTER": str(self.policy.jitter),
-                "SMS_RETRY_WINDOW_SECONDS": str(int(self.policy.window.to_seconds())),
-                "SMS_RETRY_STATUSES": ",".join(statuses),
-                "POWERTOOLS_SERVICE_NAME": self.service_name,
-                "POWERTOOLS_METRICS_NAMESPACE": send_queue.metrics_namespace,
-            },
+            environment=RetrySettings(
+                table_name=send_queue.table.table_name,
+                send_queue_url=send_queue.queue_url,
+                final_failure_topic_arn=self.final_failure_topic.topic_arn,
+                retention_seconds=int(send_queue.message_retention.to_seconds()),
+                service_name=self.service_name,
+                metrics_namespace=send_queue.metrics_namespace,
+                max_attempts=int(self.policy.max_attempts),
+                delays_seconds=tuple(int(d.to_seconds()) for d in self.policy.delays),
+                jitter=self.policy.jitter,
+                window_seconds=int(self.policy.window.to_seconds()),
+                statuses=tuple(statuses),
+                deadline_required_statuses=tuple(s.value for s in self.policy.deadline_required_for),
+            ).to_environment(),
             timeout=timeout,
             reserved_concurrent_executions=2,
             log_retention=log_retention or logs.RetentionDays.ONE_YEAR,
@@ -275,20 +291,22 @@ class SmsRetry(Construct):
     def metric(
         self, metric_name: str, *, statistic: str = "Sum", period: cdk.Duration | None = None
     ) -> cloudwatch.Metric:
-        """A custom metric of the retry function (``RetriesScheduled``, ``FinalFailures``, ``EventsIgnoredNotFinal``,
-        ``EventsIgnoredStatus``, ``DuplicateEvents``, ``UnknownMessageIds``, ``MalformedEvents``). Default: ``Sum``
-        over 5 minutes."""
+        """A custom metric of the retry function: one of ``sms_constructs_runtime.settings.RetryMetric``
+        (``RetriesScheduled``, ``FinalFailures``, ``EventsIgnoredNotFinal``, ``EventsIgnoredStatus``,
+        ``DuplicateEvents``, ``UnknownMessageIds``, ``MalformedEvents``). Default: ``Sum`` over 5 minutes."""
+        if metric_name not in RetryMetric.ALL:
+            raise ValidationError(self, "metric_name", f"must be one of {', '.join(RetryMetric.ALL)}", metric_name)
         return cloudwatch.Metric(
             namespace=self.send_queue.metrics_namespace,
             metric_name=metric_name,
-            dimensions_map={"service": self.service_name},
+            dimensions_map={METRIC_DIMENSION_SERVICE: self.service_name},
             statistic=statistic,
             period=period or cdk.Duration.minutes(5),
         )
 
     def metric_final_failures(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
         """Requests that failed for good after their last attempt."""
-        return self.metric("FinalFailures", period=period)
+        return self.metric(RetryMetric.FINAL_FAILURES, period=period)
 
     def metric_dead_letter_messages(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
         """Events waiting in the dead-letter queue (``Maximum``); alarm when above 0."""

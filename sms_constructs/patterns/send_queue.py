@@ -16,12 +16,20 @@ from aws_cdk.interfaces.aws_smsvoice import IConfigurationSetRef
 from constructs import Construct
 from sms_constructs_runtime.contract import MAX_PRICE_PATTERN, MAX_TTL_SECONDS, MIN_TTL_SECONDS
 from sms_constructs_runtime.parts import MAX_PARTS
+from sms_constructs_runtime.producer import QUEUE_URL_VARIABLE
+from sms_constructs_runtime.settings import (
+    METRIC_DIMENSION_SERVICE,
+    SENDER_DEADLINE_MARGIN_SECONDS,
+    SenderMetric,
+    SenderSettings,
+)
 from sms_constructs_runtime.store import EXPIRATION_ATTRIBUTE
 
 from .._private import nag
 from .._private.errors import ValidationError
 from .._private.functions import acknowledge_xray_wildcard, library_function
 from .._private.queues import dead_letter_queue
+from .._private.runtime_layer import MIN_PYTHON_MINOR, python_minor, runtime_layer
 from .._private.validation import check_range
 from ..resources.common import MessageType
 from ..resources.origination_identity import IOriginationIdentity
@@ -35,9 +43,6 @@ MIN_CONCURRENCY, MAX_CONCURRENCY = 2, 1000
 #: How long a request may wait on the send queue. The message store's retention (which is also the idempotency
 #: records' lifetime) may not be shorter: a copy still waiting on the queue would be sent a second time.
 QUEUE_RETENTION = cdk.Duration.days(4)
-#: Seconds the sender keeps free at the end of each invocation (``DEADLINE_MARGIN_SECONDS`` of the handler): the last
-#: send and the write that completes its idempotency record must fit before the invocation can be killed.
-SENDER_DEADLINE_MARGIN_SECONDS = 30
 #: Above this MPS, single-part sends may be throttled by DynamoDB: each send updates the one pacer item and writes
 #: twice to the one idempotency partition, and a DynamoDB item (or unsplit partition) takes ~1,000 writes per second.
 MAX_PACED_MPS_PER_QUEUE = 500
@@ -73,15 +78,18 @@ class SmsSendQueue(Construct):
     identity's MPS (message parts per second), and reach it under backlog.
 
     Each message follows the producer contract (``sms_constructs_runtime.contract``; ``SmsProducer`` writes it) and is
-    sent at most once per ``requestId`` and attempt. Throttling and internal errors come back later; permanent errors
-    (opted-out number, validation, spend limit, malformed message) are rejections recorded in the message store with
-    their reason. The store maps every MessageId to its request, so ``SmsRetry`` can resend it.
+    sent at most once per ``requestId`` and attempt, never after its deadline. Throttling and internal errors come back
+    later; errors about the message or its destination (opted out, invalid, blocked by protect, malformed) are
+    rejections recorded in the message store with their reason; errors about the account, a limit or the identity
+    (spend limit, sandbox, inactive identity) hold the message on the queue and then in the dead-letter queue, for a
+    redrive once fixed. The store maps every MessageId to its request, so ``SmsRetry`` can resend it.
 
     Example::
 
         queue = SmsSendQueue(self, "Send", origination_identity=pool, configuration_set=config,
                              max_parts_per_second=3)
-        queue.grant_send(producer_function)
+        queue.add_producer(producer_function)   # a Lambda function: grant, SMS_SEND_QUEUE_URL and the runtime layer
+        queue.grant_send(container_role)         # anything else: the grant; give it queue.queue_url yourself
     """
 
     def __init__(
@@ -131,10 +139,11 @@ class SmsSendQueue(Construct):
         :param message_retention: How long the message store keeps requests, outcomes and idempotency records (4 days
             – 1 year): at least the queue's 4-day retention, so a copy still on the queue is never sent twice, and,
             with ``SmsRetry``, the retry window plus the 72 hours a final event can take. Default: 14 days.
-        :param max_receive_count: Receives before a message moves to the dead-letter queue. Every throttling,
-            network or configuration error uses one, and the back-off doubles from 10 s (60 s for configuration
-            errors) up to 15 minutes: with the default, a message that keeps failing reaches the DLQ after about 50
-            minutes (90 for configuration errors; redrive it when the cause is gone). Default: 10.
+        :param max_receive_count: Receives before a message moves to the dead-letter queue. Every throttling or
+            network error, and every send held for the account, a limit or the identity (spend limit, sandbox,
+            permissions), uses one; the back-off doubles from 10 s (60 s for held sends) up to 15 minutes: with the
+            default, a message that keeps failing reaches the DLQ after about 50 minutes (90 for held sends; redrive
+            it when the cause is gone). Default: 10.
         :param encryption_key: KMS key of the queues, the table, the log group and the environment. Default: a new
             key with rotation.
         :param log_retention: Retention of the sender's log group. Default: ``RetentionDays.ONE_YEAR``.
@@ -231,21 +240,21 @@ class SmsSendQueue(Construct):
             handler="sender.handler.main",
             description="Sends SMS from the send queue, paced to the origination identity's MPS",
             encryption_key=self.encryption_key,
-            environment={
-                "SMS_TABLE_NAME": self.table.table_name,
-                "SMS_QUEUE_URL": self.queue.queue_url,
-                "SMS_ORIGINATION_IDENTITY": origination_identity.origination_identity_arn,
-                "SMS_CONFIGURATION_SET_NAME": configuration_set.configuration_set_ref.configuration_set_name,
-                "SMS_MAX_PARTS_PER_SECOND": _number(max_parts_per_second),
-                "SMS_RETENTION_SECONDS": str(int(retention.to_seconds())),
-                "SMS_MESSAGE_TYPE": (message_type or MessageType.TRANSACTIONAL).value,
-                "SMS_TIME_TO_LIVE_SECONDS": str(int(ttl.to_seconds())),
-                "SMS_MAX_PRICE": max_price if max_price is not None else "0.50",
-                "SMS_VALIDATE_NUMBERS": "true" if validate_numbers else "false",
-                "SMS_NUMBER_CACHE_TTL_SECONDS": str(int(lookup_ttl.to_seconds())),
-                "POWERTOOLS_SERVICE_NAME": self.service_name,
-                "POWERTOOLS_METRICS_NAMESPACE": self.metrics_namespace,
-            },
+            environment=SenderSettings(
+                table_name=self.table.table_name,
+                queue_url=self.queue.queue_url,
+                origination_identity=origination_identity.origination_identity_arn,
+                configuration_set_name=configuration_set.configuration_set_ref.configuration_set_name,
+                max_parts_per_second=max_parts_per_second,
+                retention_seconds=int(retention.to_seconds()),
+                service_name=self.service_name,
+                metrics_namespace=self.metrics_namespace,
+                message_type=(message_type or MessageType.TRANSACTIONAL).value,
+                time_to_live_seconds=int(ttl.to_seconds()),
+                max_price=max_price if max_price is not None else "0.50",
+                validate_numbers=bool(validate_numbers),
+                number_cache_ttl_seconds=int(lookup_ttl.to_seconds()),
+            ).to_environment(),
             timeout=timeout,
             reserved_concurrent_executions=self.max_concurrency,
             log_retention=log_retention or logs.RetentionDays.ONE_YEAR,
@@ -305,13 +314,66 @@ class SmsSendQueue(Construct):
         the table's key): what ``SmsRetry`` needs to look messages up and record retries and final failures."""
         return self._grant_store(grantee, "dynamodb:GetItem", "dynamodb:PutItem")
 
+    @property
+    def queue_url(self) -> str:
+        """URL of the send queue: what a producer passes to ``SmsProducer(queue_url=...)``."""
+        return self.queue.queue_url
+
+    @property
+    def queue_arn(self) -> str:
+        """ARN of the send queue (for grants and policies outside this library)."""
+        return self.queue.queue_arn
+
     def grant_send(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` put requests on the queue: ``sqs:SendMessage`` on the queue, and ``kms:GenerateDataKey``
-        and ``kms:Decrypt`` on its key (what SQS server-side encryption asks of a producer). Nothing else."""
+        and ``kms:Decrypt`` on its key (what SQS server-side encryption asks of a producer). Nothing else.
+
+        For producers that are not Lambda functions of this app (containers, instances, other accounts' roles); give
+        them :attr:`queue_url` too. A Lambda function takes :meth:`add_producer` instead."""
         grant = iam.Grant.add_to_principal(
             grantee=grantee, actions=["sqs:SendMessage"], resource_arns=[self.queue.queue_arn]
         )
         return grant.combine(self.encryption_key.grant(grantee, "kms:GenerateDataKey", "kms:Decrypt"))
+
+    def add_producer(self, function: lambda_.Function) -> iam.Grant:
+        """Wire a Python Lambda function as a producer, in one call: :meth:`grant_send`, the environment variable
+        ``SMS_SEND_QUEUE_URL`` (what ``SmsProducer.from_environment()`` reads), and the ``sms_constructs_runtime``
+        layer (one per stack, built from the installed package without Docker), so the function can
+        ``from sms_constructs_runtime import SmsProducer`` with nothing else bundled.
+
+        :param function: A ``lambda_.Function`` of this app on a Python 3.11+ runtime, not yet wired to another send
+            queue (one function, one ``SMS_SEND_QUEUE_URL``).
+        :returns: The grant of :meth:`grant_send`.
+        """
+        if not isinstance(function, lambda_.Function):
+            raise ValidationError(
+                self,
+                "function",
+                "must be a lambda_.Function of this app (an imported function cannot take environment variables or "
+                "layers): use grant_send(role) and pass queue_url to that producer yourself",
+                function,
+            )
+        minor = python_minor(function.runtime)
+        if minor is None or minor < MIN_PYTHON_MINOR:
+            raise ValidationError(
+                self,
+                "function",
+                f"must run on Python 3.{MIN_PYTHON_MINOR} or newer (the runtime layer is Python); for other runtimes "
+                "use grant_send(role), queue_url and the JSON contract (contract.schema.json)",
+                f"{function.node.path} ({function.runtime.name})",
+            )
+        if function.node.try_find_child(_PRODUCER_MARKER) is not None:
+            raise ValidationError(
+                self,
+                "function",
+                "is already the producer of a send queue: a function has one SMS_SEND_QUEUE_URL; give the others "
+                "to SmsProducer(queue_url=...) yourself (grant_send and queue_url)",
+                function.node.path,
+            )
+        Construct(function, _PRODUCER_MARKER)
+        function.add_environment(QUEUE_URL_VARIABLE, self.queue.queue_url)
+        function.add_layers(runtime_layer(function))
+        return self.grant_send(function)
 
     def grant_read_outcomes(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read requests' outcomes and rejections (``dynamodb:GetItem`` and ``dynamodb:Query`` on
@@ -324,24 +386,27 @@ class SmsSendQueue(Construct):
     def metric(
         self, metric_name: str, *, statistic: str = "Sum", period: cdk.Duration | None = None
     ) -> cloudwatch.Metric:
-        """A custom metric of the sender (``MessagesSent``, ``MessagePartsSent``, ``MessagesRejected``,
-        ``TransientSendFailures``, ``ConfigurationSendFailures``, ``MessagesDeferred``, ``DuplicateSendsSuppressed``,
-        ``StoreWriteFailures``, ``SendOutcomeUnknown``). Default: ``Sum`` over 5 minutes."""
+        """A custom metric of the sender: one of ``sms_constructs_runtime.settings.SenderMetric`` (``MessagesSent``,
+        ``MessagePartsSent``, ``MessagesRejected``, ``TransientSendFailures``, ``SendsHeld``, ``MessagesDeferred``,
+        ``DuplicateSendsSuppressed``, ``StoreWriteFailures``, ``SendOutcomeUnknown``, ``MessagesExpired``). Default:
+        ``Sum`` over 5 minutes."""
+        if metric_name not in SenderMetric.ALL:
+            raise ValidationError(self, "metric_name", f"must be one of {', '.join(SenderMetric.ALL)}", metric_name)
         return cloudwatch.Metric(
             namespace=self.metrics_namespace,
             metric_name=metric_name,
-            dimensions_map={"service": self.service_name},
+            dimensions_map={METRIC_DIMENSION_SERVICE: self.service_name},
             statistic=statistic,
             period=period or cdk.Duration.minutes(5),
         )
 
     def metric_message_parts_sent(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
         """Message parts sent (what MPS counts)."""
-        return self.metric("MessagePartsSent", period=period)
+        return self.metric(SenderMetric.PARTS_SENT, period=period)
 
     def metric_messages_rejected(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
         """Messages rejected for good (all reasons; per reason with the ``Reason`` dimension)."""
-        return self.metric("MessagesRejected", period=period)
+        return self.metric(SenderMetric.REJECTED, period=period)
 
     def metric_dead_letter_messages(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
         """Messages waiting in the dead-letter queue (``Maximum``); alarm when above 0."""
@@ -354,6 +419,10 @@ class SmsSendQueue(Construct):
         return self.queue.metric_approximate_age_of_oldest_message(
             statistic="Maximum", period=period or cdk.Duration.minutes(5)
         )
+
+
+#: Child id marking a function that ``add_producer`` wired (one send queue per function).
+_PRODUCER_MARKER = "SmsConstructsProducerOf"
 
 
 def _number(value: float) -> str:

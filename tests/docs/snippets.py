@@ -10,6 +10,8 @@ Conventions a doc page may rely on:
   of :data:`MODULE_ALIASES`;
 - the names of :data:`FIXTURES` stand for the reader's own resources (``log_group``, ``topic``, ``sender_function``,
   ...): when a page uses one before defining it, a pre-built resource of that name is put in the namespace;
+- a page whose snippets call ``SmsProducer.from_environment()`` runs with ``SMS_SEND_QUEUE_URL`` set to a queue of a
+  mocked AWS (what ``SmsSendQueue.add_producer`` gives a function);
 - a block marked ``<!-- tested: NAME -->`` is a complete script, run by ``test_examples.py`` instead;
 - a block marked ``<!-- not-tested: REASON -->`` is not run (it cannot run offline, or it is not CDK code); the
   reason is mandatory and reported.
@@ -40,6 +42,7 @@ import aws_cdk.aws_sns_subscriptions as subscriptions
 import aws_cdk.aws_sqs as sqs
 import boto3
 import moto
+from sms_constructs_runtime.producer import QUEUE_URL_VARIABLE
 
 import sms_constructs
 from sms_constructs.resources.common import NumberCapability, NumberType
@@ -258,6 +261,9 @@ def _pool(ctx: FixtureContext) -> Pool:
 FIXTURES: dict[str, Callable[[FixtureContext], Any]] = {
     "analytics_stack": lambda ctx: cdk.Stack(ctx.app, "DocAnalyticsStack", env=ENV),
     "config": lambda ctx: ConfigurationSet(ctx.stack, "FixtureConfig"),
+    "container_role": lambda ctx: iam.Role(
+        ctx.stack, "FixtureContainerRole", assumed_by=iam.ServicePrincipal("ecs-tasks.amazonaws.com")
+    ),
     "key": lambda ctx: kms.Key(ctx.stack, "FixtureKey", enable_key_rotation=True),
     "keywords": _keywords,
     "log_group": _log_group,
@@ -274,6 +280,7 @@ FIXTURES: dict[str, Callable[[FixtureContext], Any]] = {
     ),
     "number": _number,
     "opt_outs": lambda ctx: OptOutList(ctx.stack, "FixtureOptOuts"),
+    "otp_config": lambda ctx: ConfigurationSet(ctx.stack, "FixtureOtpConfig"),
     "pool": _pool,
     "producer_function": lambda ctx: _function(ctx, "FixtureProducer"),
     "queue_url": _queue_url,
@@ -326,6 +333,10 @@ def compile_block(block: Block) -> ast.Module:
     return tree
 
 
+#: A page whose snippets call this runs with ``SMS_SEND_QUEUE_URL`` set to a mocked queue.
+_PRODUCER_FROM_ENVIRONMENT = "SmsProducer.from_environment("
+
+
 def run_snippets(blocks: list[Block]) -> cdk.App:
     """Run ``blocks`` (one page's snippets) in order in a fresh app and stack; return the app (not yet synthesized).
 
@@ -340,6 +351,8 @@ def run_snippets(blocks: list[Block]) -> cdk.App:
         context = FixtureContext(app, stack, resources)
         for name in fixtures_used(trees):
             namespace[name] = context.get(name)
+        if any(_PRODUCER_FROM_ENVIRONMENT in block.code for block in blocks):  # what add_producer gives a function
+            resources.enter_context(mock_env({QUEUE_URL_VARIABLE: context.get("queue_url")}))
         for block, tree in zip(blocks, trees, strict=True):
             try:
                 exec(compile(tree, str(block.page), "exec"), namespace)  # the docs are the code under test

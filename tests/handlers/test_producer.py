@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sms_constructs_runtime import ContractError, SmsProducer, SmsProducerBatchError
 
-from sms_constructs.producer import ContractError, SmsProducer, SmsProducerBatchError
+import sms_constructs
 
 from .conftest import Aws, FakeClock, FakeSms
-from .test_sender import drain, make_sender
+from .test_sender import drain, history, make_sender
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
 def test_producer_messages_are_sent_by_the_sender(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SMS_SEND_QUEUE_URL", aws.queue_url)
-    producer = SmsProducer.from_environment(sqs_client=aws.sqs)
+    producer = SmsProducer.from_environment(client=aws.sqs)
     request_id = producer.send("+14255550123", "Your code is 123456", request_id="otp-1", context={"flow": "login"})
     generated = producer.send("+14255550124", "Hello")
     clock = FakeClock()
@@ -30,16 +32,26 @@ def test_producer_messages_are_sent_by_the_sender(aws: Aws, monkeypatch: pytest.
     )
 
 
+def test_the_package_re_exports_the_runtime_client() -> None:
+    assert sms_constructs.SmsProducer is SmsProducer
+
+
+def test_from_environment_names_the_variable_and_the_one_call_when_it_is_missing() -> None:
+    with pytest.raises(KeyError, match=r"SMS_SEND_QUEUE_URL is not set: wire the function with SmsSendQueue\.add_"):
+        SmsProducer.from_environment(environment={})
+
+
 def test_producer_refuses_what_the_sender_would_reject(aws: Aws) -> None:
-    producer = SmsProducer(aws.queue_url, sqs_client=aws.sqs)
+    producer = SmsProducer(aws.queue_url, client=aws.sqs)
     with pytest.raises(ContractError, match="destinationPhoneNumber"):
         producer.send("4255550123", "no plus sign")
     assert aws.sqs.receive_message(QueueUrl=aws.queue_url).get("Messages") is None
 
 
 def test_send_batch_queues_in_chunks_of_ten_with_the_version_attribute(aws: Aws) -> None:
-    producer = SmsProducer(aws.queue_url, sqs_client=aws.sqs)
-    requests = [SmsProducer.build(f"+1425555{n:04d}", f"Message {n}", request_id=f"b-{n}") for n in range(23)]
+    producer = SmsProducer(aws.queue_url, client=aws.sqs)
+    requests = [producer.build(f"+1425555{n:04d}", f"Message {n}", request_id=f"b-{n}") for n in range(23)]
+    requests[0] = producer.build("+14255550000", "Message 0", request_id="b-0", valid_for=timedelta(minutes=5))
     assert producer.send_batch(requests) == [f"b-{n}" for n in range(23)]
     received = []
     while messages := aws.sqs.receive_message(
@@ -47,7 +59,9 @@ def test_send_batch_queues_in_chunks_of_ten_with_the_version_attribute(aws: Aws)
     ).get("Messages"):
         received += messages
     assert sorted(json.loads(m["Body"])["requestId"] for m in received) == sorted(f"b-{n}" for n in range(23))
-    assert {m["MessageAttributes"]["smsContractVersion"]["StringValue"] for m in received} == {"1"}
+    versions = {json.loads(m["Body"])["requestId"]: m["MessageAttributes"]["smsContractVersion"] for m in received}
+    assert {v["StringValue"] for k, v in versions.items() if k != "b-0"} == {"1"}  # the lowest version that holds it
+    assert versions["b-0"]["StringValue"] == "2"  # notAfter needs version 2
 
 
 def test_send_batch_reports_refused_entries() -> None:
@@ -55,7 +69,67 @@ def test_send_batch_reports_refused_entries() -> None:
         def send_message_batch(self, **_: object) -> dict[str, object]:
             return {"Successful": [], "Failed": [{"Id": "0", "Code": "InvalidParameterValue", "Message": "nope"}]}
 
-    producer = SmsProducer("https://sqs.example/q", sqs_client=RefusingSqs())
+    producer = SmsProducer("https://sqs.example/q", client=RefusingSqs())
     with pytest.raises(SmsProducerBatchError) as caught:
-        producer.send_batch([SmsProducer.build("+14255550123", "hi", request_id="r-1")])
+        producer.send_batch([producer.build("+14255550123", "hi", request_id="r-1")])
     assert caught.value.failed == {"r-1": "InvalidParameterValue: nope"}
+
+
+# -- deadlines -------------------------------------------------------------------------------------------------------
+
+
+def test_valid_for_becomes_a_not_after_in_epoch_ms() -> None:
+    producer = SmsProducer("https://sqs.example/q", clock=lambda: 1_767_225_600.0)
+    request = producer.build("+14255550123", "Your code is 123456", valid_for=timedelta(minutes=5))
+    assert request.not_after == 1_767_225_900_000
+    assert request.to_dict()["version"] == 2
+    assert request.to_dict()["notAfter"] == 1_767_225_900_000
+
+
+def test_not_after_takes_an_aware_datetime_or_epoch_ms() -> None:
+    producer = SmsProducer("https://sqs.example/q")
+    at = datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
+    assert producer.build("+14255550123", "hi", not_after=at).not_after == 1_767_225_900_000
+    assert producer.build("+14255550123", "hi", not_after=1_767_225_900_000).not_after == 1_767_225_900_000
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"not_after": 1, "valid_for": timedelta(seconds=60)}, "not both"),
+        ({"valid_for": timedelta(0)}, "positive timedelta"),
+        ({"valid_for": 60}, "positive timedelta"),
+        ({"not_after": datetime(2026, 1, 1)}, "aware datetime"),
+        ({"not_after": -5}, "notAfter: must be epoch milliseconds"),
+        ({"not_after": "soon"}, "notAfter: must be a number"),
+    ],
+)
+def test_fails_on_a_deadline_that_means_nothing(kwargs: dict[str, object], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        SmsProducer("https://sqs.example/q").build("+14255550123", "hi", **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("delay", [-1, 901, 1.5, True])
+def test_fails_on_a_delay_sqs_would_refuse(delay: object) -> None:
+    producer = SmsProducer("https://sqs.example/q", client=object())
+    with pytest.raises(ValueError, match="delay_seconds must be a whole number of seconds from 0 to 900"):
+        producer.send("+14255550123", "hi", delay_seconds=delay)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("url", ["", "my-queue", None])
+def test_fails_on_something_that_is_not_a_queue_url(url: object) -> None:
+    with pytest.raises(ValueError, match="queue_url must be an SQS queue URL"):
+        SmsProducer(url)  # type: ignore[arg-type]
+
+
+def test_a_request_whose_validity_ran_out_on_the_queue_is_expired_not_sent(aws: Aws) -> None:
+    """A one-time code valid 5 minutes waits 10 minutes in a backlog: the sender records EXPIRED and sends nothing."""
+    clock = FakeClock()
+    producer = SmsProducer(aws.queue_url, client=aws.sqs, clock=clock)
+    producer.send("+14255550123", "Your code is 123456", request_id="otp-2", valid_for=timedelta(minutes=5))
+    clock.advance(600)
+    sms = FakeSms(clock)
+    drain(aws, make_sender(aws, sms, clock), clock)
+    assert sms.sends == []
+    [outcome] = history(aws, "otp-2")
+    assert (outcome["status"], outcome["reason"]) == ("REJECTED", "EXPIRED")

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections import Counter
 from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from retry.handler import Retrier, RetryConfig
+from retry.handler import Retrier
 from sms_constructs_runtime.contract import SendRequest
+from sms_constructs_runtime.settings import RetrySettings
 from sms_constructs_runtime.store import MessageStore
+
+from tests.patterns.conftest import deployed_environment, synthesize_default
 
 from .conftest import TABLE, Aws, EventSourceMapping, FakeClock, FakeSms, LambdaContext, sqs_record
 from .test_sender import drain, make_sender
@@ -32,19 +36,27 @@ class DelayedSqs:
         return self._sqs.send_message(**{**kwargs, "DelaySeconds": 0})
 
 
-def make_retrier(aws: Aws, clock: FakeClock, **overrides: Any) -> Retrier:
-    config = RetryConfig(
-        table_name=TABLE,
-        send_queue_url=aws.queue_url,
-        final_failure_topic_arn=aws.topic_arn,
-        retention_seconds=RETENTION,
-        max_attempts=overrides.pop("max_attempts", 3),
-        delays_seconds=overrides.pop("delays_seconds", [60, 600]),
-        jitter=0.1,
-        window_seconds=overrides.pop("window_seconds", 3 * 86400),
-        statuses=frozenset({"CARRIER_UNREACHABLE", "UNREACHABLE", "TTL_EXPIRED", "UNKNOWN"}),
+def retry_environment(aws: Aws) -> dict[str, str]:
+    """The environment ``SmsRetry`` with the default policy gives its function (from the synthesized template), with
+    the deploy-time values of the test's resources."""
+    _, template, _, _ = synthesize_default()
+    return deployed_environment(
+        template,
+        "retry.handler.main",
+        {
+            "SMS_TABLE_NAME": TABLE,
+            "SMS_SEND_QUEUE_URL": aws.queue_url,
+            "SMS_FINAL_FAILURE_TOPIC_ARN": aws.topic_arn,
+        },
     )
-    return Retrier(config, sqs=DelayedSqs(aws.sqs), sns=aws.sns, dynamodb=aws.dynamodb, clock=clock, jitter=lambda: 0.5)
+
+
+def make_retrier(aws: Aws, clock: FakeClock, **overrides: Any) -> Retrier:
+    """A retry handler with the default policy the construct writes, unless ``overrides`` (settings fields) say else."""
+    settings = dataclasses.replace(RetrySettings.from_environment(retry_environment(aws)), **overrides)
+    return Retrier(
+        settings, sqs=DelayedSqs(aws.sqs), sns=aws.sns, dynamodb=aws.dynamodb, clock=clock, jitter=lambda: 0.5
+    )
 
 
 def sms_event(
@@ -167,7 +179,7 @@ def test_duplicate_and_out_of_order_events_retry_once(aws: Aws) -> None:
 def test_event_that_overtakes_the_store_write_comes_back_then_retries(aws: Aws) -> None:
     clock = FakeClock()
     retrier = make_retrier(aws, clock)
-    event = sms_event("msg-1", "TTL_EXPIRED", at_ms=int(clock() * 1000))
+    event = sms_event("msg-1", "UNREACHABLE", at_ms=int(clock() * 1000))
     assert deliver(retrier, event) == {"batchItemFailures": [{"itemIdentifier": "m-0"}]}
     stored(aws, clock, REQUEST)  # the sender's write lands
     assert deliver(retrier, event) == {"batchItemFailures": []}
@@ -214,12 +226,13 @@ def test_exhausted_attempts_publish_one_final_failure(aws: Aws) -> None:
             "firstAttemptAt": int(clock() * 1000),
             "lastMessageId": "msg-3",
             "lastStatus": "CARRIER_UNREACHABLE",
+            "notAfter": None,
             "reason": "MAX_ATTEMPTS",
             "requestId": "req-1",
         }
     ]
     final = aws.dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "request#req-1"}, "sk": {"S": "final"}})["Item"]
-    assert (final["status"]["S"], final["attempts"]["N"]) == ("FAILED", "3")
+    assert (final["status"]["S"], final["attempts"]["N"], final["reason"]["S"]) == ("FAILED", "3", "MAX_ATTEMPTS")
 
 
 def test_retries_stop_at_the_window(aws: Aws) -> None:
@@ -229,6 +242,71 @@ def test_retries_stop_at_the_window(aws: Aws) -> None:
     deliver(make_retrier(aws, clock), sms_event("msg-1", "UNKNOWN"))
     assert queued(aws) == []
     assert notifications(aws)[0]["reason"] == "WINDOW_EXPIRED"
+
+
+# -- the default policy, as deployed (the settings come from the synthesized SmsRetry) ------------------------------
+
+
+@pytest.mark.parametrize("status", ["CARRIER_UNREACHABLE", "UNREACHABLE", "UNKNOWN"])
+def test_default_policy_retries_transient_statuses_twice_at_about_60_then_600_seconds(aws: Aws, status: str) -> None:
+    """Design decision 7: 2 retries inside 3 days at ~60 s and ~600 s (±10 %), then one final failure."""
+    clock = FakeClock()
+    request = REQUEST
+    delays = []
+    for attempt in (1, 2, 3):
+        stored(aws, clock, request, f"msg-{attempt}")
+        retrier = make_retrier(aws, clock)
+        retrier._jitter = lambda: 0.999  # the longest delay the jitter allows
+        deliver(retrier, sms_event(f"msg-{attempt}", status, attempt=attempt))
+        delays += retrier.sqs.delays
+        if attempt < 3:  # the sender takes the retry off the queue and sends it as the next attempt
+            [message] = aws.sqs.receive_message(QueueUrl=aws.queue_url)["Messages"]
+            aws.sqs.delete_message(QueueUrl=aws.queue_url, ReceiptHandle=message["ReceiptHandle"])
+            request = SendRequest.from_json(message["Body"])
+    assert delays == [66, 660]
+    assert [n["reason"] for n in notifications(aws)] == ["MAX_ATTEMPTS"]
+
+
+def test_default_policy_never_retries_a_ttl_expiry_without_a_deadline(aws: Aws) -> None:
+    """A TTL expiry is billed and the message outlived the validity its sender gave it: resending it without a
+    deadline could deliver a stale one-time code, billed twice."""
+    clock = FakeClock()
+    stored(aws, clock, REQUEST)
+    deliver(make_retrier(aws, clock), sms_event("msg-1", "TTL_EXPIRED"))
+    assert queued(aws) == []
+    [notification] = notifications(aws)
+    assert (notification["reason"], notification["lastStatus"], notification["attempts"]) == (
+        "NO_DEADLINE",
+        "TTL_EXPIRED",
+        1,
+    )
+
+
+def test_default_policy_retries_a_ttl_expiry_while_the_deadline_allows(aws: Aws) -> None:
+    clock = FakeClock()
+    deadline = int(clock() * 1000) + 3600_000
+    stored(aws, clock, dataclasses.replace(REQUEST, not_after=deadline))
+    deliver(make_retrier(aws, clock), sms_event("msg-1", "TTL_EXPIRED"))
+    [retry] = queued(aws)
+    assert (retry["attempt"], retry["notAfter"], retry["version"]) == (2, deadline, 2)
+
+
+@pytest.mark.parametrize("status", ["CARRIER_UNREACHABLE", "TTL_EXPIRED"])
+def test_no_retry_would_start_after_the_deadline(aws: Aws, status: str) -> None:
+    """The retry would be queued 60 s later; the request's deadline leaves less than that plus the 5 s minimum TTL."""
+    clock = FakeClock()
+    stored(aws, clock, dataclasses.replace(REQUEST, not_after=int(clock() * 1000) + 64_000))
+    deliver(make_retrier(aws, clock), sms_event("msg-1", status))
+    assert queued(aws) == []
+    assert notifications(aws)[0]["reason"] == "DEADLINE_PASSED"
+
+
+def test_a_retry_just_inside_the_deadline_is_queued(aws: Aws) -> None:
+    clock = FakeClock()
+    stored(aws, clock, dataclasses.replace(REQUEST, not_after=int(clock() * 1000) + 66_000))
+    deliver(make_retrier(aws, clock), sms_event("msg-1", "CARRIER_UNREACHABLE"))
+    assert [b["attempt"] for b in queued(aws)] == [2]
+    assert notifications(aws) == []
 
 
 def test_poison_events_fail_so_they_reach_the_dlq(aws: Aws) -> None:
@@ -241,27 +319,25 @@ def test_poison_events_fail_so_they_reach_the_dlq(aws: Aws) -> None:
     assert [b["attempt"] for b in queued(aws)] == [2]
 
 
-def test_config_reads_the_environment_the_construct_sets() -> None:
-    config = RetryConfig.from_environment(
-        {
-            "SMS_TABLE_NAME": "t",
-            "SMS_SEND_QUEUE_URL": "https://sqs/q",
-            "SMS_FINAL_FAILURE_TOPIC_ARN": "arn:aws:sns:us-east-1:111122223333:f",
-            "SMS_RETENTION_SECONDS": "1209600",
-            "SMS_RETRY_MAX_ATTEMPTS": "3",
-            "SMS_RETRY_DELAYS_SECONDS": "60,600",
-            "SMS_RETRY_JITTER": "0.1",
-            "SMS_RETRY_WINDOW_SECONDS": "259200",
-            "SMS_RETRY_STATUSES": "CARRIER_UNREACHABLE,UNKNOWN",
-        }
+def test_settings_read_the_environment_the_construct_sets(aws: Aws) -> None:
+    """The retry handler reads back the default policy ``SmsRetry`` put in its environment."""
+    settings = RetrySettings.from_environment(retry_environment(aws))
+    assert settings == RetrySettings(
+        table_name=TABLE,
+        send_queue_url=aws.queue_url,
+        final_failure_topic_arn=aws.topic_arn,
+        retention_seconds=RETENTION,
+        service_name=synthesize_default()[3].service_name,
+        metrics_namespace="SmsConstructs",
+        max_attempts=3,
+        delays_seconds=(60, 600),
+        jitter=0.1,
+        window_seconds=3 * 86400,
+        statuses=("CARRIER_UNREACHABLE", "UNREACHABLE", "TTL_EXPIRED", "UNKNOWN"),
+        deadline_required_statuses=("TTL_EXPIRED",),
     )
-    assert (config.max_attempts, list(config.delays_seconds), config.statuses) == (
-        3,
-        [60, 600],
-        frozenset({"CARRIER_UNREACHABLE", "UNKNOWN"}),
-    )
-    assert [config.delay_for(1, j) for j in (0.0, 0.5, 0.999)] == [54, 60, 66]  # ±10 %
-    assert config.delay_for(5, 0.5) == 600  # the last delay repeats
+    assert [settings.delay_for(1, j) for j in (0.0, 0.5, 0.999)] == [54, 60, 66]  # ±10 %
+    assert settings.delay_for(5, 0.5) == 600  # the last delay repeats
 
 
 def test_end_to_end_two_retries_then_one_final_failure_with_duplicates(aws: Aws) -> None:
@@ -302,6 +378,7 @@ def test_lambda_context_is_accepted(aws: Aws) -> None:
     )
     response = make_retrier(aws, clock).handle({"Records": [record]}, LambdaContext(clock, 30))  # type: ignore[arg-type]
     assert response == {"batchItemFailures": []}
+    assert [b["attempt"] for b in queued(aws)] == [2]  # handled, not merely accepted
 
 
 def test_unknown_message_grace_is_bounded_well_inside_the_receive_budget(aws: Aws) -> None:

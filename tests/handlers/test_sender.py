@@ -6,6 +6,7 @@ reason, or is in the DLQ — 0 messages lost, 0 duplicate sends.
 
 from __future__ import annotations
 
+import dataclasses
 import http.server
 import itertools
 import json
@@ -19,31 +20,50 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
 from sender import handler
-from sender.handler import Sender, SenderConfig
+from sender.handler import Sender
+from sms_constructs_runtime import send_errors
 from sms_constructs_runtime.contract import SendRequest
+from sms_constructs_runtime.send_errors import SendErrorOutcome
+from sms_constructs_runtime.settings import (
+    DYNAMODB_CLIENT,
+    SENDER_DEADLINE_MARGIN_SECONDS,
+    SMS_CLIENT,
+    BackOff,
+    SenderSettings,
+)
 
-from sms_constructs.patterns.send_queue import SENDER_DEADLINE_MARGIN_SECONDS, sender_timeout
+from sms_constructs.patterns.send_queue import sender_timeout
+from tests.patterns.conftest import deployed_environment, synthesize_default
 
 from .conftest import CONFIG_SET, IDENTITY, TABLE, Aws, EventSourceMapping, FakeClock, FakeSms, LambdaContext
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # Powertools warns when no metrics were added
 
 
+def sender_environment(queue_url: str = "https://sqs.us-east-1.amazonaws.com/111122223333/send") -> dict[str, str]:
+    """The environment ``SmsSendQueue`` gives its sender (from the synthesized template), with the deploy-time values
+    of the test's resources."""
+    _, template, _, _ = synthesize_default()
+    return deployed_environment(
+        template,
+        "sender.handler.main",
+        {
+            "SMS_TABLE_NAME": TABLE,
+            "SMS_QUEUE_URL": queue_url,
+            "SMS_ORIGINATION_IDENTITY": IDENTITY,
+            "SMS_CONFIGURATION_SET_NAME": CONFIG_SET,
+        },
+    )
+
+
 def make_sender(aws: Aws, sms: Any, clock: FakeClock, **overrides: Any) -> Sender:
-    config = SenderConfig(
-        table_name=TABLE,
-        queue_url=aws.queue_url,
-        origination_identity=IDENTITY,
-        configuration_set_name=CONFIG_SET,
-        max_parts_per_second=overrides.pop("max_parts_per_second", 10),
-        retention_seconds=14 * 86400,
-        message_type="TRANSACTIONAL",
-        time_to_live_seconds=3600,
-        max_price="0.50",
-        **overrides,
+    """A sender with the settings the construct writes, at 10 MPS and a 1-hour TTL unless ``overrides`` say else."""
+    settings = SenderSettings.from_environment(sender_environment(aws.queue_url))
+    settings = dataclasses.replace(
+        settings, **{"max_parts_per_second": 10.0, "time_to_live_seconds": 3600, **overrides}
     )
     return Sender(
-        config, sms=sms, sqs=aws.sqs, dynamodb=aws.dynamodb, clock=clock, sleep=clock.sleep, jitter=lambda: 0.5
+        settings, sms=sms, sqs=aws.sqs, dynamodb=aws.dynamodb, clock=clock, sleep=clock.sleep, jitter=lambda: 0.5
     )
 
 
@@ -209,8 +229,8 @@ def test_transient_errors_come_back_later_and_are_sent_once(aws: Aws, code: str)
         (("ConflictException", "DESTINATION_PHONE_NUMBER_OPTED_OUT"), "DESTINATION_PHONE_NUMBER_OPTED_OUT"),
         (("ValidationException", "PRICE_OVER_THRESHOLD"), "PRICE_OVER_THRESHOLD"),
         (
-            ("ServiceQuotaExceededException", "MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT"),
-            "MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT",
+            ("ConflictException", "DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION"),
+            "DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION",
         ),
     ],
 )
@@ -227,6 +247,174 @@ def test_permanent_errors_are_recorded_rejections_never_retried(aws: Aws, fault:
     assert_nothing_lost_or_duplicated(aws, sms, ["req-1"])
 
 
+def reason_metrics(output: str) -> list[tuple[str, str]]:
+    """(metric, Reason) of each per-reason EMF record the handler printed."""
+    found = []
+    for line in output.splitlines():
+        if line.startswith("{") and '"_aws"' in line:
+            record = json.loads(line)
+            for definition in record["_aws"]["CloudWatchMetrics"]:
+                if ["Reason", "service"] in [sorted(d) for d in definition["Dimensions"]]:
+                    found += [(m["Name"], record["Reason"]) for m in definition["Metrics"]]
+    return found
+
+
+@pytest.mark.parametrize(
+    ("code", "reason", "outcome"),
+    [pytest.param(code, reason, outcome, id=f"{code}-{reason}") for code, reason, outcome, _ in send_errors.rows()],
+)
+def test_every_row_of_the_send_error_table(
+    aws: Aws, capsys: pytest.CaptureFixture[str], code: str, reason: str, outcome: SendErrorOutcome
+) -> None:
+    """Each (code, Reason) the model defines, and each code's default (``*``: a reason the table does not know), does
+    what docs/patterns/send-queue.md says, through the real handler: REJECT records a rejection and deletes the
+    record; HOLD hands it back with the long back-off and counts ``SendsHeld`` per reason; RETRY hands it back with
+    the short back-off."""
+    clock = FakeClock()
+    service_reason = "A_REASON_OF_A_NEWER_MODEL" if reason == "*" else reason
+    sms = FakeSms(clock, faults=[(code, service_reason)])
+    enqueue(aws, request(1))
+    sender = make_sender(aws, sms, clock)
+    backed_off: list[int] = []
+    original = aws.sqs.change_message_visibility
+    sender.sqs = type(
+        "Spy",
+        (),
+        {
+            "change_message_visibility": staticmethod(
+                lambda **kw: (backed_off.append(kw["VisibilityTimeout"]), original(**kw))
+            )
+        },
+    )()
+    failures = drain(aws, sender, clock, rounds=1)
+    outcomes = history(aws, "req-1")
+    if outcome is SendErrorOutcome.REJECT:
+        assert failures == [[]]
+        assert [(h["status"], h["reason"]) for h in outcomes] == [("REJECTED", service_reason)]
+        assert ("MessagesRejected", service_reason) in reason_metrics(capsys.readouterr().out)
+    else:
+        assert len(failures[0]) == 1
+        assert outcomes == []  # nothing recorded: the request is still to be sent
+        expected = BackOff.HELD_SECONDS if outcome is SendErrorOutcome.HOLD else BackOff.TRANSIENT_SECONDS
+        assert backed_off == [expected]
+        held = ("SendsHeld", service_reason) in reason_metrics(capsys.readouterr().out)
+        assert held is (outcome is SendErrorOutcome.HOLD)
+
+
+def test_the_table_covers_every_reason_of_the_installed_service_model() -> None:
+    model = boto3.client("pinpoint-sms-voice-v2", region_name="us-east-1").meta.service_model
+    modeled = {e.name for e in model.operation_model("SendTextMessage").error_shapes}
+    assert set(send_errors.SEND_ERROR_RULES) == modeled
+    for code, rule in send_errors.SEND_ERROR_RULES.items():
+        reason_member = model.shape_for(code).members.get("Reason")
+        reasons = set(reason_member.enum) if reason_member is not None else set()
+        assert set(rule.reasons) == reasons, code
+
+
+def test_spend_limit_holds_every_message_until_the_dlq_never_a_rejection(aws: Aws) -> None:
+    """The monthly spend limit is hit mid-campaign: nothing is rejected; every message comes back with the long
+    back-off until the DLQ, from which a redrive sends each once after the limit is raised."""
+    clock = FakeClock()
+    spend_limit = ("ServiceQuotaExceededException", "MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT")
+    sms = FakeSms(clock, faults=[spend_limit] * 30)
+    enqueue(aws, *(request(n) for n in range(3)))
+    drain(aws, make_sender(aws, sms, clock), clock, rounds=15)
+    assert sms.sends == []
+    assert all(history(aws, f"req-{n}") == [] for n in range(3))
+    assert sorted(json.loads(b)["requestId"] for b in dlq_bodies(aws)) == ["req-0", "req-1", "req-2"]
+    assert_nothing_lost_or_duplicated(aws, sms, [f"req-{n}" for n in range(3)])
+    # The limit is raised; the DLQ is redriven to the send queue: each message is sent once.
+    for message in aws.sqs.receive_message(QueueUrl=aws.dlq_url, MaxNumberOfMessages=10)["Messages"]:
+        aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody=message["Body"])
+        aws.sqs.delete_message(QueueUrl=aws.dlq_url, ReceiptHandle=message["ReceiptHandle"])
+    sms.faults.clear()
+    drain(aws, make_sender(aws, sms, clock), clock)
+    assert sorted(sms.sent_request_ids()) == [(f"req-{n}", "1") for n in range(3)]
+
+
+@pytest.mark.parametrize("reason", ["RESOURCE_NOT_ACTIVE", "DESTINATION_PHONE_NUMBER_NOT_VERIFIED"])
+def test_an_inactive_identity_or_the_sandbox_holds_the_message(aws: Aws, reason: str) -> None:
+    clock = FakeClock()
+    sms = FakeSms(clock, faults=[("ConflictException", reason)] * 10)
+    enqueue(aws, request(1))
+    drain(aws, make_sender(aws, sms, clock), clock, rounds=12)
+    assert history(aws, "req-1") == []
+    assert [json.loads(b)["requestId"] for b in dlq_bodies(aws)] == ["req-1"]
+
+
+# -- request deadlines ----------------------------------------------------------------------------------------------
+
+
+def test_a_request_past_its_deadline_is_expired_never_sent(aws: Aws) -> None:
+    clock = FakeClock()
+    sms = FakeSms(clock)
+    enqueue(aws, request(1, not_after=int(clock() * 1000) - 1))
+    drain(aws, make_sender(aws, sms, clock), clock)
+    assert sms.attempts == 0
+    [outcome] = history(aws, "req-1")
+    assert (outcome["status"], outcome["reason"], outcome["sk"]) == ("REJECTED", "EXPIRED", "attempt#01")
+    assert_nothing_lost_or_duplicated(aws, sms, ["req-1"])
+
+
+def test_time_to_live_is_capped_to_the_time_left(aws: Aws) -> None:
+    clock = FakeClock()
+    sms = FakeSms(clock)
+    enqueue(aws, request(1, not_after=int(clock() * 1000) + 90_500), request(2, not_after=int(clock() * 1000) + 10**9))
+    drain(aws, make_sender(aws, sms, clock), clock)
+    ttl = {s.params["Context"]["smsRequestId"]: s.params["TimeToLive"] for s in sms.sends}
+    assert ttl == {"req-1": 90, "req-2": 3600}  # the queue's 1 hour where the deadline is further away
+
+
+def test_a_request_without_a_ttl_anywhere_still_gets_one_bounded_by_its_deadline(aws: Aws) -> None:
+    clock = FakeClock()
+    sms = FakeSms(clock)
+    enqueue(aws, request(1, not_after=int(clock() * 1000) + 120_000))
+    drain(aws, make_sender(aws, sms, clock, time_to_live_seconds=None), clock)
+    assert sms.sends[0].params["TimeToLive"] == 120
+
+
+def test_a_send_slot_after_the_deadline_expires_the_request_instead_of_sending_it_late(aws: Aws) -> None:
+    """At 1 part/s ten requests valid 4.5 s: the slots of the later ones start too late to leave 5 s of TTL."""
+    clock = FakeClock()
+    sms = FakeSms(clock)
+    not_after = int(clock() * 1000) + 9_500
+    enqueue(aws, *(request(n, not_after=not_after) for n in range(10)))
+    drain(aws, make_sender(aws, sms, clock, max_parts_per_second=1), clock)
+    sent = {s.params["Context"]["smsRequestId"] for s in sms.sends}
+    expired = {f"req-{n}" for n in range(10) if history(aws, f"req-{n}")[0]["status"] == "REJECTED"}
+    assert sent
+    assert expired
+    assert sent.isdisjoint(expired)
+    assert sent | expired == {f"req-{n}" for n in range(10)}
+    assert all(s.at * 1000 <= not_after - 5000 for s in sms.sends)  # every send left the 5 s minimum TTL
+    assert all(history(aws, r)[0]["reason"] == "EXPIRED" for r in expired)
+
+
+def test_a_version_1_message_is_still_read(aws: Aws) -> None:
+    clock = FakeClock()
+    sms = FakeSms(clock)
+    body = {"version": 1, "requestId": "v1", "destinationPhoneNumber": "+14255550100", "messageBody": "Hello"}
+    enqueue(aws, json.dumps(body))
+    drain(aws, make_sender(aws, sms, clock), clock)
+    assert sms.sent_request_ids() == [("v1", "1")]
+
+
+def test_not_after_in_a_version_1_message_is_refused(aws: Aws) -> None:
+    clock = FakeClock()
+    sms = FakeSms(clock)
+    body = {
+        "version": 1,
+        "requestId": "v1",
+        "destinationPhoneNumber": "+14255550100",
+        "messageBody": "Hi",
+        "notAfter": 1,
+    }
+    enqueue(aws, json.dumps(body))
+    drain(aws, make_sender(aws, sms, clock), clock)
+    [outcome] = history(aws, "v1")
+    assert (outcome["reason"], "notAfter" in outcome["detail"]) == ("INVALID_FIELD", True)
+
+
 def test_opted_out_number_is_rejected_and_other_numbers_still_sent(aws: Aws) -> None:
     clock = FakeClock()
     sms = FakeSms(clock, opted_out={"+14255550002"})
@@ -241,7 +429,7 @@ def test_opted_out_number_is_rejected_and_other_numbers_still_sent(aws: Aws) -> 
     ("body", "reason", "request_id"),
     [
         ("not json", "MALFORMED_MESSAGE", None),
-        ('{"version": 2, "requestId": "req-9"}', "UNSUPPORTED_VERSION", "req-9"),
+        ('{"version": 3, "requestId": "req-9"}', "UNSUPPORTED_VERSION", "req-9"),
         (
             '{"version": 1, "requestId": "req-8", "destinationPhoneNumber": "4255550100", "messageBody": "hi"}',
             "INVALID_FIELD",
@@ -327,7 +515,7 @@ def test_records_past_the_deadline_are_handed_back_unsent_then_sent_once(aws: Aw
     sms = FakeSms(clock)
     enqueue(aws, *(request(n) for n in range(10)))
     sender = make_sender(aws, sms, clock, max_parts_per_second=1)
-    failures = drain(aws, sender, clock, timeout=handler.DEADLINE_MARGIN_SECONDS + 5)
+    failures = drain(aws, sender, clock, timeout=SENDER_DEADLINE_MARGIN_SECONDS + 5)
     assert len(failures[0]) > 0  # some records deferred in the first invocation
     assert len(failures[0]) < 10
     assert sorted(sms.sent_request_ids()) == sorted((f"req-{n}", "1") for n in range(10))
@@ -410,34 +598,23 @@ def test_sends_are_paced_by_message_parts(aws: Aws) -> None:
     assert starts[-1] <= (4 * 1 + 3 * 2) / 2 + 1e-6  # no slower than the MPS either
 
 
-def test_config_reads_the_environment_the_construct_sets() -> None:
-    config = SenderConfig.from_environment(
-        {
-            "SMS_TABLE_NAME": "t",
-            "SMS_QUEUE_URL": "https://sqs/q",
-            "SMS_ORIGINATION_IDENTITY": IDENTITY,
-            "SMS_CONFIGURATION_SET_NAME": CONFIG_SET,
-            "SMS_MAX_PARTS_PER_SECOND": "3",
-            "SMS_RETENTION_SECONDS": "1209600",
-            "SMS_MESSAGE_TYPE": "TRANSACTIONAL",
-            "SMS_TIME_TO_LIVE_SECONDS": "259200",
-            "SMS_MAX_PRICE": "0.50",
-            "SMS_VALIDATE_NUMBERS": "true",
-            "SMS_NUMBER_CACHE_TTL_SECONDS": "2592000",
-        }
-    )
-    assert config == SenderConfig(
-        table_name="t",
-        queue_url="https://sqs/q",
+def test_settings_read_the_environment_the_construct_sets() -> None:
+    """The sender reads back exactly what ``SmsSendQueue`` (3 MPS, the documented defaults) put in its environment."""
+    settings = SenderSettings.from_environment(sender_environment())
+    assert settings == SenderSettings(
+        table_name=TABLE,
+        queue_url="https://sqs.us-east-1.amazonaws.com/111122223333/send",
         origination_identity=IDENTITY,
         configuration_set_name=CONFIG_SET,
         max_parts_per_second=3.0,
-        retention_seconds=1209600,
+        retention_seconds=14 * 86400,
+        service_name=synthesize_default()[2].service_name,
+        metrics_namespace="SmsConstructs",
         message_type="TRANSACTIONAL",
-        time_to_live_seconds=259200,
+        time_to_live_seconds=72 * 3600,
         max_price="0.50",
-        validate_numbers=True,
-        number_cache_ttl_seconds=2592000,
+        validate_numbers=False,
+        number_cache_ttl_seconds=30 * 86400,
     )
 
 
@@ -566,7 +743,7 @@ def test_the_sms_client_never_resends_by_itself(monkeypatch: pytest.MonkeyPatch)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         monkeypatch.setenv("AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2", f"http://127.0.0.1:{server.server_port}")
-        for name, value in CONSTRUCT_ENVIRONMENT.items():
+        for name, value in sender_environment().items():
             monkeypatch.setenv(name, value)
         monkeypatch.setattr(handler, "_SENDER", None)
         sms = handler._sender().sms
@@ -588,16 +765,16 @@ def _worst_case_seconds(config: Any) -> float:
 def test_deadline_margin_covers_a_send_and_the_idempotency_save(monkeypatch: pytest.MonkeyPatch) -> None:
     """A record is only started when its send and the COMPLETED write fit before the invocation is killed; a kill
     between them would send the message again on redelivery."""
-    for name, value in CONSTRUCT_ENVIRONMENT.items():
+    for name, value in sender_environment().items():
         monkeypatch.setenv(name, value)
     monkeypatch.setattr(handler, "_SENDER", None)
     sender = handler._sender()
     needed = _worst_case_seconds(sender.sms.meta.config) + _worst_case_seconds(sender.store._client.meta.config)
-    assert needed <= handler.DEADLINE_MARGIN_SECONDS
-    assert SENDER_DEADLINE_MARGIN_SECONDS == handler.DEADLINE_MARGIN_SECONDS  # the construct's copy of it
+    assert needed <= SENDER_DEADLINE_MARGIN_SECONDS
+    assert needed == SMS_CLIENT.worst_case_seconds + DYNAMODB_CLIENT.worst_case_seconds  # the settings' own sum
     for mps, concurrency, batch in [(1, 2, 10), (3, 2, 10), (100, 50, 10)]:  # the construct leaves room for it
         pacing = 1.2 * batch * 10 * concurrency / mps
-        assert sender_timeout(mps, concurrency, batch).to_seconds() - pacing >= handler.DEADLINE_MARGIN_SECONDS
+        assert sender_timeout(mps, concurrency, batch).to_seconds() - pacing >= SENDER_DEADLINE_MARGIN_SECONDS
 
 
 @pytest.mark.parametrize(
@@ -658,16 +835,6 @@ def test_a_malformed_copy_never_overwrites_the_record_of_a_send(aws: Aws) -> Non
     assert (rejection["status"], rejection["reason"]) == ("REJECTED", "INVALID_FIELD")
 
 
-CONSTRUCT_ENVIRONMENT = {
-    "SMS_TABLE_NAME": TABLE,
-    "SMS_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/111122223333/send",
-    "SMS_ORIGINATION_IDENTITY": IDENTITY,
-    "SMS_CONFIGURATION_SET_NAME": CONFIG_SET,
-    "SMS_MAX_PARTS_PER_SECOND": "3",
-    "SMS_RETENTION_SECONDS": "1209600",
-}
-
-
 def test_every_item_expires_through_the_tables_ttl_attribute_in_epoch_seconds(aws: Aws) -> None:
     """The table's TTL attribute is ``expiration`` (seconds): an item without it, or in milliseconds, lives forever."""
     clock = FakeClock()
@@ -688,9 +855,7 @@ def test_every_item_expires_through_the_tables_ttl_attribute_in_epoch_seconds(aw
     assert int(idempotency["expiration"]["N"]) == pytest.approx(time.time() + retention, abs=60)
 
 
-@pytest.mark.parametrize(
-    ("base", "minutes"), [(handler.TRANSIENT_BACK_OFF_SECONDS, 51), (handler.CONFIGURATION_BACK_OFF_SECONDS, 90)]
-)
+@pytest.mark.parametrize(("base", "minutes"), [(BackOff.TRANSIENT_SECONDS, 51), (BackOff.HELD_SECONDS, 90)])
 def test_a_message_that_keeps_failing_reaches_the_dlq_after_the_documented_time(
     aws: Aws, base: int, minutes: int
 ) -> None:

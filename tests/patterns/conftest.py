@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
@@ -40,14 +42,43 @@ def build(stack: cdk.Stack, **queue_props: Any) -> tuple[Pool, ConfigurationSet,
     return pool, config, queue
 
 
-@pytest.fixture(scope="session")
-def synthesized() -> tuple[cdk.Stack, Template, SmsSendQueue, SmsRetry]:
-    """One stack with the default send queue and retry, synthesized once for all read-only template tests."""
+@functools.cache
+def synthesize_default() -> tuple[cdk.Stack, Template, SmsSendQueue, SmsRetry]:
+    """One stack with the default send queue and retry, synthesized once per test process."""
     app = cdk.App(context=cdk_json_context())
     stack = cdk.Stack(app, "TestStack", env=ENV)
     _, config, queue = build(stack)
     retry = SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config)
     return stack, Template.from_stack(stack), queue, retry
+
+
+@pytest.fixture(scope="session")
+def synthesized() -> tuple[cdk.Stack, Template, SmsSendQueue, SmsRetry]:
+    """The default send queue and retry (:func:`synthesize_default`), for read-only template tests."""
+    return synthesize_default()
+
+
+def function_environment(template: Template, handler: str) -> dict[str, Any]:
+    """The ``Environment.Variables`` of the one function of ``template`` whose handler is ``handler``."""
+    [function] = [
+        f for f in template.find_resources("AWS::Lambda::Function").values() if f["Properties"]["Handler"] == handler
+    ]
+    return dict(function["Properties"]["Environment"]["Variables"])
+
+
+def deployed_environment(template: Template, handler: str, resolved: Mapping[str, str]) -> dict[str, str]:
+    """The environment the function running ``handler`` gets once deployed: the synthesized variables, with each value
+    CloudFormation resolves at deploy time (a ``Ref``, ``Fn::GetAtt``…) replaced by ``resolved[variable]``. A token
+    without a replacement fails, so a new deploy-time variable cannot slip past the handler tests."""
+    environment: dict[str, str] = {}
+    for name, value in function_environment(template, handler).items():
+        if isinstance(value, str):
+            environment[name] = value
+        elif name in resolved:
+            environment[name] = resolved[name]
+        else:
+            raise AssertionError(f"{name} is resolved at deploy time ({value}); give the test a value for it")
+    return environment
 
 
 def logical_id(stack: cdk.Stack, construct: Any) -> str:

@@ -7,10 +7,11 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
+from sms_constructs_runtime.settings import RetrySettings
 
 from sms_constructs._private.errors import ValidationError
 from sms_constructs.patterns.retry import RetryPolicy, RetryStatus, SmsRetry
-from tests.patterns.conftest import build, logical_id, statements_of
+from tests.patterns.conftest import build, deployed_environment, logical_id, statements_of
 
 
 def test_event_destination_on_the_configuration_set_for_the_retryable_types(synthesized: Any) -> None:
@@ -200,6 +201,12 @@ def test_retry_iam_puts_back_on_the_send_queue_and_publishes_final_failures_only
         assert not str(statement["Action"]).startswith("sms-voice")  # the retry function never sends SMS itself
 
 
+def deployed_retry_settings(template: Template) -> RetrySettings:
+    """What the retry handler of ``template`` reads once deployed (deploy-time values stand in for the tokens)."""
+    tokens = dict.fromkeys(["SMS_TABLE_NAME", "SMS_SEND_QUEUE_URL", "SMS_FINAL_FAILURE_TOPIC_ARN"], "deployed")
+    return RetrySettings.from_environment(deployed_environment(template, "retry.handler.main", tokens))
+
+
 def test_custom_policy_reaches_the_destination_and_function(stack: cdk.Stack) -> None:
     _, config, queue = build(stack)
     SmsRetry(
@@ -224,32 +231,38 @@ def test_custom_policy_reaches_the_destination_and_function(stack: cdk.Stack) ->
         "AWS::SNS::Subscription",
         {"FilterPolicy": {"isFinal": [True], "messageStatus": ["CARRIER_UNREACHABLE"]}},
     )
-    template.has_resource_properties(
-        "AWS::Lambda::Function",
-        {
-            "Environment": {
-                "Variables": Match.object_like(
-                    {
-                        "SMS_RETRY_MAX_ATTEMPTS": "2",
-                        "SMS_RETRY_DELAYS_SECONDS": "300",
-                        "SMS_RETRY_JITTER": "0.2",
-                        "SMS_RETRY_WINDOW_SECONDS": "86400",
-                        "SMS_RETRY_STATUSES": "CARRIER_UNREACHABLE",
-                    }
-                )
-            }
-        },
+    settings = deployed_retry_settings(template)
+    assert (settings.max_attempts, settings.delays_seconds, settings.jitter, settings.window_seconds) == (
+        2,
+        (300,),
+        0.2,
+        86400,
     )
+    assert (settings.statuses, settings.deadline_required_statuses) == (("CARRIER_UNREACHABLE",), ())
 
 
-def test_default_policy_is_the_best_production_policy() -> None:
-    policy = RetryPolicy()
-    assert policy.max_attempts == 3
-    assert [d.to_seconds() for d in policy.delays] == [60, 600]
-    assert (policy.jitter, policy.window.to_days()) == (0.1, 3)
-    assert [s.value for s in policy.statuses] == ["CARRIER_UNREACHABLE", "UNREACHABLE", "TTL_EXPIRED", "UNKNOWN"]
-    assert {s.name for s in RetryStatus}.isdisjoint(
-        {"INVALID", "INVALID_MESSAGE", "BLOCKED", "CARRIER_BLOCKED", "SPAM", "PROTECT_BLOCKED"}
+def test_one_time_code_policy_from_the_docs_reaches_the_function(stack: cdk.Stack) -> None:
+    """The recipe of docs/patterns/retry.md: minutes, transient network statuses only, never TTL_EXPIRED/UNKNOWN."""
+    _, config, queue = build(stack)
+    SmsRetry(
+        stack,
+        "Retry",
+        send_queue=queue,
+        configuration_set=config,
+        policy=RetryPolicy(
+            max_attempts=2,
+            delays=[cdk.Duration.seconds(20)],
+            window=cdk.Duration.minutes(5),
+            statuses=[RetryStatus.CARRIER_UNREACHABLE, RetryStatus.UNREACHABLE],
+        ),
+    )
+    template = Template.from_stack(stack)
+    settings = deployed_retry_settings(template)
+    assert settings.statuses == ("CARRIER_UNREACHABLE", "UNREACHABLE")
+    assert (settings.window_seconds, settings.delays_seconds) == (300, (20,))
+    template.has_resource_properties(
+        "AWS::SNS::Subscription",
+        {"FilterPolicy": {"isFinal": [True], "messageStatus": ["CARRIER_UNREACHABLE", "UNREACHABLE"]}},
     )
 
 
@@ -267,6 +280,10 @@ def test_default_policy_is_the_best_production_policy() -> None:
         (RetryPolicy(statuses=[]), "policy.statuses"),
         (RetryPolicy(statuses=["BLOCKED"]), "policy.statuses"),  # type: ignore[list-item]
         (RetryPolicy(statuses=[RetryStatus.UNKNOWN, RetryStatus.UNKNOWN]), "policy.statuses"),
+        (
+            RetryPolicy(statuses=[RetryStatus.UNKNOWN], deadline_required_for=[RetryStatus.TTL_EXPIRED]),
+            "policy.deadline_required_for",
+        ),
     ],
 )
 def test_fails_on_invalid_policy(stack: cdk.Stack, policy: RetryPolicy, match: str) -> None:

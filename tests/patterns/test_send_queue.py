@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-import ast
+import dataclasses
+import json
+import os
 from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
+import aws_cdk.aws_lambda as lambda_
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
+from sms_constructs_runtime.settings import RetryMetric, RetrySettings, SenderMetric, SenderSettings
 
 from sms_constructs._private.errors import ValidationError
 from sms_constructs.patterns.send_queue import (
+    SmsSendQueue,
     default_batch_size,
     default_max_concurrency,
     sender_timeout,
 )
 from sms_constructs.resources.common import MessageType
 from tests.conftest import REPO_ROOT
-from tests.patterns.conftest import LOG_GROUPS_OF_THIS_ACCOUNT, build, logical_id
+from tests.patterns.conftest import LOG_GROUPS_OF_THIS_ACCOUNT, build, function_environment, logical_id
 
 # -- SmsSendQueue -------------------------------------------------------------------------------------------------
 
@@ -251,6 +256,22 @@ def test_sender_role_has_no_managed_policy(synthesized: Any) -> None:
         assert "ManagedPolicyArns" not in role["Properties"]
 
 
+def send_statements(stack: cdk.Stack, queue: SmsSendQueue) -> list[dict[str, Any]]:
+    """What grant_send adds: sqs:SendMessage on the queue, and the two KMS actions SQS encryption asks of a producer."""
+    return [
+        {
+            "Action": "sqs:SendMessage",
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [logical_id(stack, queue.queue), "Arn"]},
+        },
+        {
+            "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [logical_id(stack, queue.encryption_key), "Arn"]},
+        },
+    ]
+
+
 def test_grant_send_gives_producers_send_message_and_the_key_only(stack: cdk.Stack) -> None:
     _, _, queue = build(stack)
     producer = iam.Role(stack, "Producer", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
@@ -259,22 +280,109 @@ def test_grant_send_gives_producers_send_message_and_the_key_only(stack: cdk.Sta
         "AWS::IAM::Policy",
         {
             "Roles": [{"Ref": stack.get_logical_id(producer.node.default_child)}],  # type: ignore[arg-type]
-            "PolicyDocument": {
-                "Statement": [
-                    {
-                        "Action": "sqs:SendMessage",
-                        "Effect": "Allow",
-                        "Resource": {"Fn::GetAtt": [logical_id(stack, queue.queue), "Arn"]},
-                    },
-                    {
-                        "Action": ["kms:Decrypt", "kms:GenerateDataKey"],
-                        "Effect": "Allow",
-                        "Resource": {"Fn::GetAtt": [logical_id(stack, queue.encryption_key), "Arn"]},
-                    },
-                ]
-            },
+            "PolicyDocument": {"Statement": send_statements(stack, queue)},
         },
     )
+
+
+def producer_function(stack: cdk.Stack, id: str = "Producer", runtime: Any = None) -> lambda_.Function:
+    return lambda_.Function(
+        stack,
+        id,
+        runtime=runtime or lambda_.Runtime.PYTHON_3_13,
+        handler="app.main",
+        code=lambda_.Code.from_inline("def main(event, context):\n    return None\n"),
+    )
+
+
+def test_queue_url_and_arn_are_the_queues(stack: cdk.Stack) -> None:
+    _, _, queue = build(stack)
+    assert stack.resolve(queue.queue_url) == {"Ref": logical_id(stack, queue.queue)}
+    assert stack.resolve(queue.queue_arn) == {"Fn::GetAtt": [logical_id(stack, queue.queue), "Arn"]}
+
+
+def test_add_producer_grants_sets_the_queue_url_and_adds_the_runtime_layer(stack: cdk.Stack) -> None:
+    _, _, queue = build(stack)
+    first, second = producer_function(stack), producer_function(stack, "Other", lambda_.Runtime.PYTHON_3_11)
+    grant = queue.add_producer(first)
+    queue.add_producer(second)
+    assert grant.success
+    template = Template.from_stack(stack)
+    [layer_id] = template.find_resources("AWS::Lambda::LayerVersion")  # one layer per stack, shared
+    layer = template.find_resources("AWS::Lambda::LayerVersion")[layer_id]["Properties"]
+    assert layer["CompatibleRuntimes"] == ["python3.11", "python3.12", "python3.13", "python3.14"]
+    assert sorted(layer["CompatibleArchitectures"]) == ["arm64", "x86_64"]
+    for function in (first, second):
+        properties = template.find_resources("AWS::Lambda::Function")[logical_id(stack, function)]["Properties"]
+        assert properties["Environment"]["Variables"] == {"SMS_SEND_QUEUE_URL": {"Ref": logical_id(stack, queue.queue)}}
+        assert properties["Layers"] == [{"Ref": layer_id}]
+        role = properties["Role"]["Fn::GetAtt"][0]
+        [policy] = [
+            p["Properties"]["PolicyDocument"]["Statement"]
+            for p in template.find_resources("AWS::IAM::Policy").values()
+            if p["Properties"]["Roles"] == [{"Ref": role}]
+        ]
+        assert policy == send_statements(stack, queue)
+
+
+def test_the_runtime_layer_holds_the_runtime_package_under_python(app: cdk.App, stack: cdk.Stack) -> None:
+    _, _, queue = build(stack)
+    queue.add_producer(producer_function(stack))
+    assembly = app.synth()
+    assets = json.loads(Path(assembly.directory, "TestStack.assets.json").read_text())["files"]
+    [layer_asset] = [
+        a
+        for a in assets.values()
+        if a["source"]["packaging"] == "zip" and "python" in os.listdir(Path(assembly.directory, a["source"]["path"]))
+    ]
+    root = Path(assembly.directory, layer_asset["source"]["path"])
+    packaged = {p.relative_to(root).as_posix() for p in root.rglob("*.py")}
+    expected = {
+        f"python/sms_constructs_runtime/{p.name}"
+        for p in (REPO_ROOT / "lambda" / "sms_constructs_runtime").glob("*.py")
+    }
+    assert packaged == expected
+    assert (root / "python" / "sms_constructs_runtime" / "contract.schema.json").exists()
+    assert not list(root.rglob("__pycache__"))
+
+
+@pytest.mark.parametrize(
+    ("function", "match"),
+    [
+        ("imported", "must be a lambda_.Function of this app"),
+        ("node", r"must run on Python 3.11 or newer .*nodejs22.x"),
+        ("python3.10", r"must run on Python 3.11 or newer .*python3.10"),
+        ("wired", "is already the producer of a send queue"),
+    ],
+)
+def test_fails_to_add_a_producer_the_one_call_cannot_wire(stack: cdk.Stack, function: str, match: str) -> None:
+    _, _, queue = build(stack)
+    other = SmsSendQueue(
+        stack,
+        "OtherSend",
+        origination_identity=queue.origination_identity,
+        configuration_set=queue.configuration_set,
+        max_parts_per_second=1,
+    )
+    if function == "imported":
+        target: Any = lambda_.Function.from_function_arn(
+            stack, "Imported", "arn:aws:lambda:us-east-1:111122223333:function:producer"
+        )
+    elif function == "node":
+        target = lambda_.Function(
+            stack,
+            "Node",
+            runtime=lambda_.Runtime.NODEJS_22_X,
+            handler="index.main",
+            code=lambda_.Code.from_inline("exports.main = async () => null;"),
+        )
+    elif function == "python3.10":
+        target = producer_function(stack, "Old", lambda_.Runtime.PYTHON_3_10)
+    else:
+        target = producer_function(stack)
+        other.add_producer(target)
+    with pytest.raises(ValidationError, match=f"TestStack/Send: invalid 'function': {match}"):
+        queue.add_producer(target)
 
 
 def test_grant_read_outcomes(stack: cdk.Stack) -> None:
@@ -364,6 +472,20 @@ def test_metrics(synthesized: Any) -> None:
     assert queue.metric_oldest_message_age().metric_name == "ApproximateAgeOfOldestMessage"
     assert retry.metric_final_failures().dimensions == {"service": retry.service_name}
     assert retry.metric_dead_letter_messages().statistic == "Maximum"
+    for name in SenderMetric.ALL:  # every metric the sender publishes can be asked for by name
+        assert queue.metric(name).metric_name == name
+    for name in RetryMetric.ALL:
+        assert retry.metric(name).metric_name == name
+
+
+def test_fails_on_a_metric_the_handlers_never_publish(synthesized: Any) -> None:
+    _, _, queue, retry = synthesized
+    with pytest.raises(ValidationError, match="TestStack/Send: invalid 'metric_name': must be one of MessagesSent"):
+        queue.metric("ConfigurationSendFailures")
+    with pytest.raises(
+        ValidationError, match="TestStack/Retry: invalid 'metric_name': must be one of RetriesScheduled"
+    ):
+        retry.metric("MessagesSent")
 
 
 @pytest.mark.parametrize(
@@ -392,48 +514,23 @@ def test_fails_on_invalid_send_queue_props(stack: cdk.Stack, props: dict[str, An
 # -- the constructs and the handlers agree ------------------------------------------------------------------------
 
 
-def environment_keys_read_by(handler_path: str) -> set[str]:
-    """Every ``env["X"]`` and ``env.get("X", ...)`` of a handler's ``from_environment``."""
-    tree = ast.parse(Path(REPO_ROOT, "lambda", handler_path).read_text())
-    keys: set[str] = set()
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.value, ast.Name)
-            and node.value.id == "env"
-            and isinstance(node.slice, ast.Constant)
-        ):
-            keys.add(node.slice.value)
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "get"
-            and isinstance(node.func.value, ast.Name)
-            and node.func.value.id == "env"
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-        ):
-            keys.add(node.args[0].value)
-    return keys
-
-
 @pytest.mark.parametrize(
-    ("handler_path", "handler"),
-    [("sender/handler.py", "sender.handler.main"), ("retry/handler.py", "retry.handler.main")],
+    ("handler", "settings"), [("sender.handler.main", SenderSettings), ("retry.handler.main", RetrySettings)]
 )
-def test_each_function_gets_exactly_the_environment_its_handler_reads(
-    synthesized: Any, handler_path: str, handler: str
+def test_each_function_environment_is_exactly_its_handler_settings(
+    synthesized: Any, handler: str, settings: type[SenderSettings | RetrySettings]
 ) -> None:
+    """The construct renders the handler's settings object and nothing else; every setting without a default is set
+    (the handler tests read these same environments back, tokens replaced by deploy-time values)."""
     _, template, _, _ = synthesized
-    [function] = [
-        f for f in template.find_resources("AWS::Lambda::Function").values() if f["Properties"]["Handler"] == handler
-    ]
-    given = set(function["Properties"]["Environment"]["Variables"])
-    read = environment_keys_read_by(handler_path)
-    assert read, "the handler reads its settings from env[...]"
-    assert read <= given, f"read by the handler but not set by the construct: {read - given}"
-    assert {k for k in given if k.startswith("SMS_")} == {k for k in read if k.startswith("SMS_")}  # nothing stale
-    assert {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE"} <= given  # Logger and Metrics read them
+    environment = function_environment(template, handler)
+    assert set(environment) <= settings.environment_names()
+    required = {
+        f.metadata["env"]
+        for f in dataclasses.fields(settings)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
+    assert required <= set(environment)
 
 
 def test_fails_when_idempotency_would_expire_before_a_queued_copy(stack: cdk.Stack) -> None:

@@ -36,7 +36,7 @@ def test_round_trip_and_context() -> None:
 @pytest.mark.parametrize(
     ("change", "reason", "field"),
     [
-        ({"version": 2}, RejectionReason.UNSUPPORTED_VERSION, "version"),
+        ({"version": 3}, RejectionReason.UNSUPPORTED_VERSION, "version"),
         ({"version": True}, RejectionReason.UNSUPPORTED_VERSION, "version"),
         ({"requestId": "has space"}, RejectionReason.INVALID_FIELD, "requestId"),
         ({"requestId": "x" * 65}, RejectionReason.INVALID_FIELD, "requestId"),
@@ -56,7 +56,8 @@ def test_round_trip_and_context() -> None:
         ({"context": []}, RejectionReason.INVALID_FIELD, "context"),
         ({"timeToLiveSeconds": 4}, RejectionReason.INVALID_FIELD, "timeToLiveSeconds"),
         ({"timeToLiveSeconds": 259_201}, RejectionReason.INVALID_FIELD, "timeToLiveSeconds"),
-        ({"timeToLiveSeconds": 60.0}, RejectionReason.INVALID_FIELD, "timeToLiveSeconds"),
+        ({"timeToLiveSeconds": 60.5}, RejectionReason.INVALID_FIELD, "timeToLiveSeconds"),
+        ({"timeToLiveSeconds": True}, RejectionReason.INVALID_FIELD, "timeToLiveSeconds"),
         ({"maxPrice": "1"}, RejectionReason.INVALID_FIELD, "maxPrice"),
         ({"maxPrice": 0.5}, RejectionReason.INVALID_FIELD, "maxPrice"),
         ({"attempt": 0}, RejectionReason.INVALID_FIELD, "attempt"),
@@ -82,3 +83,31 @@ def test_fails_on_a_body_that_is_not_a_json_object(body: str) -> None:
     with pytest.raises(ContractError) as caught:
         SendRequest.from_json(body)
     assert caught.value.reason == RejectionReason.MALFORMED_MESSAGE
+
+
+def test_json_numbers_and_nulls_are_read_as_json_means_them() -> None:
+    """JSON has one number type (``60.0`` is 60; JSON Schema agrees) and other languages write absent fields as null."""
+    request = SendRequest.from_dict({**VALID, "timeToLiveSeconds": 60.0, "version": 1.0, "messageType": None})
+    assert (request.time_to_live_seconds, request.message_type) == (60, None)
+    assert isinstance(request.time_to_live_seconds, int)
+
+
+def test_version_2_carries_the_deadline_and_version_1_refuses_it() -> None:
+    request = SendRequest.from_dict({**VALID, "version": 2, "notAfter": 1_767_225_900_000})
+    assert (request.not_after, request.version, request.to_dict()["version"]) == (1_767_225_900_000, 2, 2)
+    assert request.seconds_left(1_767_225_890_000) == 10
+    with pytest.raises(ContractError, match="notAfter: is not a field of version 1"):
+        SendRequest.from_dict({**VALID, "notAfter": 1_767_225_900_000})
+    assert SendRequest.from_dict({**VALID, "version": 2}).version == 1  # written back as the lowest version
+
+
+@pytest.mark.parametrize("not_after", [-1, 2**53, 1.5, "soon", True])
+def test_fails_on_a_deadline_that_is_not_epoch_milliseconds(not_after: Any) -> None:
+    with pytest.raises(ContractError, match="notAfter"):
+        SendRequest.from_dict({**VALID, "version": 2, "notAfter": not_after})
+
+
+def test_fails_on_a_message_type_that_is_not_a_string_without_crashing() -> None:
+    """A list is unhashable: the check must refuse it, not raise TypeError (found by the schema property test)."""
+    with pytest.raises(ContractError, match="messageType"):
+        SendRequest.from_dict({**VALID, "messageType": ["TRANSACTIONAL"]})

@@ -1,0 +1,190 @@
+"""``SmsProducer``: the client producers use to put SMS requests on an ``SmsSendQueue``.
+
+It needs only the standard library and boto3 (imported when the first client is built): no aws-cdk-lib, no jsii, no
+Node.js, so it fits in any Lambda function, container or script. It builds the versioned contract message with the
+code the sender validates it with (:mod:`sms_constructs_runtime.contract`), so a message the producer accepts is a
+message the sender reads::
+
+    from sms_constructs_runtime import SmsProducer
+
+    producer = SmsProducer.from_environment()          # SMS_SEND_QUEUE_URL, set by SmsSendQueue.add_producer
+    producer.send("+14255550123", "Your code is 123456", request_id="otp-7f3a", valid_for=timedelta(minutes=5))
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from .contract import ContractError, SendRequest
+
+__all__ = ["QUEUE_URL_VARIABLE", "ContractError", "SendRequest", "SmsProducer", "SmsProducerBatchError"]
+
+#: Environment variable :meth:`SmsProducer.from_environment` reads the queue URL from (``SmsSendQueue.add_producer``
+#: sets it).
+QUEUE_URL_VARIABLE: Final = "SMS_SEND_QUEUE_URL"
+#: SQS ``SendMessageBatch`` takes at most 10 entries.
+_BATCH_SIZE: Final = 10
+
+
+@dataclass(frozen=True)
+class SmsProducerBatchError(Exception):
+    """Some requests of :meth:`SmsProducer.send_batch` were not accepted by SQS (``failed``: request id → reason)."""
+
+    #: Request id → SQS error code and message, for each request not queued (the others were). No default.
+    failed: Mapping[str, str]
+
+    def __str__(self) -> str:
+        return f"{len(self.failed)} request(s) not queued: {dict(self.failed)}"
+
+
+class SmsProducer:
+    """Puts contract messages on a send queue.
+
+    :param queue_url: URL of the send queue (``SmsSendQueue.queue_url``).
+    :param client: A boto3 ``sqs`` client. Default: ``boto3.client("sqs")``, built on first use.
+    :param clock: Seconds since the epoch, to turn ``valid_for`` into a deadline. Default: ``time.time``.
+    """
+
+    def __init__(self, queue_url: str, *, client: Any = None, clock: Callable[[], float] = time.time) -> None:
+        if not isinstance(queue_url, str) or "://" not in queue_url:
+            raise ValueError(f"queue_url must be an SQS queue URL (https://sqs...), not {queue_url!r}")
+        self.queue_url = queue_url
+        self._client = client
+        self._clock = clock
+
+    @classmethod
+    def from_environment(cls, *, client: Any = None, environment: Mapping[str, str] | None = None) -> SmsProducer:
+        """A producer for the queue named by ``SMS_SEND_QUEUE_URL`` (in ``environment``, default ``os.environ``)."""
+        env = os.environ if environment is None else environment
+        url = env.get(QUEUE_URL_VARIABLE)
+        if not url:
+            raise KeyError(
+                f"{QUEUE_URL_VARIABLE} is not set: wire the function with SmsSendQueue.add_producer(function), or set "
+                "it to the queue's URL (SmsSendQueue.queue_url)"
+            )
+        return cls(url, client=client)
+
+    @property
+    def client(self) -> Any:
+        """The SQS client (``boto3.client("sqs")`` unless one was given)."""
+        if self._client is None:
+            import boto3  # noqa: PLC0415 - imported on first use, so building requests needs no boto3
+
+            self._client = boto3.client("sqs")
+        return self._client
+
+    def build(
+        self,
+        destination_phone_number: str,
+        message_body: str,
+        *,
+        request_id: str | None = None,
+        message_type: str | None = None,
+        context: Mapping[str, str] | None = None,
+        time_to_live_seconds: int | None = None,
+        max_price: str | None = None,
+        not_after: datetime | int | None = None,
+        valid_for: timedelta | None = None,
+    ) -> SendRequest:
+        """A validated request (raises ``ContractError``).
+
+        :param request_id: The idempotency key. Default: a new UUID — pass your own (an order or OTP id) so that a
+            retried ``send`` of the same SMS is sent once.
+        :param message_type: ``TRANSACTIONAL`` or ``PROMOTIONAL``. Default: the queue's.
+        :param context: At most 3 entries echoed in every event of the message. Default: none.
+        :param time_to_live_seconds: ``TimeToLive`` (5–259200). Default: the queue's.
+        :param max_price: ``MaxPrice`` in USD per message part, e.g. ``"0.05"``. Default: the queue's.
+        :param not_after: The deadline: the message is never sent, nor retried, after it (an aware ``datetime`` or
+            epoch milliseconds); the sender caps ``TimeToLive`` to the time left. Default: no deadline.
+        :param valid_for: The deadline as a validity from now (e.g. ``timedelta(minutes=5)`` for a one-time code);
+            not with ``not_after``. Default: no deadline.
+        """
+        return SendRequest(
+            request_id=request_id or str(uuid.uuid4()),
+            destination_phone_number=destination_phone_number,
+            message_body=message_body,
+            message_type=message_type,
+            context=dict(context or {}),
+            time_to_live_seconds=time_to_live_seconds,
+            max_price=max_price,
+            not_after=self._deadline(not_after, valid_for),
+        )
+
+    def send(
+        self,
+        destination_phone_number: str,
+        message_body: str,
+        *,
+        request_id: str | None = None,
+        message_type: str | None = None,
+        context: Mapping[str, str] | None = None,
+        time_to_live_seconds: int | None = None,
+        max_price: str | None = None,
+        not_after: datetime | int | None = None,
+        valid_for: timedelta | None = None,
+        delay_seconds: int = 0,
+    ) -> str:
+        """Validate and queue one SMS; returns its request id. Arguments as in :meth:`build`; ``delay_seconds``
+        (0–900, default 0) holds the message in the queue before it is sent."""
+        request = self.build(
+            destination_phone_number,
+            message_body,
+            request_id=request_id,
+            message_type=message_type,
+            context=context,
+            time_to_live_seconds=time_to_live_seconds,
+            max_price=max_price,
+            not_after=not_after,
+            valid_for=valid_for,
+        )
+        self.send_request(request, delay_seconds=delay_seconds)
+        return request.request_id
+
+    def send_request(self, request: SendRequest, *, delay_seconds: int = 0) -> None:
+        """Queue a request built with :meth:`build` (``delay_seconds`` as in :meth:`send`, default 0)."""
+        if isinstance(delay_seconds, bool) or not isinstance(delay_seconds, int) or not 0 <= delay_seconds <= 900:
+            raise ValueError(f"delay_seconds must be a whole number of seconds from 0 to 900, not {delay_seconds!r}")
+        self.client.send_message(
+            QueueUrl=self.queue_url,
+            MessageBody=request.to_json(),
+            DelaySeconds=delay_seconds,
+            MessageAttributes=request.message_attributes(),
+        )
+
+    def send_batch(self, requests: Sequence[SendRequest]) -> list[str]:
+        """Queue many requests, 10 per ``SendMessageBatch``; returns their request ids, or raises
+        ``SmsProducerBatchError`` naming the ones SQS refused (the others are queued)."""
+        failed: dict[str, str] = {}
+        for start in range(0, len(requests), _BATCH_SIZE):
+            chunk = requests[start : start + _BATCH_SIZE]
+            response = self.client.send_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(n), "MessageBody": r.to_json(), "MessageAttributes": r.message_attributes()}
+                    for n, r in enumerate(chunk)
+                ],
+            )
+            for failure in response.get("Failed", []):
+                failed[chunk[int(failure["Id"])].request_id] = f"{failure.get('Code')}: {failure.get('Message', '')}"
+        if failed:
+            raise SmsProducerBatchError(failed)
+        return [r.request_id for r in requests]
+
+    def _deadline(self, not_after: datetime | int | None, valid_for: timedelta | None) -> int | None:
+        if not_after is not None and valid_for is not None:
+            raise ValueError("give not_after or valid_for, not both")
+        if valid_for is not None:
+            if not isinstance(valid_for, timedelta) or valid_for.total_seconds() <= 0:
+                raise ValueError(f"valid_for must be a positive timedelta, not {valid_for!r}")
+            return round((self._clock() + valid_for.total_seconds()) * 1000)
+        if isinstance(not_after, datetime):
+            if not_after.tzinfo is None:
+                raise ValueError("not_after must be an aware datetime (with a tzinfo), or epoch milliseconds")
+            return round(not_after.timestamp() * 1000)
+        return not_after

@@ -1,0 +1,300 @@
+"""What the sender does with each error ``SendTextMessage`` can return: the error code **and** its ``Reason``.
+
+The exception code alone does not say whose fault an error is. ``ServiceQuotaExceededException`` is the monthly spend
+limit (``MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT``) as well as per-account quotas; ``ConflictException`` is an opted-out
+recipient (``DESTINATION_PHONE_NUMBER_OPTED_OUT``) as well as an inactive origination identity (``RESOURCE_NOT_ACTIVE``)
+or an unverified destination in the SMS sandbox (``DESTINATION_PHONE_NUMBER_NOT_VERIFIED``). Treating all of them as
+rejections would turn a whole campaign into rejections the moment the spend limit is hit. So each (code, reason) pair
+has one of three outcomes:
+
+- :attr:`SendErrorOutcome.REJECT` — about **this destination or this message** (opted out, blocked by a protect
+  configuration, invalid, over ``MaxPrice``): sending it again, unchanged, can never work. A rejection is recorded with
+  the reason and the record is deleted from the queue.
+- :attr:`SendErrorOutcome.HOLD` — about **the account, a limit, the identity or the deployment** (spend limit, quotas,
+  sandbox, inactive or mismatched identity, permissions): the request is fine. The record goes back to the queue with
+  the configuration back-off and, if the cause persists, ends in the dead-letter queue, to be redriven once fixed.
+  Counted as ``SendsHeld`` per reason.
+- :attr:`SendErrorOutcome.RETRY` — "not now" (throttling, server faults): back on the queue with the short back-off.
+
+Reasons the model does not list (a newer service version) fall back to the code's default: ``HOLD`` for every code but
+``ValidationException``, whose default is ``REJECT`` (the service says the request itself is invalid). Errors the
+model does not define at all (a gateway's HTTP 5xx, expired credentials) are decided by the sender: HTTP 5xx and 429
+are retried, the rest held.
+
+The reason lists are those of botocore's ``pinpoint-sms-voice-v2`` model (``ConflictExceptionReason``,
+``ServiceQuotaExceededExceptionReason``, ``ValidationExceptionReason``, ``AccessDeniedExceptionReason``); a test checks
+that every reason of the installed model has a row here. ``python -m sms_constructs_runtime.send_errors`` prints the
+table the docs show.
+
+Stdlib only.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+
+class SendErrorOutcome(enum.Enum):
+    """What the sender does with a ``SendTextMessage`` error."""
+
+    #: A rejection with the reason recorded; never sent again.
+    REJECT = "REJECT"
+    #: Back on the queue with the configuration back-off, then the DLQ; counted per reason (``SendsHeld``).
+    HOLD = "HOLD"
+    #: Back on the queue with the short back-off (``TransientSendFailures``).
+    RETRY = "RETRY"
+
+
+@dataclass(frozen=True)
+class ErrorRule:
+    """The outcome of one error code, per reason.
+
+    :param default: Outcome of a reason not in ``reasons`` (or of no reason).
+    :param reasons: Reason → (outcome, why).
+    :param why: Why the default is what it is.
+    """
+
+    default: SendErrorOutcome
+    why: str
+    reasons: Mapping[str, tuple[SendErrorOutcome, str]]
+
+
+REJECT, HOLD, RETRY = SendErrorOutcome.REJECT, SendErrorOutcome.HOLD, SendErrorOutcome.RETRY
+
+_ACCOUNT = "a limit, quota or setting of the account"
+_IDENTITY = "the origination identity or the configuration (fix it, then redrive)"
+_MANAGEMENT = "not expected from SendTextMessage (a management operation's reason); held, so nothing is lost"
+_DESTINATION = "this destination"
+_MESSAGE = "this message"
+
+
+def _rows(outcome: SendErrorOutcome, why: str, *reasons: str) -> dict[str, tuple[SendErrorOutcome, str]]:
+    return dict.fromkeys(reasons, (outcome, why))
+
+
+#: Every modelled error code of ``SendTextMessage`` and what its reasons mean for a queued message.
+SEND_ERROR_RULES: Final[Mapping[str, ErrorRule]] = {
+    "ThrottlingException": ErrorRule(RETRY, "the identity's MPS or the API rate: not now", {}),
+    "InternalServerException": ErrorRule(RETRY, "a server fault: not now", {}),
+    "ConflictException": ErrorRule(
+        HOLD,
+        "a resource is not in the state the send needs",
+        {
+            **_rows(
+                REJECT,
+                "the recipient opted out (the opt-out list of the identity or configuration)",
+                "DESTINATION_PHONE_NUMBER_OPTED_OUT",
+            ),
+            **_rows(
+                REJECT,
+                "a protect configuration blocks this destination on purpose",
+                "DESTINATION_COUNTRY_BLOCKED_BY_PROTECT_CONFIGURATION",
+                "DESTINATION_PHONE_NUMBER_BLOCKED_BY_PROTECT_NUMBER_OVERRIDE",
+            ),
+            **_rows(
+                HOLD,
+                "SMS sandbox: only verified destination numbers receive until the account has production access",
+                "DESTINATION_PHONE_NUMBER_NOT_VERIFIED",
+            ),
+            **_rows(
+                HOLD,
+                _IDENTITY,
+                "RESOURCE_NOT_ACTIVE",
+                "NO_ORIGINATION_IDENTITIES_FOUND",
+                "MESSAGE_TYPE_MISMATCH",
+                "NUMBER_CAPABILITIES_MISMATCH",
+                "KEYWORD_MISMATCH",
+                "OPT_OUT_LIST_MISMATCH",
+                "SELF_MANAGED_OPT_OUTS_MISMATCH",
+                "TWO_WAY_CONFIG_MISMATCH",
+                "EVENT_DESTINATION_MISMATCH",
+                "REGISTRATION_NOT_COMPLETE",
+                "PHONE_NUMBER_NOT_IN_REGISTRATION_REGION",
+                "PHONE_NUMBER_NOT_ASSOCIATED_TO_POOL",
+                "NOTIFY_CONFIGURATION_NOT_ACTIVE",
+                "PROTECT_CONFIGURATION_NOT_ASSOCIATED_WITH_CONFIGURATION_SET",
+            ),
+            **_rows(
+                HOLD,
+                _MANAGEMENT,
+                "CREATE_REGISTRATION_VERSION_NOT_ALLOWED",
+                "DELETION_PROTECTION_ENABLED",
+                "DISASSOCIATE_REGISTRATION_NOT_ALLOWED",
+                "DISCARD_REGISTRATION_VERSION_NOT_ALLOWED",
+                "EDIT_REGISTRATION_FIELD_VALUES_NOT_ALLOWED",
+                "LAST_PHONE_NUMBER",
+                "PHONE_NUMBER_ASSOCIATED_TO_POOL",
+                "PHONE_NUMBER_ASSOCIATED_TO_REGISTRATION",
+                "REGISTRATION_ALREADY_SUBMITTED",
+                "RESOURCE_ALREADY_ASSOCIATED",
+                "SENDER_ID_ASSOCIATED_TO_POOL",
+                "RCS_AGENT_ASSOCIATED_TO_POOL",
+                "POOL_ASSOCIATED_TO_NOTIFY_CONFIGURATION",
+                "RESOURCE_ALREADY_EXISTS",
+                "RESOURCE_DELETION_NOT_ALLOWED",
+                "RESOURCE_MODIFICATION_NOT_ALLOWED",
+                "RESOURCE_NOT_EMPTY",
+                "SUBMIT_REGISTRATION_VERSION_NOT_ALLOWED",
+                "VERIFICATION_CODE_EXPIRED",
+                "VERIFICATION_ALREADY_COMPLETE",
+                "PROTECT_CONFIGURATION_IS_ACCOUNT_DEFAULT",
+                "PROTECT_CONFIGURATION_ASSOCIATED_WITH_CONFIGURATION_SET",
+                "RCS_AGENT_ALREADY_ASSOCIATED_TO_REGISTRATION_TYPE",
+            ),
+        },
+    ),
+    "ServiceQuotaExceededException": ErrorRule(
+        HOLD,
+        _ACCOUNT,
+        {
+            **_rows(
+                HOLD,
+                "the account's monthly spend limit: raise it (SmsAccountSettings or a support case), then redrive",
+                "MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT",
+                "MONTHLY_SPEND_LIMIT_REACHED_FOR_MEDIA",
+                "MONTHLY_SPEND_LIMIT_REACHED_FOR_VOICE",
+                "MONTHLY_SPEND_LIMIT_REACHED_FOR_NOTIFY",
+                "MONTHLY_SPEND_LIMIT_REACHED_FOR_RCS",
+            ),
+            **_rows(
+                HOLD,
+                "a daily quota of the account: it resets, or is raised by a quota increase",
+                "DAILY_DESTINATION_CALL_LIMIT",
+                "DAILY_NOTIFY_TIER_MESSAGE_LIMIT",
+            ),
+            **_rows(
+                HOLD,
+                _MANAGEMENT,
+                "ASSOCIATIONS_PER_REGISTRATION",
+                "CONFIGURATION_SETS_PER_ACCOUNT",
+                "EVENT_DESTINATIONS_PER_CONFIGURATION_SET",
+                "KEYWORDS_PER_PHONE_NUMBER",
+                "KEYWORDS_PER_POOL",
+                "NOTIFY_CONFIGURATIONS_PER_ACCOUNT",
+                "OPT_OUT_LISTS_PER_ACCOUNT",
+                "ORIGINATION_IDENTITIES_PER_POOL",
+                "PHONE_NUMBERS_PER_ACCOUNT",
+                "PHONE_NUMBERS_PER_REGISTRATION",
+                "POOLS_PER_ACCOUNT",
+                "RCS_AGENTS_PER_ACCOUNT",
+                "REGISTRATION_ATTACHMENTS_CREATED_PER_DAY",
+                "REGISTRATION_ATTACHMENTS_PER_ACCOUNT",
+                "REGISTRATION_VERSIONS_CREATED_PER_DAY",
+                "REGISTRATIONS_PER_ACCOUNT",
+                "SENDER_IDS_PER_ACCOUNT",
+                "TAGS_PER_RESOURCE",
+                "VERIFIED_DESTINATION_NUMBERS_PER_ACCOUNT",
+                "VERIFICATION_ATTEMPTS_PER_DAY",
+                "PROTECT_CONFIGURATIONS_PER_ACCOUNT",
+            ),
+        },
+    ),
+    "ValidationException": ErrorRule(
+        REJECT,
+        "the service says the request is invalid",
+        {
+            **_rows(
+                REJECT,
+                _DESTINATION,
+                "DESTINATION_COUNTRY_BLOCKED",
+                "CANNOT_ADD_OPTED_OUT_NUMBER",
+                "PHONE_NUMBER_CANNOT_BE_OPTED_IN",
+            ),
+            **_rows(
+                REJECT,
+                _MESSAGE,
+                "CANNOT_PARSE",
+                "FIELD_VALIDATION_FAILED",
+                "INVALID_PARAMETER",
+                "INVALID_REQUEST",
+                "MAXIMUM_SIZE_EXCEEDED",
+                "MISSING_PARAMETER",
+                "PARAMETERS_CANNOT_BE_USED_TOGETHER",
+                "UNSPECIFIED_PARAMETER_NOT_SUPPORTED",
+                "MEDIA_TYPE_NOT_SUPPORTED",
+                "ATTACHMENT_TYPE_NOT_SUPPORTED",
+                "OTHER",
+            ),
+            **_rows(REJECT, "the message would cost more than its MaxPrice", "PRICE_OVER_THRESHOLD"),
+            **_rows(
+                HOLD,
+                _IDENTITY,
+                "CHANNEL_NOT_ENABLED",
+                "COUNTRY_CODE_MISMATCH",
+                "COUNTRY_NOT_ENABLED",
+                "INTERNATIONAL_SENDING_NOT_SUPPORTED",
+                "INVALID_ARN",
+                "INVALID_IDENTITY_FOR_DESTINATION_COUNTRY",
+                "RESOURCE_NOT_ACCESSIBLE",
+                "SENDER_ID_NOT_REGISTERED",
+                "SENDER_ID_NOT_SUPPORTED",
+                "SENDER_ID_REQUIRES_REGISTRATION",
+                "INVALID_REGISTRATION_ASSOCIATION",
+                "VOICE_CAPABILITY_NOT_AVAILABLE",
+                "UNKNOWN_OPERATION",
+            ),
+            **_rows(
+                HOLD,
+                _MANAGEMENT,
+                "INVALID_FILTER_VALUES",
+                "INVALID_NEXT_TOKEN",
+                "PHONE_NUMBER_CANNOT_BE_RELEASED",
+                "REQUESTED_SPEND_LIMIT_HIGHER_THAN_SERVICE_LIMIT",
+                "TWO_WAY_TOPIC_NOT_PRESENT",
+                "TWO_WAY_NOT_ENABLED",
+                "TWO_WAY_NOT_SUPPORTED_IN_COUNTRY",
+                "TWO_WAY_NOT_SUPPORTED_IN_REGION",
+                "TWO_WAY_CHANNEL_NOT_PRESENT",
+                "UNKNOWN_REGISTRATION_FIELD",
+                "UNKNOWN_REGISTRATION_SECTION",
+                "UNKNOWN_REGISTRATION_TYPE",
+                "UNKNOWN_REGISTRATION_VERSION",
+                "REGISTRATION_FIELD_CANNOT_BE_DELETED",
+                "VERIFICATION_CODE_MISMATCH",
+            ),
+        },
+    ),
+    "AccessDeniedException": ErrorRule(
+        HOLD,
+        "the sender's permissions (IAM, resource policies)",
+        _rows(
+            HOLD,
+            "the account is disabled or restricted: a support case",
+            "INSUFFICIENT_ACCOUNT_REPUTATION",
+            "ACCOUNT_DISABLED",
+        ),
+    ),
+    "ResourceNotFoundException": ErrorRule(HOLD, "the identity or configuration set is gone (deployment)", {}),
+}
+
+
+def classify(code: str, reason: str | None) -> SendErrorOutcome | None:
+    """The outcome of a modelled error ``code`` with ``reason``; ``None`` for a code the model does not define."""
+    rule = SEND_ERROR_RULES.get(code)
+    if rule is None:
+        return None
+    if reason and reason in rule.reasons:
+        return rule.reasons[reason][0]
+    return rule.default
+
+
+def rows() -> Iterator[tuple[str, str, SendErrorOutcome, str]]:
+    """(code, reason or ``*`` for the default, outcome, why) — every row of the table."""
+    for code, rule in SEND_ERROR_RULES.items():
+        for reason, (outcome, why) in sorted(rule.reasons.items()):
+            yield code, reason, outcome, why
+        yield code, "*", rule.default, f"{rule.why} (any other reason, or none)" if rule.reasons else rule.why
+
+
+def markdown_table() -> str:
+    """The table of :data:`SEND_ERROR_RULES` as Markdown (what docs/patterns/send-queue.md shows)."""
+    lines = ["| Error | Reason | Outcome | Why |", "|---|---|---|---|"]
+    lines += [f"| `{code}` | `{reason}` | {outcome.value} | {why} |" for code, reason, outcome, why in rows()]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover - documentation helper
+    print(markdown_table())

@@ -1,0 +1,344 @@
+"""The typed contract between the constructs and the library's Lambda handlers.
+
+Each handler has one settings object. The construct builds it and renders it with :meth:`to_environment` into the
+function's environment variables; the handler reads it back with ``from_environment(os.environ)``. The variable names,
+their encoding, the metric names, the client retry settings, the deadline margin and the back-off numbers are defined
+here and nowhere else, so the two sides cannot drift apart.
+
+At synth time some values are CloudFormation tokens (a table name, a queue URL): :meth:`to_environment` passes
+strings through untouched, so tokens survive into the template.
+
+Stdlib only (botocore is imported lazily by :meth:`ClientSettings.botocore_config`): it runs inside Lambda, in
+producers and at synth time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Final, Self, TypeVar
+
+__all__ = [
+    "DIMENSION_REASON",
+    "DYNAMODB_CLIENT",
+    "METRIC_DIMENSION_SERVICE",
+    "QUEUE_CLIENT",
+    "SENDER_DEADLINE_MARGIN_SECONDS",
+    "SMS_CLIENT",
+    "BackOff",
+    "ClientSettings",
+    "RetryMetric",
+    "RetrySettings",
+    "SenderMetric",
+    "SenderSettings",
+    "SettingsError",
+]
+
+_T = TypeVar("_T")
+
+
+class SettingsError(ValueError):
+    """An environment variable is missing or cannot be read as its setting's type."""
+
+
+def _env(name: str, default: Any = dataclasses.MISSING) -> Any:
+    """A dataclass field stored in the environment variable ``name``."""
+    if default is dataclasses.MISSING:
+        return field(metadata={"env": name})
+    return field(default=default, metadata={"env": name})
+
+
+class _EnvironmentSettings:
+    """Renders a frozen dataclass to and from ``str → str`` environment variables, by field type.
+
+    Encodings: ``str`` as is; ``int`` and ``float`` in decimal (``3``, not ``3.0``, for whole floats); ``bool`` as
+    ``true``/``false``; tuples as comma-separated items; ``None`` as an empty string (or the variable left out).
+    """
+
+    def to_environment(self) -> dict[str, str]:
+        """The function's environment variables (values may be CloudFormation tokens at synth time)."""
+        environment: dict[str, str] = {}
+        for item in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, item.name)
+            if value is None:
+                continue
+            environment[item.metadata["env"]] = _encode(value)
+        return environment
+
+    @classmethod
+    def from_environment(cls, environment: Mapping[str, str]) -> Self:
+        """Read the settings a construct wrote (``os.environ`` in Lambda); raises :class:`SettingsError`."""
+        hints = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for item in dataclasses.fields(cls):  # type: ignore[arg-type]
+            name = item.metadata["env"]
+            raw = environment.get(name)
+            if raw is None or raw == "":
+                if item.default is dataclasses.MISSING and item.default_factory is dataclasses.MISSING:
+                    raise SettingsError(f"{name} is not set (the construct sets it)")
+                continue
+            try:
+                values[item.name] = _decode(raw, hints[item.name])
+            except ValueError as error:
+                raise SettingsError(f"{name}={raw!r}: {error}") from error
+        return cls(**values)
+
+    @classmethod
+    def environment_names(cls) -> frozenset[str]:
+        """Every variable the settings may occupy."""
+        return frozenset(item.metadata["env"] for item in dataclasses.fields(cls))  # type: ignore[arg-type]
+
+
+def _encode(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, tuple | list | frozenset):
+        return ",".join(_encode(v) for v in value)
+    return str(value)
+
+
+def _decode(raw: str, kind: Any) -> Any:
+    origin = typing.get_origin(kind)
+    if origin in (types.UnionType, typing.Union):  # X | None: the variable is set, so it is an X
+        (kind,) = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+        origin = typing.get_origin(kind)
+    if origin is tuple:
+        item_kind = typing.get_args(kind)[0]
+        return tuple(_decode(item, item_kind) for item in raw.split(",") if item)
+    if kind is bool:
+        if raw not in ("true", "false"):
+            raise ValueError("must be true or false")
+        return raw == "true"
+    if kind in (int, float, str):
+        return kind(raw)
+    raise TypeError(f"no environment encoding for {kind!r}")  # pragma: no cover - a programming error
+
+
+# -- AWS clients ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """Timeouts and retries of one botocore client (standard retry mode).
+
+    :param max_attempts: Calls per request, the first included (botocore ``total_max_attempts``).
+    :param connect_timeout: Seconds to open a connection.
+    :param read_timeout: Seconds to wait for a response.
+    """
+
+    max_attempts: int
+    connect_timeout: float
+    read_timeout: float
+
+    #: botocore's standard mode sleeps at most ``2 ** (n - 1)`` seconds before retry ``n``.
+    _BACK_OFF_CAP: ClassVar[float] = 20.0
+
+    @property
+    def worst_case_seconds(self) -> float:
+        """The longest a request can take: every attempt timing out, plus the longest back-off between them."""
+        back_off = sum(min(self._BACK_OFF_CAP, 2.0 ** (n - 1)) for n in range(1, self.max_attempts))
+        return self.max_attempts * (self.connect_timeout + self.read_timeout) + back_off
+
+    def botocore_config(self) -> Any:
+        """A ``botocore.config.Config`` with these settings (imports botocore)."""
+        from botocore.config import Config  # noqa: PLC0415 - botocore only where a client is built
+
+        return Config(
+            retries={"mode": "standard", "total_max_attempts": self.max_attempts},
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+        )
+
+
+#: ``pinpoint-sms-voice-v2``: one attempt per call. ``SendTextMessage`` has no idempotency token, so botocore resending
+#: after a read timeout or a dropped connection could deliver an SMS twice; the queue retries instead.
+SMS_CLIENT: Final = ClientSettings(max_attempts=1, connect_timeout=3, read_timeout=10)
+#: DynamoDB (store, pacer, idempotency records): three short attempts.
+DYNAMODB_CLIENT: Final = ClientSettings(max_attempts=3, connect_timeout=2, read_timeout=2)
+#: SQS and SNS, in both handlers.
+QUEUE_CLIENT: Final = ClientSettings(max_attempts=5, connect_timeout=3, read_timeout=10)
+#: The sender stops taking records this long before its invocation's deadline: the longest send and the longest write
+#: of the idempotency record that follows it fit in it, so a send is never cut off from its record (30 s).
+SENDER_DEADLINE_MARGIN_SECONDS: Final = (
+    math.ceil(SMS_CLIENT.worst_case_seconds + DYNAMODB_CLIENT.worst_case_seconds) + 2
+)
+
+
+class BackOff:
+    """How long a record the sender hands back stays invisible: ``base × 2^(receives − 1)``, ±20 %, at most 15 min."""
+
+    #: Throttling, server faults, network errors.
+    TRANSIENT_SECONDS: Final = 10
+    #: A reason about the account, a limit, the identity or the deployment (``SendsHeld``).
+    HELD_SECONDS: Final = 60
+    #: Another invocation is sending the same request.
+    IN_PROGRESS_SECONDS: Final = 30
+    #: The longest back-off.
+    MAX_SECONDS: Final = 900
+    #: Spread of each back-off (±).
+    JITTER: Final = 0.2
+
+
+# -- metrics --------------------------------------------------------------------------------------------------------
+
+#: Every custom metric carries the function's ``POWERTOOLS_SERVICE_NAME`` in this dimension.
+METRIC_DIMENSION_SERVICE: Final = "service"
+#: Rejections and held sends are also published per reason, with this extra dimension.
+DIMENSION_REASON: Final = "Reason"
+
+
+class SenderMetric:
+    """Custom metrics of the sender (namespace: the queue's ``metrics_namespace``)."""
+
+    #: Accepted ``SendTextMessage`` calls.
+    MESSAGES_SENT: Final = "MessagesSent"
+    #: Message parts of those sends (what MPS counts).
+    PARTS_SENT: Final = "MessagePartsSent"
+    #: Requests rejected for good; also per ``Reason``.
+    REJECTED: Final = "MessagesRejected"
+    #: Throttling, server faults and network errors (the record comes back).
+    TRANSIENT_FAILURES: Final = "TransientSendFailures"
+    #: Sends refused for a reason about the account, a limit, the identity or the deployment (the record comes back,
+    #: then reaches the DLQ); also per ``Reason``.
+    SENDS_HELD: Final = "SendsHeld"
+    #: Records handed back unsent because the invocation was close to its deadline.
+    DEFERRED: Final = "MessagesDeferred"
+    #: Duplicate deliveries of a request that was already sent.
+    DUPLICATES_SUPPRESSED: Final = "DuplicateSendsSuppressed"
+    #: Store writes that failed after a send.
+    STORE_WRITE_FAILURES: Final = "StoreWriteFailures"
+    #: Sends whose response was lost (the message may be delivered twice).
+    OUTCOME_UNKNOWN: Final = "SendOutcomeUnknown"
+    #: Requests past their deadline (``notAfter``), never sent (also a rejection with reason ``EXPIRED``).
+    EXPIRED: Final = "MessagesExpired"
+
+    #: All of them.
+    ALL: Final = (
+        MESSAGES_SENT,
+        PARTS_SENT,
+        REJECTED,
+        TRANSIENT_FAILURES,
+        SENDS_HELD,
+        DEFERRED,
+        DUPLICATES_SUPPRESSED,
+        STORE_WRITE_FAILURES,
+        OUTCOME_UNKNOWN,
+        EXPIRED,
+    )
+
+
+class RetryMetric:
+    """Custom metrics of the retry handler (same namespace as its send queue's)."""
+
+    #: Requests put back on the send queue.
+    RETRIES_SCHEDULED: Final = "RetriesScheduled"
+    #: Requests that failed for good (also published to the final-failure topic); also per ``Reason``.
+    FINAL_FAILURES: Final = "FinalFailures"
+    #: Events that were not final.
+    IGNORED_NOT_FINAL: Final = "EventsIgnoredNotFinal"
+    #: Final events whose status the policy does not retry.
+    IGNORED_STATUS: Final = "EventsIgnoredStatus"
+    #: Further final events of a message already acted on.
+    DUPLICATE_EVENTS: Final = "DuplicateEvents"
+    #: Final events of messages the store does not know.
+    UNKNOWN_MESSAGE_IDS: Final = "UnknownMessageIds"
+    #: Records that are not SMS events (they end in the DLQ).
+    MALFORMED_EVENTS: Final = "MalformedEvents"
+
+    #: All of them.
+    ALL: Final = (
+        RETRIES_SCHEDULED,
+        FINAL_FAILURES,
+        IGNORED_NOT_FINAL,
+        IGNORED_STATUS,
+        DUPLICATE_EVENTS,
+        UNKNOWN_MESSAGE_IDS,
+        MALFORMED_EVENTS,
+    )
+
+
+# -- the handlers' settings -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SenderSettings(_EnvironmentSettings):
+    """What ``SmsSendQueue`` tells its sender function.
+
+    :param table_name: The message store table.
+    :param queue_url: The send queue (the sender shortens the visibility of records it hands back).
+    :param origination_identity: ARN of the pool, phone number or sender ID every send uses.
+    :param configuration_set_name: Configuration set of every send.
+    :param max_parts_per_second: The MPS the sender paces to.
+    :param retention_seconds: How long store items (and idempotency records) live.
+    :param service_name: ``POWERTOOLS_SERVICE_NAME``: the ``service`` dimension of the metrics.
+    :param metrics_namespace: ``POWERTOOLS_METRICS_NAMESPACE``.
+    :param message_type: ``MessageType`` of requests that set none.
+    :param time_to_live_seconds: ``TimeToLive`` of requests that set none.
+    :param max_price: ``MaxPrice`` of requests that set none.
+    :param validate_numbers: ``CarrierLookup`` before the first send to a number.
+    :param number_cache_ttl_seconds: How long a lookup is reused.
+    """
+
+    table_name: str = _env("SMS_TABLE_NAME")
+    queue_url: str = _env("SMS_QUEUE_URL")
+    origination_identity: str = _env("SMS_ORIGINATION_IDENTITY")
+    configuration_set_name: str = _env("SMS_CONFIGURATION_SET_NAME")
+    max_parts_per_second: float = _env("SMS_MAX_PARTS_PER_SECOND")
+    retention_seconds: int = _env("SMS_RETENTION_SECONDS")
+    service_name: str = _env("POWERTOOLS_SERVICE_NAME")
+    metrics_namespace: str = _env("POWERTOOLS_METRICS_NAMESPACE")
+    message_type: str | None = _env("SMS_MESSAGE_TYPE", None)
+    time_to_live_seconds: int | None = _env("SMS_TIME_TO_LIVE_SECONDS", None)
+    max_price: str | None = _env("SMS_MAX_PRICE", None)
+    validate_numbers: bool = _env("SMS_VALIDATE_NUMBERS", False)
+    number_cache_ttl_seconds: int = _env("SMS_NUMBER_CACHE_TTL_SECONDS", 30 * 86_400)
+
+
+@dataclass(frozen=True)
+class RetrySettings(_EnvironmentSettings):
+    """What ``SmsRetry`` tells its retry function: the policy and the resources.
+
+    :param table_name: The send queue's message store.
+    :param send_queue_url: Where retries are put back.
+    :param final_failure_topic_arn: Where final failures are published.
+    :param retention_seconds: The store's retention (markers and final failures expire with it).
+    :param service_name: ``POWERTOOLS_SERVICE_NAME``.
+    :param metrics_namespace: ``POWERTOOLS_METRICS_NAMESPACE``.
+    :param max_attempts: Sends in all, the first included.
+    :param delays_seconds: Wait before retry 1, 2, …; the last one repeats.
+    :param jitter: Spread of each delay, as a fraction.
+    :param window_seconds: No retry starts later than this after the first send.
+    :param statuses: Final statuses that are retried.
+    :param deadline_required_statuses: Of those, the ones retried only for requests with a deadline (``notAfter``).
+    """
+
+    table_name: str = _env("SMS_TABLE_NAME")
+    send_queue_url: str = _env("SMS_SEND_QUEUE_URL")
+    final_failure_topic_arn: str = _env("SMS_FINAL_FAILURE_TOPIC_ARN")
+    retention_seconds: int = _env("SMS_RETENTION_SECONDS")
+    service_name: str = _env("POWERTOOLS_SERVICE_NAME")
+    metrics_namespace: str = _env("POWERTOOLS_METRICS_NAMESPACE")
+    max_attempts: int = _env("SMS_RETRY_MAX_ATTEMPTS")
+    delays_seconds: tuple[int, ...] = _env("SMS_RETRY_DELAYS_SECONDS")
+    jitter: float = _env("SMS_RETRY_JITTER")
+    window_seconds: int = _env("SMS_RETRY_WINDOW_SECONDS")
+    statuses: tuple[str, ...] = _env("SMS_RETRY_STATUSES")
+    deadline_required_statuses: tuple[str, ...] = _env("SMS_RETRY_DEADLINE_REQUIRED_STATUSES", ())
+
+    #: SQS ``DelaySeconds`` is at most 15 minutes.
+    MAX_DELAY_SECONDS: ClassVar[int] = 900
+
+    def delay_for(self, attempt: int, jitter: float) -> int:
+        """Seconds to wait before attempt ``attempt + 1``; ``jitter`` in [0, 1) spreads the delay by
+        ±``self.jitter``."""
+        if not self.delays_seconds:
+            return 0
+        base = self.delays_seconds[min(attempt - 1, len(self.delays_seconds) - 1)]
+        spread = base * self.jitter * (2 * jitter - 1)
+        return max(0, min(self.MAX_DELAY_SECONDS, round(base + spread)))
