@@ -7,6 +7,7 @@ Layers: ``sms_constructs.resources`` (L2, one module per ``AWS::SMSVOICE`` type)
 from sms_constructs_runtime.producer import SmsProducer, SmsProducerBatchError
 
 from ._private.errors import ValidationError
+from .checks import SmsChecks, SmsRule
 from .patterns.event_analytics import QuickLookLogs, SmsEventAnalytics
 from .patterns.retry import RetryPolicy, RetryStatus, SmsRetry
 from .patterns.send_queue import SmsSendQueue
@@ -15,6 +16,12 @@ from .resources.configuration_set import ConfigurationSet, ConfigurationSetBase,
 from .resources.countries import SMS_COUNTRY_CODES
 from .resources.event_destination import EventDestination, EventDestinationConfig, EventType
 from .resources.keywords import MandatoryKeywords, OptionalKeyword
+from .resources.notify_configuration import (
+    NotifyChannel,
+    NotifyConfiguration,
+    NotifyConfigurationBase,
+    NotifyUseCase,
+)
 from .resources.opt_out_list import OptOutList, OptOutListBase
 from .resources.origination_identity import IOriginationIdentity, IPoolMember, OriginationIdentityBase
 from .resources.phone_number import PhoneNumber, PhoneNumberBase
@@ -25,11 +32,25 @@ from .resources.protect_configuration import (
     ProtectConfigurationBase,
     ProtectStatus,
 )
+from .resources.rcs_agent import RcsAgent, RcsAgentBase
+from .resources.registration import Registration, RegistrationBase
+from .resources.registration_attachment import AttachmentSource, RegistrationAttachment, RegistrationAttachmentBase
+from .resources.registration_fields import RegistrationFieldValue
+from .resources.registration_forms import (
+    IRegistrationForm,
+    RegistrationForm,
+    UsTenDlcBrandForm,
+    UsTenDlcBrandVettingForm,
+    UsTenDlcCampaignForm,
+    UsTollFreeForm,
+)
 from .resources.sender_id import SenderId, SenderIdBase
 from .resources.two_way import TwoWayChannel
+from .resources.verified_destination_number import VerifiedDestinationNumber, VerifiedDestinationNumberBase
 
 __all__ = [
     "SMS_COUNTRY_CODES",
+    "AttachmentSource",
     "ConfigurationSet",
     "ConfigurationSetBase",
     "ConfigurationSetEventDestination",
@@ -39,9 +60,14 @@ __all__ = [
     "EventType",
     "IOriginationIdentity",
     "IPoolMember",
+    "IRegistrationForm",
     "KeywordAction",
     "MandatoryKeywords",
     "MessageType",
+    "NotifyChannel",
+    "NotifyConfiguration",
+    "NotifyConfigurationBase",
+    "NotifyUseCase",
     "NumberCapability",
     "NumberType",
     "OptOutList",
@@ -56,15 +82,31 @@ __all__ = [
     "ProtectConfigurationBase",
     "ProtectStatus",
     "QuickLookLogs",
+    "RcsAgent",
+    "RcsAgentBase",
+    "Registration",
+    "RegistrationAttachment",
+    "RegistrationAttachmentBase",
+    "RegistrationBase",
+    "RegistrationFieldValue",
+    "RegistrationForm",
     "RetryPolicy",
     "RetryStatus",
     "SenderId",
     "SenderIdBase",
+    "SmsChecks",
     "SmsEventAnalytics",
     "SmsProducer",
     "SmsProducerBatchError",
     "SmsRetry",
+    "SmsRule",
     "SmsSendQueue",
     "TwoWayChannel",
+    "UsTenDlcBrandForm",
+    "UsTenDlcBrandVettingForm",
+    "UsTenDlcCampaignForm",
+    "UsTollFreeForm",
     "ValidationError",
+    "VerifiedDestinationNumber",
+    "VerifiedDestinationNumberBase",
 ]

@@ -11,9 +11,13 @@ cdk-nag 3.x is a CDK policy-validation plugin: packs are registered with
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 import cdk_nag
 from constructs import IConstruct
+
+from ..checks import SmsChecks
 
 
 class AwsSolutions:
@@ -42,6 +46,35 @@ def granular(rule_id: str, finding: str) -> str:
     return f"{rule_id}[{finding}]"
 
 
+def rendered(value: Any) -> str | None:
+    """How cdk-nag writes a resolved value in a granular finding id, or ``None`` when it cannot be predicted.
+
+    A literal stays as it is; ``{"Ref": "X"}`` becomes ``<X>``; ``{"Fn::GetAtt": ["X", "Arn"]}`` becomes ``<X.Arn>``;
+    ``Fn::Join`` with an empty separator concatenates its rendered parts (e.g.
+    ``arn:<AWS::Partition>:sms-voice:us-east-1:111122223333:registration/*``).
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        ((function, argument),) = value.items()
+        if function == "Ref" and isinstance(argument, str):
+            return f"<{argument}>"
+        if function == "Fn::GetAtt" and isinstance(argument, list) and len(argument) == 2:
+            return f"<{argument[0]}.{argument[1]}>"
+        if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
+            separator, parts = argument
+            texts = [rendered(part) for part in parts] if isinstance(parts, list) else [None]
+            if isinstance(separator, str) and all(text is not None for text in texts):
+                return separator.join(text for text in texts if text is not None)
+    return None
+
+
+def resource_finding(scope: IConstruct, arn: str) -> str | None:
+    """The ``Resource::...`` finding cdk-nag's IAM5 reports for ``arn`` written in ``scope``'s stack, if predictable."""
+    text = rendered(cdk.Stack.of(scope).resolve(arn))
+    return f"Resource::{text}" if text is not None else None
+
+
 def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
     """Acknowledge one (possibly granular) finding on ``construct`` and below it; ``reason`` states the evidence."""
     if len(reason.strip()) < 20:
@@ -50,8 +83,9 @@ def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
 
 
 def add_compliance_checks(scope: IConstruct) -> None:
-    """Attach the AwsSolutions and Serverless packs to ``scope`` (normally the ``App``)."""
+    """Attach the AwsSolutions, Serverless and SmsChecks packs to ``scope`` (normally the ``App``)."""
     cdk.Validations.of(scope).add_plugins(
         cdk_nag.AwsSolutionsChecks(scope),
         cdk_nag.ServerlessChecks(scope),
+        SmsChecks(scope),
     )

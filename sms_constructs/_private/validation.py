@@ -96,3 +96,21 @@ def check_exclusive(scope: IConstruct, first: tuple[str, Any], second: tuple[str
             f"give either '{first_name}' or '{second_name}', not both",
             {first_name: first_value, second_name: second_value},
         )
+
+
+#: E.164: ``+``, a country code that does not start with 0, at most 15 digits in all (ITU-T E.164).
+E164_PATTERN = r"\+[1-9][0-9]{1,14}"
+
+
+def check_e164(scope: IConstruct | str, prop: str, value: Any) -> None:
+    """Raise unless ``value`` is a phone number in E.164 format (``+14255550142``); ``None`` and tokens pass."""
+    if value is None or is_unresolved(value):
+        return
+    if not isinstance(value, str) or re.fullmatch(E164_PATTERN, value) is None:
+        raise ValidationError(
+            scope,
+            prop,
+            f"must match ^{E164_PATTERN}$ (E.164: '+', the country code, then the number; 2-15 digits, no spaces, "
+            "dashes or brackets)",
+            value,
+        )

@@ -706,7 +706,7 @@ def _acknowledge_log_bucket(bucket: s3.Bucket) -> None:
 def _acknowledge_delivery_policy(policy: iam.Policy, bucket: s3.IBucket) -> None:
     # The only wildcards left are object keys under the two prefixes Firehose writes: it names each object itself
     # (stream name, timestamp, random suffix), so no finite list of keys exists.
-    arn = _nag_token_name(cdk.Stack.of(policy).resolve(bucket.bucket_arn))
+    arn = nag.rendered(cdk.Stack.of(policy).resolve(bucket.bucket_arn))
     reason = (
         "Firehose names every object it writes under 'events/' and 'errors/' itself (timestamp and random suffix), so "
         "the object ARNs can only be given as a prefix; the statement allows only PutObject, GetObject and "
@@ -717,16 +717,6 @@ def _acknowledge_delivery_policy(policy: iam.Policy, bucket: s3.IBucket) -> None
         return
     for prefix in (EVENTS_PREFIX, ERRORS_PREFIX):
         nag.acknowledge(policy, nag.granular(nag.AwsSolutions.IAM5, f"Resource::{arn}/{prefix}*"), reason)
-
-
-def _nag_token_name(resolved: Any) -> str | None:
-    """How cdk-nag renders a resolved ARN in a granular finding id (``<LogicalId.Arn>`` or the literal)."""
-    if isinstance(resolved, str):
-        return resolved
-    if isinstance(resolved, dict) and "Fn::GetAtt" in resolved:
-        logical_id, attribute = resolved["Fn::GetAtt"]
-        return f"<{logical_id}.{attribute}>"
-    return None
 
 
 __all__ = ["ATHENA_ENGINE_VERSION", "DEFAULT_PROJECTION_START", "QuickLookLogs", "SmsEventAnalytics"]

@@ -136,3 +136,42 @@ def _same_environment(resource: cdk.Resource) -> bool:
         if not cdk.Token.is_unresolved(theirs) and not cdk.Token.is_unresolved(ours) and theirs != ours:
             return False
     return True
+
+
+#: Regions whose CloudFormation registry has ``NotifyConfiguration``, ``Registration``, ``RegistrationAttachment`` and
+#: ``VerifiedDestinationNumber`` (cfn-lint 1.58.0 region schemas, which can lag the rollout; commercial Regions only).
+NEWER_TYPE_REGIONS = frozenset({"ap-south-1", "eu-central-1", "us-east-1", "us-west-2"})
+#: Regions whose CloudFormation registry has ``RcsAgent`` (same source).
+RCS_AGENT_REGIONS = frozenset({"us-east-1", "us-west-2"})
+#: The id under which aws-cdk-lib's built-in template validation reports an unknown resource type.
+CLOUDFORMATION_VALIDATE_UNKNOWN_TYPE = "CloudFormation-Validate::F3006"
+
+
+def newer_resource_type(resource: cdk.CfnResource, regions: frozenset[str], *, unknown_to_cdk_validation: bool) -> None:
+    """Checks for the ``AWS::SMSVOICE`` types that exist only in a few Regions.
+
+    - a warning (``sms-constructs:ResourceTypeNotInRegion``) when the stack's Region is known and not in ``regions``
+      (a warning, not an error: the lists come from cfn-lint's region schemas, which can lag the rollout);
+    - with ``unknown_to_cdk_validation``, an acknowledgement of the finding ``F3006`` ("Unknown resource type") of
+      aws-cdk-lib's built-in template validation (``@aws-cdk/core:validateAgainstDefaultRules``): the schemas bundled
+      with aws-cdk-lib 2.275 predate the type, although aws-cdk-lib generates its L1 and CloudFormation has it.
+    """
+    region = cdk.Stack.of(resource).region
+    if not cdk.Token.is_unresolved(region) and region not in regions:
+        cdk.Annotations.of(resource).add_warning_v2(
+            "sms-constructs:ResourceTypeNotInRegion",
+            f"{resource.cfn_resource_type} is only known in {', '.join(sorted(regions))} (cfn-lint 1.58.0 region "
+            f"schemas); deploying it to {region} may fail with an unknown resource type.",
+        )
+    if unknown_to_cdk_validation:
+        cdk.Validations.of(resource).acknowledge(
+            cdk.Acknowledgment(
+                id=CLOUDFORMATION_VALIDATE_UNKNOWN_TYPE,
+                reason=(
+                    f"{resource.cfn_resource_type} exists in CloudFormation (aws-cdk-lib 2.275 generates its L1; the "
+                    "cfn-lint 1.58.0 registry schemas of us-east-1 and us-west-2 have it) but the resource schemas "
+                    "bundled with aws-cdk-lib's built-in validation predate it. The Region is checked separately "
+                    "(warning sms-constructs:ResourceTypeNotInRegion)."
+                ),
+            )
+        )

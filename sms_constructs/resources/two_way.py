@@ -77,23 +77,32 @@ class TwoWayChannel:
     def _bind(self, owner: Construct, source_arn_patterns: Sequence[str]) -> BoundTwoWayChannel:
         """Create (or grant) the role and return the values for ``TwoWay`` (library internal)."""
         _check_not_fifo(owner, self._topic)
-        stack = cdk.Stack.of(owner)
-        role = self._role or iam.Role(
+        role = self._role or service_role(
             owner,
             "TwoWayRole",
-            description="Lets AWS End User Messaging SMS publish inbound (two-way) messages to one SNS topic",
-            assumed_by=iam.ServicePrincipal(
-                SMS_VOICE_SERVICE_PRINCIPAL,
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": stack.account},
-                    "ArnLike": {"aws:SourceArn": list(source_arn_patterns)},
-                },
-            ),
+            "Lets AWS End User Messaging SMS publish inbound (two-way) messages to one SNS topic",
+            source_arn_patterns,
         )
         role.add_to_principal_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=[self._topic.topic_arn]))
         if self._topic.master_key is not None:
             self._topic.master_key.grant(role, *TOPIC_KEY_ACTIONS)
         return BoundTwoWayChannel(channel_arn=self._topic.topic_arn, channel_role_arn=role.role_arn, role=role)
+
+
+def service_role(owner: Construct, id: str, description: str, source_arns: Sequence[str]) -> iam.Role:
+    """A role ``sms-voice.amazonaws.com`` may assume only for this account's resources matching ``source_arns``."""
+    return iam.Role(
+        owner,
+        id,
+        description=description,
+        assumed_by=iam.ServicePrincipal(
+            SMS_VOICE_SERVICE_PRINCIPAL,
+            conditions={
+                "StringEquals": {"aws:SourceAccount": cdk.Stack.of(owner).account},
+                "ArnLike": {"aws:SourceArn": list(source_arns)},
+            },
+        ),
+    )
 
 
 def source_arn_patterns(scope: IConstruct, *resource_types: str) -> list[str]:

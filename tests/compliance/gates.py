@@ -17,6 +17,8 @@ from pathlib import Path
 import cdk_nag
 from constructs import IConstruct
 
+from sms_constructs.checks import SmsChecks
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CFN_LINT_REGIONS = ("us-east-1", "eu-west-1")
 CFN_LINT_IGNORED = ("W3005",)
@@ -30,6 +32,15 @@ def nag_violations(scope: IConstruct) -> list[str]:
         for violation in report.violations:
             paths = sorted({str(r.construct_path or r.resource_logical_id) for r in violation.violating_resources})
             lines.append(f"{violation.rule_name}: {violation.description} at {', '.join(paths)}")
+    return lines
+
+
+def sms_check_violations(scope: IConstruct) -> list[str]:
+    """Unacknowledged findings of the library's own ``SmsChecks`` pack under ``scope``, as readable lines."""
+    lines: list[str] = []
+    for violation in SmsChecks(scope).validate_scope(scope).violations:
+        paths = sorted({str(r.construct_path or r.resource_logical_id) for r in violation.violating_resources})
+        lines.append(f"{violation.rule_name}: {violation.description} at {', '.join(paths)}")
     return lines
 
 

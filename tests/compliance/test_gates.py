@@ -8,10 +8,17 @@ from pathlib import Path
 import aws_cdk as cdk
 import aws_cdk.aws_lambda as lambda_
 import aws_cdk.aws_s3 as s3
+import aws_cdk.aws_smsvoice as smsvoice
 import pytest
 
 from tests.compliance.conftest import SynthesizedSample
-from tests.compliance.gates import CFN_LINT_REGIONS, cfn_lint_findings, checkov_failures, nag_violations
+from tests.compliance.gates import (
+    CFN_LINT_REGIONS,
+    cfn_lint_findings,
+    checkov_failures,
+    nag_violations,
+    sms_check_violations,
+)
 from tests.conftest import ENV
 
 
@@ -31,6 +38,17 @@ def _noncompliant_app() -> tuple[cdk.App, cdk.Stack]:
 
 def test_sample_app_has_no_unacknowledged_nag_finding(sample: SynthesizedSample) -> None:
     assert nag_violations(sample.app) == []
+
+
+def test_sample_app_has_no_sms_checks_finding(sample: SynthesizedSample) -> None:
+    assert sms_check_violations(sample.app) == []
+
+
+def test_fails_sms_checks_gate_on_noncompliant_stack() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "Bad", env=ENV)
+    smsvoice.CfnOptOutList(stack, "OptOuts")  # deleted with the stack
+    assert [v.split(":")[0] for v in sms_check_violations(app)] == ["SmsChecks-RP1"]
 
 
 def test_fails_nag_gate_on_noncompliant_stack() -> None:

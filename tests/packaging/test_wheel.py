@@ -26,10 +26,14 @@ CONSUMER_APP = textwrap.dedent(
     import sms_constructs_runtime
     from sms_constructs._private.assets import LAMBDA_ROOT
     from sms_constructs.resources.opt_out_list import OptOutList
+    from sms_constructs.resources.registration import Registration
+    from sms_constructs.resources.registration_forms import UsTenDlcBrandVettingForm
 
     app = cdk.App(outdir=sys.argv[1])
     stack = cdk.Stack(app, "Consumer")
     OptOutList(stack, "OptOuts")
+    # the shipped field definitions and the provider's checks load from the wheel
+    Registration(stack, "Vetting", form=UsTenDlcBrandVettingForm())
     app.synth()
     print(json.dumps({
         "package": sms_constructs.__file__,
@@ -62,6 +66,7 @@ def test_wheel_contains_lambda_sources_and_runtime(wheel: Path) -> None:
     assert "sms_constructs_runtime/__init__.py" in names
     assert "sms_constructs_runtime/contract.schema.json" in names
     assert "sms_constructs/py.typed" in names
+    assert "sms_constructs/resources/registration_fields.json" in names  # the registration field definitions
     assert not any("/tests/" in n or n.startswith("tests/") for n in names)
 
 
