@@ -8,7 +8,7 @@ from sms_constructs_runtime.producer import SmsProducer, SmsProducerBatchError
 
 from ._private.errors import ValidationError
 from .checks import SmsChecks, SmsRule
-from .patterns.event_analytics import QuickLookLogs, SmsEventAnalytics
+from .patterns.event_analytics import EventRetention, QuickLookLogs, RawEventBackup, SmsEventAnalytics
 from .patterns.retry import RetryPolicy, RetryStatus, SmsRetry
 from .patterns.send_queue import SmsSendQueue
 from .resources.common import KeywordAction, MessageType, NumberCapability, NumberType
@@ -57,6 +57,7 @@ __all__ = [
     "CountryRules",
     "EventDestination",
     "EventDestinationConfig",
+    "EventRetention",
     "EventType",
     "IOriginationIdentity",
     "IPoolMember",
@@ -82,6 +83,7 @@ __all__ = [
     "ProtectConfigurationBase",
     "ProtectStatus",
     "QuickLookLogs",
+    "RawEventBackup",
     "RcsAgent",
     "RcsAgentBase",
     "Registration",

@@ -19,6 +19,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+#: ``eventType`` of every SMS event starts with this (``TEXT_DELIVERED``, ...). A destination matching ``ALL``,
+#: ``VOICE_ALL``, ``MEDIA_ALL`` or ``RCS_ALL`` also delivers voice, MMS and RCS events with the same fields: readers of
+#: SMS events filter on it (the named queries, the quick look).
+SMS_EVENT_TYPE_PREFIX: Final = "TEXT_"
+#: ``SMS_EVENT_TYPE_PREFIX`` as a regular expression (Logs Insights ``like``).
+SMS_EVENT_TYPE_REGEX: Final = "^TEXT_"
+
 # Keys the send queue writes into the SendTextMessage ``Context`` map; the service echoes them in every event.
 CONTEXT_REQUEST_ID: Final = "smsRequestId"
 CONTEXT_ATTEMPT: Final = "smsAttempt"
@@ -51,7 +58,12 @@ class Field:
 PROTECT_CONFIGURATION_TYPE: Final = "struct<protectconfigurationid:string,protectstatus:string>"
 
 FIELDS: Final[tuple[Field, ...]] = (
-    Field("eventType", "string", "Event type, e.g. TEXT_DELIVERED (the channel prefix plus messageStatus).", True),
+    Field(
+        "eventType",
+        "string",
+        "Event type, e.g. TEXT_DELIVERED (channel prefix plus messageStatus); SMS events start with TEXT_.",
+        True,
+    ),
     Field("eventVersion", "string", "Version of the event schema, e.g. 1.0.", True),
     Field("eventTimestamp", "bigint", "When the event was reported, Unix epoch milliseconds.", True),
     Field("isFinal", "boolean", "True when this is the final status of the message (may take up to 72 h).", True),
@@ -69,9 +81,13 @@ FIELDS: Final[tuple[Field, ...]] = (
     Field("messageStatus", "string", "Status without the channel prefix, e.g. DELIVERED, CARRIER_UNREACHABLE.", True),
     Field("messageStatusDescription", "string", "Free-text description from the carrier; never key logic on it."),
     Field("context", "map<string,string>", "The Context map given to SendTextMessage, echoed back."),
-    Field("totalMessageParts", "int", "Number of billed message parts."),
-    Field("totalMessagePrice", "double", "Price in USD."),
-    Field("totalCarrierFee", "double", "Carrier fee in USD."),
+    Field(
+        "totalMessageParts",
+        "int",
+        "Parts the message was split into (not the parts billed: a blocked message reports its parts with price 0).",
+    ),
+    Field("totalMessagePrice", "double", "Price in USD of the message (0 when it was not billed)."),
+    Field("totalCarrierFee", "double", "Carrier fee in USD (may differ between two final events of a message)."),
     Field("protectConfiguration", PROTECT_CONFIGURATION_TYPE, "Protect configuration applied and its verdict."),
 )
 

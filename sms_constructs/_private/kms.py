@@ -1,25 +1,57 @@
-"""KMS key-policy statements the library adds for AWS services that encrypt with a customer managed key."""
+"""KMS key-policy statements of the library's keys, and the names of the log groups they encrypt."""
 
 from __future__ import annotations
 
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
 import aws_cdk.aws_kms as kms
+import jsii
 from constructs import Construct
 
+#: Every log group the library creates is named ``/sms-constructs/<unique name>/<stack creation id>``.
+LOG_GROUP_PREFIX = "/sms-constructs/"
+_LOGS_STATEMENT_MARKER = "SmsConstructsLogsKeyPolicy"
+_GRANTS_STATEMENT_MARKER = "SmsConstructsCreateGrantGuard"
 
-def allow_logs_to_use_key(key: kms.IKey) -> None:
-    """Let CloudWatch Logs of the key's region and account encrypt log groups with ``key`` (once per key).
 
-    Scoped by the ``kms:EncryptionContext:aws:logs:arn`` condition to log groups of this account and region
-    (CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs using AWS KMS"). Imported keys are left as
-    they are: their policy must already allow it.
+def library_log_group_name(scope: Construct, id: str) -> tuple[str, str]:
+    """The name of a log group ``scope/id`` of the library, and the pattern of it its key's policy allows.
+
+    The name is ``/sms-constructs/<unique name of scope/id>/<the stack's creation id>``: the unique name lets the key
+    policy name the log group before it exists (without a reference, which would be a dependency cycle: the log group
+    refers to the key), and the stack's creation id (from ``AWS::StackId``) keeps a redeployed stack from colliding
+    with the log groups a deleted one retained. The key policy allows ``/sms-constructs/<unique name>/*``.
     """
-    marker = "SmsConstructsLogsKeyPolicy"
-    if not isinstance(key, kms.Key) or key.node.try_find_child(marker) is not None:
+    stack = cdk.Stack.of(scope)
+    unique = cdk.Names.unique_resource_name(scope, max_length=160, separator="-", allowed_special_characters="-_")
+    stem = f"{LOG_GROUP_PREFIX}{unique}-{id}"
+    creation_id = cdk.Fn.select(2, cdk.Fn.split("/", stack.stack_id))
+    return f"{stem}/{creation_id}", f"{stem}/*"
+
+
+def allow_logs_to_use_key(key: kms.IKey, log_group_name_pattern: str) -> None:
+    """Let CloudWatch Logs encrypt the log groups named like ``log_group_name_pattern`` with ``key``.
+
+    One statement per key, for the ``logs.<region>.amazonaws.com`` principal, limited by the
+    ``kms:EncryptionContext:aws:logs:arn`` condition (CloudWatch Logs User Guide, "Encrypt log data in CloudWatch Logs
+    using AWS KMS") to the ARNs of the library's log groups that use the key: each call adds one pattern, in the key's
+    account and Region. Imported keys are left as they are: their policy must already allow it.
+    """
+    if not isinstance(key, kms.Key):
         return
-    Construct(key, marker)
     stack = cdk.Stack.of(key)
+    patterns: list[str] = key.__dict__.setdefault("_sms_constructs_log_group_arns", [])
+    arn = stack.format_arn(
+        service="logs",
+        resource="log-group",
+        resource_name=log_group_name_pattern,
+        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+    )
+    if arn not in patterns:
+        patterns.append(arn)
+    if key.node.try_find_child(_LOGS_STATEMENT_MARKER) is not None:
+        return
+    Construct(key, _LOGS_STATEMENT_MARKER)
     key.add_to_resource_policy(
         iam.PolicyStatement(
             sid="AllowCloudWatchLogsEncryption",
@@ -34,15 +66,39 @@ def allow_logs_to_use_key(key: kms.IKey) -> None:
                 "kms:DescribeKey",
             ],
             resources=["*"],  # in a key policy, "*" means this key
-            conditions={
-                "ArnLike": {
-                    "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                        service="logs",
-                        resource="log-group",
-                        resource_name="*",
-                        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                }
-            },
+            conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": cdk.Lazy.list(_Patterns(patterns))}},
+        )
+    )
+
+
+@jsii.implements(cdk.IStableListProducer)
+class _Patterns:
+    def __init__(self, patterns: list[str]) -> None:
+        self._patterns = patterns
+
+    def produce(self) -> list[str] | None:
+        return list(self._patterns)
+
+
+def limit_grants_to_aws_services(key: kms.IKey) -> None:
+    """Deny ``kms:CreateGrant`` on ``key`` unless an AWS service creates the grant for an AWS resource.
+
+    The statement AWS Control Tower's proactive control CT.KMS.PR.3 asks for: ``Deny`` to every principal, on
+    condition (``BoolIfExists``) that both ``kms:GrantIsForAWSResource`` and ``aws:PrincipalIsAWSService`` are false.
+    The services the library's keys serve and that use grants (DynamoDB, Lambda, Firehose) create them on behalf of
+    the caller, with ``kms:GrantIsForAWSResource`` true; nothing of the library creates grants directly. Imported keys
+    are left as they are.
+    """
+    if not isinstance(key, kms.Key) or key.node.try_find_child(_GRANTS_STATEMENT_MARKER) is not None:
+        return
+    Construct(key, _GRANTS_STATEMENT_MARKER)
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="DenyGrantsUnlessForAwsServices",
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=["kms:CreateGrant"],
+            resources=["*"],
+            conditions={"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
         )
     )

@@ -7,6 +7,9 @@ cdk-nag 3.x is a CDK policy-validation plugin: packs are registered with
 ``Validations.of(app).add_plugins(AwsSolutionsChecks(app))`` and findings are acknowledged with
 ``Validations.of(construct).acknowledge(Acknowledgment(id=..., reason=...))``. Granular findings keep the form
 ``RuleId[FindingId]`` (e.g. ``AwsSolutions-IAM5[Action::kms:GenerateDataKey*]``) and must be acknowledged one by one.
+
+The same ``Validations.of(construct).acknowledge`` mechanism acknowledges the findings of any other policy-validation
+plugin, among them the AWS Control Tower proactive controls of ``CfnGuardValidator`` (``ControlTower`` below).
 """
 
 from __future__ import annotations
@@ -39,6 +42,23 @@ class Serverless:
     LAMBDA_ESM_DESTINATION = "Serverless-LambdaEventSourceMappingDestination"
     LAMBDA_TRACING = "Serverless-LambdaTracing"
     SQS_REDRIVE_POLICY = "Serverless-SQSRedrivePolicy"
+
+
+class ControlTower:
+    """Rule ids of the AWS Control Tower proactive controls bundled with ``CfnGuardValidator``
+    (``cdklabs-cdk-validator-cfnguard``): ``cdk-validator-cfnguard::<guard rule name>``; the control id in comments."""
+
+    _PREFIX = "cdk-validator-cfnguard::"
+    #: CT.LAMBDA.PR.3: a Lambda function in a customer-managed VPC.
+    LAMBDA_INSIDE_VPC = _PREFIX + "lambda_inside_vpc_check"
+    #: CT.CLOUDWATCH.PR.2: a log group retained for at least one year.
+    LOG_GROUP_RETENTION = _PREFIX + "cloudwatch_log_group_retention_period_check"
+    #: CT.S3.PR.2: server access logging on every bucket.
+    S3_ACCESS_LOGGING = _PREFIX + "s3_bucket_logging_enabled_check"
+    #: CT.S3.PR.9: S3 Object Lock on every bucket.
+    S3_OBJECT_LOCK = _PREFIX + "s3_bucket_object_lock_enabled_check"
+    #: CT.S3.PR.10: default encryption with a KMS key on every bucket.
+    S3_KMS_ENCRYPTION = _PREFIX + "s3_bucket_default_encryption_kms_check"
 
 
 def granular(rule_id: str, finding: str) -> str:

@@ -14,7 +14,8 @@ DEAD_LETTER_RETENTION = cdk.Duration.days(14)
 
 
 def dead_letter_queue(scope: Construct, key: kms.IKey, *, redrive_sources: str) -> sqs.Queue:
-    """A KMS-encrypted, TLS-only dead-letter queue ``scope/DeadLetterQueue`` keeping messages 14 days.
+    """A KMS-encrypted, TLS-only dead-letter queue ``scope/DeadLetterQueue`` keeping messages 14 days, marked as a
+    dead-letter queue by its redrive-allow policy.
 
     The Serverless pack's SQSRedrivePolicy finding on it is acknowledged: it *is* the dead-letter queue of
     ``redrive_sources`` (e.g. "the send queue"), and that pack has no "is a DLQ" exemption.
@@ -26,6 +27,10 @@ def dead_letter_queue(scope: Construct, key: kms.IKey, *, redrive_sources: str) 
         encryption_master_key=key,
         enforce_ssl=True,
         retention_period=DEAD_LETTER_RETENTION,
+        # Marks the queue as a dead-letter queue (AWS Control Tower CT.SQS.PR.1: a DLQ declares a redrive-allow policy
+        # instead of having a DLQ of its own). "allowAll" is SQS's own default; "byQueue" would have to name the source
+        # queue's ARN, and the source queue already refers to this one (a dependency cycle).
+        redrive_allow_policy=sqs.RedriveAllowPolicy(redrive_permission=sqs.RedrivePermission.ALLOW_ALL),
     )
     nag.acknowledge(
         queue,

@@ -23,8 +23,8 @@ import aws_cdk.custom_resources as cr
 from constructs import Construct, IConstruct
 
 from . import checkov, nag
-from .functions import NO_VPC_REASON, XRAY_REASON, acknowledge_xray_wildcard, library_function
-from .kms import allow_logs_to_use_key
+from .functions import NO_VPC_REASON, XRAY_REASON, library_function, own_wildcard_policy
+from .kms import allow_logs_to_use_key, library_log_group_name
 
 #: The construct id of the provider, a child of the stack.
 PROVIDER_ID = "SmsConstructsRegistrationProvider"
@@ -40,6 +40,11 @@ HANDLER_INVOCATION_REASON = (
     "The registrations handler is only invoked synchronously (RequestResponse) by the custom-resource provider "
     "framework function, which reports every error to CloudFormation itself; it is never invoked asynchronously, so "
     "an async DLQ or on-failure destination would never receive anything."
+)
+UNSCOPED_REASON = (
+    "sms-voice:CreateRegistration and sms-voice:DescribeRegistrationFieldDefinitions have no resource type in the "
+    "Service Authorization Reference (AWS End User Messaging SMS and Voice V2), so they can only be granted on '*'; "
+    "CreateRegistration is allowed only with the provider's owner tag in the request (aws:RequestTag)."
 )
 FRAMEWORK_DLQ_REASON = (
     "CloudFormation invokes the provider framework function asynchronously with a pre-signed response URL; the "
@@ -143,15 +148,25 @@ class RegistrationProvider(Construct):
     def _grant_registration_actions(self) -> None:
         tag = f"aws:RequestTag/{OWNER_TAG_KEY}"
         owned = f"aws:ResourceTag/{OWNER_TAG_KEY}"
+        # CreateRegistration and DescribeRegistrationFieldDefinitions have no resource type (Service Authorization
+        # Reference): "*", in a policy of their own so that its acknowledgement covers nothing else; creation only
+        # with the owner tag in the request.
+        unscoped = iam.Policy(
+            self,
+            "HandlerUnscopedPolicy",
+            roles=[self._role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["sms-voice:CreateRegistration"],
+                    resources=["*"],
+                    conditions={"StringEquals": {tag: self.owner_tag_value}},
+                ),
+                iam.PolicyStatement(actions=["sms-voice:DescribeRegistrationFieldDefinitions"], resources=["*"]),
+            ],
+        )
+        nag.acknowledge(unscoped, nag.granular(nag.AwsSolutions.IAM5, "Resource::*"), UNSCOPED_REASON)
+        self.handler.node.add_dependency(unscoped)
         statements = [
-            # CreateRegistration and DescribeRegistrationFieldDefinitions have no resource type (Service
-            # Authorization Reference): "*", and creation only with the owner tag in the request.
-            iam.PolicyStatement(
-                actions=["sms-voice:CreateRegistration"],
-                resources=["*"],
-                conditions={"StringEquals": {tag: self.owner_tag_value}},
-            ),
-            iam.PolicyStatement(actions=["sms-voice:DescribeRegistrationFieldDefinitions"], resources=["*"]),
             iam.PolicyStatement(
                 actions=["sms-voice:TagResource"],
                 resources=[self._registrations],
@@ -168,10 +183,12 @@ class RegistrationProvider(Construct):
             self._role.add_to_principal_policy(statement)
 
     def _create_framework(self) -> cr.Provider:
-        allow_logs_to_use_key(self.key)
+        name, pattern = library_log_group_name(self, "FrameworkLogGroup")
+        allow_logs_to_use_key(self.key, pattern)
         log_group = logs.LogGroup(
             self,
             "FrameworkLogGroup",
+            log_group_name=name,
             encryption_key=self.key,
             retention=LOG_RETENTION,
             removal_policy=cdk.RemovalPolicy.RETAIN,
@@ -183,8 +200,8 @@ class RegistrationProvider(Construct):
             description="Custom-resource provider framework of the sms-constructs registrations (sms-constructs)",
         )
         log_group.grant_write(role)
-        role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"], resources=["*"])
+        tracing = own_wildcard_policy(
+            self, "FrameworkTracingPolicy", role, ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], XRAY_REASON
         )
         provider = cr.Provider(
             self,
@@ -212,17 +229,11 @@ class RegistrationProvider(Construct):
             "lambda:InvokeFunction on '<handler ARN>:*' is added by custom_resources.Provider (grant_invoke covers the "
             "function's versions and aliases); it names the one registrations handler function only.",
         )
-        nag.acknowledge(policy, nag.granular(nag.AwsSolutions.IAM5, "Resource::*"), XRAY_REASON)
+        framework.node.add_dependency(tracing)
         return provider
 
     def _acknowledge(self, role: iam.Role) -> None:
         registrations = nag.resource_finding(role, self._registrations)
-        acknowledge_xray_wildcard(
-            role,
-            "It also covers sms-voice:CreateRegistration (allowed only with the provider's owner tag in the request, "
-            "aws:RequestTag) and sms-voice:DescribeRegistrationFieldDefinitions, which have no resource type in the "
-            "Service Authorization Reference.",
-        )
         policy = role.node.find_child("DefaultPolicy")
         nag.acknowledge(
             policy,

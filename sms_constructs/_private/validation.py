@@ -48,8 +48,20 @@ def check_length(scope: IConstruct, prop: str, value: str | None, min_len: int, 
         raise ValidationError(scope, prop, f"length must be between {min_len} and {max_len} characters", value)
 
 
+def check_number(scope: IConstruct | str, prop: str, value: Any) -> None:
+    """Raise unless ``value`` is an ``int`` or ``float`` (``None`` passes; booleans and numeric strings do not).
+
+    jsii would otherwise fail later with a deserialization error that names neither the construct nor the prop.
+    """
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(scope, prop, f"must be a number, not {type(value).__name__}", value)
+
+
 def check_range(scope: IConstruct, prop: str, value: float | None, low: float, high: float, unit: str = "") -> None:
-    """Raise unless ``low <= value <= high`` (``None`` and tokens pass)."""
+    """Raise unless ``value`` is a number and ``low <= value <= high`` (``None`` and tokens pass)."""
+    check_number(scope, prop, value)
     if value is None or is_unresolved(value):
         return
     if not low <= value <= high:

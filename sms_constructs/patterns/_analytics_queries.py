@@ -1,8 +1,11 @@
 """The Athena named queries of ``SmsEventAnalytics``, kept as Trino SQL files in ``queries/`` (package data).
 
 Every query reads the ``sms_events`` table (the unqualified name resolves in the named query's database), uses only
-column names from :data:`sms_constructs_runtime.events.FIELDS` plus the ``dt`` partition, and filters on ``dt`` so
-Athena's partition projection reads only the days it needs. The tests parse each file as Trino SQL, check every
+column names from :data:`sms_constructs_runtime.events.FIELDS` plus the ``dt`` partition, filters on ``dt`` so
+Athena's partition projection reads only the days it needs, and reads SMS events only (``eventType`` ``TEXT_*``: a
+destination that matches ``ALL`` also delivers voice, MMS and RCS events). A message's status and figures are those of
+its best event (a final event wins, then the newest), each figure falling back to the next event that reports it: the
+same rule in every query, so spend and latest status agree. The tests parse each file as Trino SQL, check every
 column against the schema, and run the DuckDB transpilation against Parquet written the way Firehose writes it.
 """
 
@@ -19,6 +22,8 @@ PARTITION_COLUMN = "dt"
 EVENTS_PREFIX = "events/"
 #: Key prefix of the records Firehose could not convert or deliver.
 ERRORS_PREFIX = "errors/"
+#: Key prefix of the raw-record backup (``RawEventBackup``): every record as it arrived, GZIP.
+RAW_PREFIX = "raw/"
 
 
 @dataclass(frozen=True)
@@ -42,8 +47,8 @@ NAMED_QUERIES: tuple[NamedQuerySpec, ...] = (
     NamedQuerySpec(
         "latest_status",
         "SMS latest status per message",
-        "One row per message of the last 7 days with its latest status: a final event wins over non-final ones and "
-        "duplicate receipts collapse.",
+        "One row per SMS message of the last 7 days with its latest status (a final event wins, then the newest; "
+        "duplicate receipts collapse), both numbers, the status description and the figures spend counts.",
     ),
     NamedQuerySpec(
         "delivery_rate_by_country_day",
@@ -60,8 +65,9 @@ NAMED_QUERIES: tuple[NamedQuerySpec, ...] = (
     NamedQuerySpec(
         "spend_by_day_country_type",
         "SMS spend by day, country and message type",
-        "Messages, billed parts, price and carrier fees (USD) per send day, country and message type, for messages "
-        "sent in the last 30 days; each message counted once.",
+        "Messages, message parts, price and carrier fees (USD) per send day, country and message type, for SMS "
+        "messages sent in the last 30 days; each message counted once, with the figures of its best (final, newest) "
+        "event.",
     ),
     NamedQuerySpec(
         "delivery_latency",
@@ -72,14 +78,26 @@ NAMED_QUERIES: tuple[NamedQuerySpec, ...] = (
     NamedQuerySpec(
         "parts_and_encoding",
         "SMS parts per message and UCS-2 share",
-        "Parts per message (average, maximum, multi-part count) and the share of UCS-2 messages per send day, for "
-        "messages sent in the last 7 days.",
+        "Parts per message (what a message was split into: average, maximum, multi-part count) and the share of UCS-2 "
+        "messages per send day, for messages sent in the last 7 days.",
     ),
     NamedQuerySpec(
         "retry_outcomes",
         "SMS retry outcomes",
         "Send-queue requests of the last 7 days grouped by the number of attempts (context smsAttempt), with how the "
         "last attempt ended.",
+    ),
+    NamedQuerySpec(
+        "carrier_and_handset_latency",
+        "SMS time to carrier and to handset",
+        "Per SMS message sent in the last 7 days: milliseconds from the send request to the first SUCCESSFUL event "
+        "(carrier) and to the first DELIVERED event (handset).",
+    ),
+    NamedQuerySpec(
+        "outcomes_by_origination",
+        "SMS outcomes by origination identity",
+        "Messages, delivered, failed, pending, delivery rate and spend (USD) per origination phone number or sender "
+        "ID, for SMS messages sent in the last 7 days.",
     ),
     NamedQuerySpec(
         "protect_blocks",

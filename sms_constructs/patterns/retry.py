@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import aws_cdk as cdk
 import aws_cdk.aws_cloudwatch as cloudwatch
+import aws_cdk.aws_ec2 as ec2
 import aws_cdk.aws_iam as iam
 import aws_cdk.aws_kms as kms
 import aws_cdk.aws_lambda as lambda_
@@ -20,11 +21,13 @@ from sms_constructs_runtime.settings import METRIC_DIMENSION_SERVICE, RetryMetri
 
 from .._private import nag
 from .._private.errors import ValidationError
-from .._private.functions import acknowledge_xray_wildcard, library_function
+from .._private.functions import FunctionNetwork, library_function
+from .._private.kms import limit_grants_to_aws_services
 from .._private.queues import dead_letter_queue
 from .._private.validation import check_range
 from ..resources.configuration_set import ConfigurationSet, ConfigurationSetEventDestination
 from ..resources.event_destination import EventDestination, EventType
+from . import _guards
 from .send_queue import SmsSendQueue
 
 #: How long after a send its final event can still arrive (the service emits UNKNOWN after 72 hours).
@@ -146,7 +149,7 @@ class SmsRetry(Construct):
 
         queue = SmsSendQueue(self, "Send", origination_identity=pool, configuration_set=config,
                              max_parts_per_second=3)
-        SmsRetry(self, "Retry", send_queue=queue, configuration_set=config)
+        SmsRetry(self, "Retry", send_queue=queue)
     """
 
     def __init__(
@@ -155,23 +158,51 @@ class SmsRetry(Construct):
         id: str,
         *,
         send_queue: SmsSendQueue,
-        configuration_set: ConfigurationSet,
+        configuration_set: ConfigurationSet | None = None,
         policy: RetryPolicy | None = None,
         encryption_key: kms.IKey | None = None,
         log_retention: logs.RetentionDays | None = None,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
     ) -> None:
         """
         :param send_queue: The send queue whose messages are retried (and that retries go back through).
         :param configuration_set: The configuration set the send queue sends with; an SNS event destination is added
-            to it (a configuration set holds at most 5).
+            to it (a configuration set holds at most 5). It must be the send queue's: the events of any other set
+            belong to messages this send queue never sent. It must be defined in this app (an import cannot get an
+            event destination), and a configuration set takes one ``SmsRetry`` (a second would resend every failure
+            twice). Default: the send queue's ``configuration_set``.
         :param policy: The retry policy. Default: ``RetryPolicy()`` (2 retries inside 3 days at ~60 s and ~600 s,
             ±10 %, for CARRIER_UNREACHABLE, UNREACHABLE, TTL_EXPIRED and UNKNOWN).
         :param encryption_key: KMS key of the event queue, its DLQ, the log group and the environment. The topics
             always get a key of their own (a queue subscribed to a topic encrypted with the queue's own key would make
             the key policy and the topic depend on each other). Default: the send queue's key.
         :param log_retention: Retention of the retry function's log group. Default: ``RetentionDays.ONE_YEAR``.
+        :param vpc: A VPC to run the retry function in (AWS Control Tower's CT.LAMBDA.PR.3). It must reach SQS,
+            DynamoDB, SNS, KMS and X-Ray through a NAT gateway or VPC endpoints. Default: no VPC.
+        :param vpc_subnets: Where in ``vpc`` the function's network interfaces go. Default: the VPC's private subnets.
+        :param security_groups: Security groups of the function (outbound HTTPS only is needed). Default: one created
+            by Lambda's L2, allowing all outbound traffic and no inbound.
         """
         super().__init__(scope, id)
+        # Guards of issue 9: the send queue's own configuration set, defined in this app, one SmsRetry per set.
+        if configuration_set is not None and configuration_set is not send_queue.configuration_set:
+            raise ValidationError(
+                self,
+                "configuration_set",
+                f"must be the send queue's configuration set ({_path_of(send_queue.configuration_set)}): the queue "
+                "sends with that one, so its failures would never be retried and this set's events would name "
+                "messages the queue's store does not know; leave configuration_set out",
+                _path_of(configuration_set),
+            )
+        configuration_set = _guards.check_owned_configuration_set(
+            self, "configuration_set", configuration_set or send_queue.configuration_set, "SmsRetry"
+        )
+        _guards.check_configuration_set_region(self, configuration_set)
+        _guards.claim_configuration_set(self, "configuration_set", configuration_set, "SmsRetry")
+        _guards.check_network(self, vpc, vpc_subnets, security_groups)
+        network = FunctionNetwork(vpc, vpc_subnets, security_groups) if vpc is not None else None
         self.policy = policy or RetryPolicy()
         self.policy.validate(self)
         needed = self.policy.window.to_seconds() + FINAL_EVENT_DELAY.to_seconds()
@@ -192,6 +223,7 @@ class SmsRetry(Construct):
         self.topic_key = kms.Key(
             self, "TopicKey", enable_key_rotation=True, description=f"sms-constructs retry topics {self.node.path}"
         )
+        limit_grants_to_aws_services(self.topic_key)
         #: Topic the configuration set publishes the retryable statuses' events to.
         self.events_topic = sns.Topic(self, "EventsTopic", master_key=self.topic_key, enforce_ssl=True)
         #: Where final failures are published (JSON: requestId, attempts, lastStatus, lastMessageId, context, …).
@@ -237,6 +269,7 @@ class SmsRetry(Construct):
             self,
             "Function",
             handler="retry.handler.main",
+            network=network,
             description="Puts messages with a final transient failure back on the SMS send queue",
             encryption_key=key,
             environment=RetrySettings(
@@ -269,7 +302,6 @@ class SmsRetry(Construct):
             grantee=retry.role, actions=["sns:Publish"], resource_arns=[self.final_failure_topic.topic_arn]
         )
         self.topic_key.grant(retry.role, "kms:GenerateDataKey", "kms:Decrypt")
-        acknowledge_xray_wildcard(retry.role)
         #: The event source mapping of the retry function.
         self.event_source_mapping = lambda_.EventSourceMapping(
             self,
@@ -313,3 +345,8 @@ class SmsRetry(Construct):
         return self.dead_letter_queue.metric_approximate_number_of_messages_visible(
             statistic="Maximum", period=period or cdk.Duration.minutes(5)
         )
+
+
+def _path_of(construct: object) -> str:
+    node = getattr(construct, "node", None)
+    return str(node.path) if node is not None else repr(construct)

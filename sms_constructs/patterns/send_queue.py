@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import aws_cdk as cdk
 import aws_cdk.aws_cloudwatch as cloudwatch
 import aws_cdk.aws_dynamodb as dynamodb
+import aws_cdk.aws_ec2 as ec2
 import aws_cdk.aws_iam as iam
 import aws_cdk.aws_kms as kms
 import aws_cdk.aws_lambda as lambda_
@@ -27,12 +29,14 @@ from sms_constructs_runtime.store import EXPIRATION_ATTRIBUTE
 
 from .._private import nag
 from .._private.errors import ValidationError
-from .._private.functions import acknowledge_xray_wildcard, library_function
+from .._private.functions import library_function, own_wildcard_policy
+from .._private.kms import limit_grants_to_aws_services
 from .._private.queues import dead_letter_queue
 from .._private.runtime_layer import MIN_PYTHON_MINOR, python_minor, runtime_layer
 from .._private.validation import check_range
 from ..resources.common import MessageType
 from ..resources.origination_identity import IOriginationIdentity
+from . import _guards
 
 #: Namespace of the custom metrics of the sender and retry functions (Powertools EMF).
 DEFAULT_METRICS_NAMESPACE = "SmsConstructs"
@@ -113,6 +117,9 @@ class SmsSendQueue(Construct):
         log_retention: logs.RetentionDays | None = None,
         metrics_namespace: str | None = None,
         removal_policy: cdk.RemovalPolicy | None = None,
+        vpc: ec2.IVpc | None = None,
+        vpc_subnets: ec2.SubnetSelection | None = None,
+        security_groups: Sequence[ec2.ISecurityGroup] | None = None,
     ) -> None:
         """
         :param origination_identity: Pool, phone number or sender ID to send from (its ARN is the
@@ -150,8 +157,32 @@ class SmsSendQueue(Construct):
         :param metrics_namespace: CloudWatch namespace of the custom metrics. Default: ``"SmsConstructs"``.
         :param removal_policy: What happens to the message store table when it leaves the stack. Default:
             ``RemovalPolicy.RETAIN`` (with deletion protection).
+        :param vpc: A VPC to run the sender in (AWS Control Tower's CT.LAMBDA.PR.3). It must reach SQS, DynamoDB,
+            KMS, X-Ray and End User Messaging SMS (``sms-voice``), through a NAT gateway or VPC endpoints. Default:
+            no VPC (the sender only calls AWS APIs over TLS).
+        :param vpc_subnets: Where in ``vpc`` the sender's network interfaces go. Default: the VPC's private subnets
+            (the Lambda default).
+        :param security_groups: Security groups of the sender (it needs outbound HTTPS only). Default: one created
+            by Lambda's L2, allowing all outbound traffic and no inbound.
         """
         super().__init__(scope, id)
+        # Guards of issue 9: what jsii would reject without naming the prop, Regions, pacing the identity can hold.
+        self._network = _guards.check_send_queue(
+            self,
+            origination_identity=origination_identity,
+            configuration_set=configuration_set,
+            max_parts_per_second=max_parts_per_second,
+            batch_size=batch_size,
+            max_price=max_price,
+            durations={
+                "time_to_live": time_to_live,
+                "message_retention": message_retention,
+                "number_lookup_cache_ttl": number_lookup_cache_ttl,
+            },
+            vpc=vpc,
+            vpc_subnets=vpc_subnets,
+            security_groups=security_groups,
+        )
         check_range(self, "max_parts_per_second", max_parts_per_second, 0.1, 3000, "parts per second")
         check_range(self, "max_concurrency", max_concurrency, MIN_CONCURRENCY, MAX_CONCURRENCY)
         check_range(self, "batch_size", batch_size, 1, 10)
@@ -204,6 +235,7 @@ class SmsSendQueue(Construct):
         self.encryption_key: kms.IKey = encryption_key or kms.Key(
             self, "Key", enable_key_rotation=True, description=f"sms-constructs send queue {self.node.path}"
         )
+        limit_grants_to_aws_services(self.encryption_key)
         #: Where messages that failed ``max_receive_count`` times end (alarm on it: ``metric_dead_letter_messages``).
         self.dead_letter_queue = dead_letter_queue(self, self.encryption_key, redrive_sources="the send queue")
         #: The queue producers send to (``grant_send``).
@@ -238,6 +270,7 @@ class SmsSendQueue(Construct):
             self,
             "Sender",
             handler="sender.handler.main",
+            network=self._network,
             description="Sends SMS from the send queue, paced to the origination identity's MPS",
             encryption_key=self.encryption_key,
             environment=SenderSettings(
@@ -273,18 +306,18 @@ class SmsSendQueue(Construct):
             actions=["sms-voice:SendTextMessage"],
             resource_arns=[configuration_set.configuration_set_ref.configuration_set_arn],
         )
-        extra = ""
         if validate_numbers:
-            # CarrierLookup acts on no resource type (Service Authorization Reference, AWS End User Messaging SMS
-            # and Voice V2), so it can only be granted on "*".
-            sender.role.add_to_principal_policy(
-                iam.PolicyStatement(actions=["sms-voice:CarrierLookup"], resources=["*"])
+            # CarrierLookup acts on no resource type (Service Authorization Reference, AWS End User Messaging SMS and
+            # Voice V2), so it can only be granted on "*": in a policy of its own, acknowledged there alone.
+            lookup_policy = own_wildcard_policy(
+                self,
+                "CarrierLookupPolicy",
+                sender.role,
+                ["sms-voice:CarrierLookup"],
+                "sms-voice:CarrierLookup (validate_numbers=True) has no resource type in the Service Authorization "
+                "Reference for AWS End User Messaging SMS and Voice V2, so it can only be granted on '*'.",
             )
-            extra = (
-                "It also covers sms-voice:CarrierLookup (validate_numbers=True), which has no resource type in the "
-                "Service Authorization Reference and can only be granted on '*'."
-            )
-        acknowledge_xray_wildcard(sender.role, extra)
+            sender.function.node.add_dependency(lookup_policy)  # no send before the first lookup can succeed
         #: The event source mapping; its ``MaximumConcurrency`` and batch size follow from the MPS.
         self.event_source_mapping = lambda_.EventSourceMapping(
             self,

@@ -61,15 +61,32 @@ def format_sms_voice_arn(scope: Construct, resource_type: str, resource_name: st
     )
 
 
+#: Warning id raised when a same-Region rule could not be checked (a Region only known at deploy time).
+REGION_NOT_CHECKED_WARNING = "sms-constructs:RegionNotChecked"
+
+
 def check_same_region(scope: IConstruct, prop: str, resource: IEnvironmentAware) -> None:
     """Raise when ``resource`` is known to live in another Region than ``scope``'s stack.
 
     SMS resources are regional (AWS RAM shares them within one Region only): a name or ID of a resource in another
-    Region names another resource, or none, in this one. Unknown (token) Regions pass.
+    Region names another resource, or none, in this one. When the two Regions are the same value (a literal, or the
+    same deploy-time Region of environment-agnostic stacks, which cross-stack references already keep in one Region)
+    the rule holds. When one of them is only known at deploy time the rule cannot be checked: that is reported once per
+    construct and prop as the warning ``sms-constructs:RegionNotChecked`` (pin the stack's ``env``, or acknowledge it).
     """
     theirs = resource.env.region
     ours = cdk.Stack.of(scope).region
-    if cdk.Token.is_unresolved(theirs) or cdk.Token.is_unresolved(ours) or theirs == ours:
+    if theirs == ours:
+        return
+    if cdk.Token.is_unresolved(theirs) or cdk.Token.is_unresolved(ours):
+        cdk.Annotations.of(scope).add_warning_v2(
+            REGION_NOT_CHECKED_WARNING,
+            f"'{prop}' ({_describe(resource)}) must be in this stack's Region, but the Region of "
+            f"{'the resource' if cdk.Token.is_unresolved(theirs) else repr(theirs)} and of "
+            f"{'this environment-agnostic stack' if cdk.Token.is_unresolved(ours) else repr(ours)} are not both "
+            "known at synth time, so it was not checked. Give the stack an env with a Region, or acknowledge this "
+            "warning if the Region is right.",
+        )
         return
     raise ValidationError(
         scope, prop, f"must be in the same Region as this stack ({ours}); it is in {theirs}", _describe(resource)

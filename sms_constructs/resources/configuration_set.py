@@ -17,6 +17,8 @@ from aws_cdk.interfaces.aws_smsvoice import (
 )
 from constructs import Construct, IConstruct
 
+from .._private import arns
+from .._private.arns import check_sms_arn, check_sms_id
 from .._private.errors import ValidationError
 from .._private.validation import check_length, check_pattern, is_unresolved
 from ._base import check_same_region, check_sms_voice_actions, format_sms_voice_arn, resource_name_from_arn
@@ -145,6 +147,10 @@ class ConfigurationSetEventDestination(Construct):
         super().__init__(scope, id)
         self._name = event_destination_name
         config = destination.bind(self, scope)
+        # The service checks the destination's permissions when the set is created or updated, and early events would
+        # be lost without them: the set waits for the role and its policy, the topic policy and the key policy.
+        if config.dependables:
+            scope.resource.node.add_dependency(*config.dependables)
         self._role = config.role
         self.property = smsvoice.CfnConfigurationSet.EventDestinationProperty(
             event_destination_name=event_destination_name,
@@ -354,6 +360,7 @@ class ConfigurationSet(ConfigurationSetBase):
     @staticmethod
     def from_configuration_set_name(scope: Construct, id: str, configuration_set_name: str) -> ConfigurationSetBase:
         """Import a configuration set of this stack's account and region by name."""
+        check_sms_id(scope, id, "configuration_set_name", configuration_set_name, arns.CONFIGURATION_SET)
         return _ImportedConfigurationSet(
             scope,
             id,
@@ -364,7 +371,12 @@ class ConfigurationSet(ConfigurationSetBase):
 
     @staticmethod
     def from_configuration_set_arn(scope: Construct, id: str, configuration_set_arn: str) -> ConfigurationSetBase:
-        """Import a configuration set by ARN (``arn:aws:sms-voice:<region>:<account>:configuration-set/<name>``)."""
+        """Import a configuration set by ARN (``arn:aws:sms-voice:<region>:<account>:configuration-set/<name>``).
+
+        Raises ``ValidationError`` (naming the import's path and ``configuration_set_arn``) for anything but a
+        configuration set ARN.
+        """
+        check_sms_arn(scope, id, "configuration_set_arn", configuration_set_arn, arns.CONFIGURATION_SET)
         name = resource_name_from_arn(configuration_set_arn)
         return _ImportedConfigurationSet(
             scope, id, name, configuration_set_arn, None if is_unresolved(configuration_set_arn) else name

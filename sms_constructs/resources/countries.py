@@ -21,6 +21,15 @@ configuration country list when you adopt a new release.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from constructs import IConstruct
+
+from .._private.errors import ValidationError
+from .._private.validation import is_unresolved
+
 #: ISO 3166-1 alpha-2 codes of the SMS destination countries and regions (see the module docstring for the source).
 SMS_COUNTRY_CODES: frozenset[str] = frozenset(
     {
@@ -52,3 +61,40 @@ SMS_COUNTRY_CODES: frozenset[str] = frozenset(
         "UZ", "VU", "VE", "VN", "VG", "VI", "YE", "ZM", "ZW",
     }
 )  # fmt: skip
+
+#: Context key of extra ISO codes every country check accepts (a list of strings), for destinations the service added
+#: after this release: ``cdk.json`` ``"context": {"sms-constructs:additionalCountryCodes": ["XK"]}``.
+ADDITIONAL_COUNTRY_CODES_CONTEXT = "sms-constructs:additionalCountryCodes"
+
+#: Codes people write for a country whose ISO 3166-1 alpha-2 code is another.
+_COMMON_MISTAKES = {"UK": "GB", "EL": "GR"}
+
+
+def known_country_codes(scope: IConstruct) -> frozenset[str]:
+    """``SMS_COUNTRY_CODES`` plus the codes of the ``sms-constructs:additionalCountryCodes`` context key."""
+    extra = scope.node.try_get_context(ADDITIONAL_COUNTRY_CODES_CONTEXT) or []
+    if isinstance(extra, str) or not all(isinstance(code, str) for code in extra):
+        raise ValidationError(scope, f"context {ADDITIONAL_COUNTRY_CODES_CONTEXT}", "must be a list of strings", extra)
+    return SMS_COUNTRY_CODES | frozenset(extra)
+
+
+def check_country_code(scope: IConstruct | str, prop: str, code: Any, known: Iterable[str]) -> None:
+    """Raise unless ``code`` is an upper-case ISO 3166-1 alpha-2 code in ``known`` (unresolved tokens pass).
+
+    The one country check of the library: phone numbers, sender IDs, protect configuration rules and
+    ``CountryRules.allow_only`` all use it, so ``"UK"`` or ``"us"`` is refused the same way everywhere.
+    """
+    if isinstance(code, str) and is_unresolved(code):
+        return
+    if not isinstance(code, str) or re.fullmatch(r"[A-Z]{2}", code) is None:
+        hint = f"; use {code.upper()!r}" if isinstance(code, str) and re.fullmatch(r"[A-Za-z]{2}", code) else ""
+        raise ValidationError(scope, prop, f"must match ^[A-Z]{{2}}$ (ISO 3166-1 alpha-2, upper case){hint}", code)
+    if code not in set(known):
+        hint = f"; did you mean {_COMMON_MISTAKES[code]!r}?" if code in _COMMON_MISTAKES else ""
+        raise ValidationError(
+            scope,
+            prop,
+            "must be a destination the service supports (sms_constructs.SMS_COUNTRY_CODES, or the context key "
+            f"{ADDITIONAL_COUNTRY_CODES_CONTEXT}){hint}",
+            code,
+        )

@@ -30,7 +30,7 @@ import aws_cdk.aws_kms as kms
 import aws_cdk.aws_logs as logs
 import aws_cdk.aws_smsvoice as smsvoice
 import aws_cdk.aws_sns as sns
-from constructs import Construct, IConstruct
+from constructs import Construct, IConstruct, IDependable
 
 from ._base import SMS_VOICE_SERVICE_PRINCIPAL
 
@@ -171,6 +171,9 @@ class EventDestinationConfig:
     sns_destination: smsvoice.CfnConfigurationSet.SnsDestinationProperty | None = None
     #: The role the service assumes to write to the destination. Default: none (SNS needs no role).
     role: iam.IRole | None = None
+    #: What the configuration set must wait for: the role and its policy, the topic policy, the key policy. The service
+    #: checks (or uses) these permissions when the set is created or updated. Default: nothing to wait for.
+    dependables: tuple[IDependable, ...] = ()
 
 
 class EventDestination(abc.ABC):
@@ -260,6 +263,31 @@ class _RoleDestination(EventDestination):
             description=description,
         )
 
+    def _dependables(self, role: iam.IRole, grant: iam.Grant) -> tuple[IDependable, ...]:
+        """The grant's policy, and the role itself when it was created here (its trust policy)."""
+        return (grant, role) if self._role is None else (grant,)
+
+
+def log_group_arn_without_suffix(log_group: logs.ILogGroup) -> str:
+    """The log group's ARN without the ``:*`` that ``log_group_arn`` (``GetAtt Arn``) ends with.
+
+    ``CloudWatchLogsDestination.LogGroupArn`` names the log group itself; the ``:*`` form is for IAM statements, which
+    must cover the log streams below it (a production government notification service passes the suffix-less ARN
+    to the service and keeps ``:*`` in IAM only).
+    """
+    arn = log_group.log_group_arn
+    if not cdk.Token.is_unresolved(arn):
+        return arn.removesuffix(":*")
+    env = log_group.env
+    return cdk.Stack.of(log_group).format_arn(
+        service="logs",
+        resource="log-group",
+        resource_name=log_group.log_group_name,
+        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+        account=None if cdk.Token.is_unresolved(env.account) else env.account,
+        region=None if cdk.Token.is_unresolved(env.region) else env.region,
+    )
+
 
 class _CloudWatchLogsDestination(_RoleDestination):
     def __init__(self, log_group: logs.ILogGroup, role: iam.IRole | None) -> None:
@@ -270,12 +298,13 @@ class _CloudWatchLogsDestination(_RoleDestination):
         role = self._role_for(
             scope, configuration_set, "Lets AWS End User Messaging SMS write events to CloudWatch Logs"
         )
-        self._log_group.grant(role, "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams")
+        grant = self._log_group.grant(role, "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams")
         return EventDestinationConfig(
             cloud_watch_logs_destination=smsvoice.CfnConfigurationSet.CloudWatchLogsDestinationProperty(
-                iam_role_arn=role.role_arn, log_group_arn=self._log_group.log_group_arn
+                iam_role_arn=role.role_arn, log_group_arn=log_group_arn_without_suffix(self._log_group)
             ),
             role=role,
+            dependables=self._dependables(role, grant),
         )
 
 
@@ -286,12 +315,13 @@ class _FirehoseDestination(_RoleDestination):
 
     def bind(self, scope: Construct, configuration_set: ConfigurationSetBase) -> EventDestinationConfig:
         role = self._role_for(scope, configuration_set, "Lets AWS End User Messaging SMS put events on Firehose")
-        self._stream.grant(role, "firehose:PutRecord")
+        grant = self._stream.grant(role, "firehose:PutRecord")
         return EventDestinationConfig(
             kinesis_firehose_destination=smsvoice.CfnConfigurationSet.KinesisFirehoseDestinationProperty(
                 iam_role_arn=role.role_arn, delivery_stream_arn=self._stream.delivery_stream_arn
             ),
             role=role,
+            dependables=self._dependables(role, grant),
         )
 
 
@@ -308,7 +338,11 @@ class _SnsDestination(EventDestination):
             resources=[topic.topic_arn],
             conditions=source_conditions(configuration_set, topic),
         )
-        if not topic.add_to_resource_policy(publish).statement_added:
+        dependables: list[IDependable] = []
+        added = topic.add_to_resource_policy(publish)
+        if added.statement_added and added.policy_dependable is not None:
+            dependables.append(added.policy_dependable)
+        if not added.statement_added:
             cdk.Annotations.of(scope).add_warning_v2(
                 "sms-constructs:SnsTopicPolicyNotAdded",
                 f"The topic {topic.node.path} is imported, so its policy cannot be changed here. Allow "
@@ -317,13 +351,14 @@ class _SnsDestination(EventDestination):
             )
         key = topic.master_key
         if key is not None:
-            _grant_key(key, scope, configuration_set)
+            dependables.extend(_grant_key(key, scope, configuration_set))
         return EventDestinationConfig(
-            sns_destination=smsvoice.CfnConfigurationSet.SnsDestinationProperty(topic_arn=topic.topic_arn)
+            sns_destination=smsvoice.CfnConfigurationSet.SnsDestinationProperty(topic_arn=topic.topic_arn),
+            dependables=tuple(dependables),
         )
 
 
-def _grant_key(key: kms.IKey, scope: Construct, configuration_set: ConfigurationSetBase) -> None:
+def _grant_key(key: kms.IKey, scope: Construct, configuration_set: ConfigurationSetBase) -> list[IDependable]:
     statement = iam.PolicyStatement(
         sid=_sid("SmsVoiceEncrypt", scope),
         actions=["kms:GenerateDataKey*", "kms:Decrypt"],
@@ -331,7 +366,11 @@ def _grant_key(key: kms.IKey, scope: Construct, configuration_set: Configuration
         resources=["*"],  # in a key policy, "*" means this key
         conditions=source_conditions(configuration_set, key),
     )
-    if not key.add_to_resource_policy(statement, allow_no_op=True).statement_added:
+    added = key.add_to_resource_policy(statement, allow_no_op=True)
+    if added.statement_added:
+        # A key policy is part of the AWS::KMS::Key resource (policy_dependable is the document, not a construct).
+        return [key]
+    if not added.statement_added:
         cdk.Annotations.of(scope).add_warning_v2(
             "sms-constructs:KmsKeyPolicyNotAdded",
             f"The topic's key {key.node.path} is imported, so its key policy cannot be changed here. Allow "
@@ -339,6 +378,7 @@ def _grant_key(key: kms.IKey, scope: Construct, configuration_set: Configuration
             "aws:SourceAccount is this configuration set's account and aws:SourceArn its ARN, or SNS will refuse "
             "the events.",
         )
+    return []
 
 
 def _sid(prefix: str, scope: Construct) -> str:

@@ -13,7 +13,7 @@ import jsii
 from aws_cdk.interfaces.aws_smsvoice import INotifyConfigurationRef, IPoolRef, NotifyConfigurationReference
 from constructs import Construct
 
-from .._private.arns import check_import_arn
+from .._private.arns import NOTIFY_CONFIGURATION, check_sms_arn
 from .._private.errors import ValidationError
 from .._private.validation import check_count, check_length, check_pattern, check_unique
 from ._base import (
@@ -215,7 +215,7 @@ class NotifyConfiguration(NotifyConfigurationBase):
 
         The ID is the last part of the ARN; the account and Region are taken from it.
         """
-        check_import_arn(scope, id, "notify_configuration_arn", notify_configuration_arn, RESOURCE_TYPE)
+        check_sms_arn(scope, id, "notify_configuration_arn", notify_configuration_arn, NOTIFY_CONFIGURATION)
         return _ImportedNotifyConfiguration(
             scope, id, notify_configuration_arn, resource_name_from_arn(notify_configuration_arn)
         )

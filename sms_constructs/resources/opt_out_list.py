@@ -9,6 +9,8 @@ import jsii
 from aws_cdk.interfaces.aws_smsvoice import IOptOutListRef, OptOutListReference
 from constructs import Construct
 
+from .._private import arns
+from .._private.arns import check_sms_arn, check_sms_id
 from .._private.validation import check_length, check_pattern
 from ._base import ResourcePolicyHolder, apply_removal_policy, format_sms_voice_arn, resource_name_from_arn
 
@@ -97,13 +99,19 @@ class OptOutList(OptOutListBase):
     @staticmethod
     def from_opt_out_list_name(scope: Construct, id: str, opt_out_list_name: str) -> OptOutListBase:
         """Import an opt-out list of this stack's account and region by name."""
+        check_sms_id(scope, id, "opt_out_list_name", opt_out_list_name, arns.OPT_OUT_LIST)
         return _ImportedOptOutList(
             scope, id, opt_out_list_name, format_sms_voice_arn(scope, "opt-out-list", opt_out_list_name)
         )
 
     @staticmethod
     def from_opt_out_list_arn(scope: Construct, id: str, opt_out_list_arn: str) -> OptOutListBase:
-        """Import an opt-out list by ARN (``arn:aws:sms-voice:<region>:<account>:opt-out-list/<name>``)."""
+        """Import an opt-out list by ARN (``arn:aws:sms-voice:<region>:<account>:opt-out-list/<name>``).
+
+        Raises ``ValidationError`` (naming the import's path and ``opt_out_list_arn``) for anything but an opt-out
+        list ARN.
+        """
+        check_sms_arn(scope, id, "opt_out_list_arn", opt_out_list_arn, arns.OPT_OUT_LIST)
         return _ImportedOptOutList(scope, id, resource_name_from_arn(opt_out_list_arn), opt_out_list_arn)
 
 

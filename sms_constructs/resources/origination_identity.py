@@ -18,6 +18,7 @@ from ._base import (
     check_same_region,
     check_sms_voice_actions,
 )
+from .countries import check_country_code, known_country_codes
 
 
 @runtime_checkable
@@ -174,8 +175,8 @@ ISO_COUNTRY_CODE_PATTERN = r"[A-Z]{2}"
 
 
 def check_iso_country_code(scope: IConstruct, value: str) -> None:
-    """Raise unless ``value`` is two upper-case letters (tokens pass)."""
-    check_pattern(scope, "iso_country_code", value, ISO_COUNTRY_CODE_PATTERN, "ISO 3166-1 alpha-2, e.g. 'US'")
+    """Raise unless ``value`` is the ISO 3166-1 alpha-2 code of a supported destination (``check_country_code``)."""
+    check_country_code(scope, "iso_country_code", value, known_country_codes(scope))
 
 
 #: ``OptOutListName`` of phone numbers and pools: a name or an ARN (CloudFormation: 1–256 characters).

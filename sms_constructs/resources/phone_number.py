@@ -11,6 +11,8 @@ import jsii
 from aws_cdk.interfaces.aws_smsvoice import IOptOutListRef, IPhoneNumberRef, PhoneNumberReference
 from constructs import Construct
 
+from .._private import arns
+from .._private.arns import check_sms_arn, check_sms_id
 from .._private.errors import ValidationError
 from ._base import apply_removal_policy, format_sms_voice_arn, resolve_deletion_protection, resource_name_from_arn
 from .common import NumberCapability, NumberType
@@ -188,19 +190,24 @@ class PhoneNumber(PhoneNumberBase):
         self._identity_arn = self.resource.attr_arn
         self._number = self.resource.attr_phone_number
         self._iso_country_code = iso_country_code
+        #: The number type requested (the send queue checks its pacing against the type's default MPS).
+        self._number_type = number_type
 
     @staticmethod
     def from_phone_number_arn(scope: Construct, id: str, phone_number_arn: str) -> PhoneNumberBase:
         """Import a phone number by ARN (``arn:aws:sms-voice:<region>:<account>:phone-number/<id>``).
 
         Use it for numbers CloudFormation cannot create: short codes, and numbers provisioned through a
-        registration. The import takes its account and Region from the ARN.
+        registration. The import takes its account and Region from the ARN, which must be a phone number ARN
+        (``ValidationError`` otherwise, naming the import's path and ``phone_number_arn``).
         """
+        check_sms_arn(scope, id, "phone_number_arn", phone_number_arn, arns.PHONE_NUMBER)
         return _ImportedPhoneNumber(scope, id, phone_number_arn, resource_name_from_arn(phone_number_arn), None)
 
     @staticmethod
     def from_phone_number_id(scope: Construct, id: str, phone_number_id: str) -> PhoneNumberBase:
         """Import a phone number of this stack's account and Region by ID (``phone-...``)."""
+        check_sms_id(scope, id, "phone_number_id", phone_number_id, arns.PHONE_NUMBER)
         arn = format_sms_voice_arn(scope, "phone-number", phone_number_id)
         return _ImportedPhoneNumber(scope, id, arn, phone_number_id, None)
 
@@ -220,6 +227,9 @@ class PhoneNumber(PhoneNumberBase):
         :param phone_number: The number in E.164 format, for consumers that need it (e.g. to display it).
             Default: unknown; reading ``phone_number`` then raises.
         """
+        check_sms_arn(scope, id, "phone_number_arn", phone_number_arn, arns.PHONE_NUMBER)
+        if phone_number_id is not None:
+            check_sms_id(scope, id, "phone_number_id", phone_number_id, arns.PHONE_NUMBER)
         number_id = phone_number_id if phone_number_id is not None else resource_name_from_arn(phone_number_arn)
         return _ImportedPhoneNumber(scope, id, phone_number_arn, number_id, phone_number)
 

@@ -12,6 +12,8 @@ import jsii
 from aws_cdk.interfaces.aws_smsvoice import IOptOutListRef, IPoolRef, PoolReference
 from constructs import Construct, IValidation
 
+from .._private import arns
+from .._private.arns import check_sms_arn, check_sms_id
 from .._private.errors import ValidationError
 from ._base import (
     apply_removal_policy,
@@ -209,12 +211,17 @@ class Pool(PoolBase):
 
     @staticmethod
     def from_pool_arn(scope: Construct, id: str, pool_arn: str) -> PoolBase:
-        """Import a pool by ARN (``arn:aws:sms-voice:<region>:<account>:pool/<id>``); env comes from the ARN."""
+        """Import a pool by ARN (``arn:aws:sms-voice:<region>:<account>:pool/<id>``); env comes from the ARN.
+
+        Raises ``ValidationError`` (naming the import's path and ``pool_arn``) for anything but a pool ARN.
+        """
+        check_sms_arn(scope, id, "pool_arn", pool_arn, arns.POOL)
         return _ImportedPool(scope, id, pool_arn, resource_name_from_arn(pool_arn))
 
     @staticmethod
     def from_pool_id(scope: Construct, id: str, pool_id: str) -> PoolBase:
         """Import a pool of this stack's account and Region by ID (``pool-...``)."""
+        check_sms_id(scope, id, "pool_id", pool_id, arns.POOL)
         return _ImportedPool(scope, id, format_sms_voice_arn(scope, "pool", pool_id), pool_id)
 
 

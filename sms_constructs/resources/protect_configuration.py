@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -13,11 +12,13 @@ import jsii
 from aws_cdk.interfaces.aws_smsvoice import IProtectConfigurationRef, ProtectConfigurationReference
 from constructs import Construct
 
+from .._private import arns
+from .._private.arns import check_sms_arn, check_sms_id
 from .._private.errors import ValidationError
-from .._private.validation import check_length, is_unresolved
+from .._private.validation import check_length
 from ._base import apply_removal_policy, format_sms_voice_arn, resolve_deletion_protection, resource_name_from_arn
 from .common import NumberCapability
-from .countries import SMS_COUNTRY_CODES
+from .countries import SMS_COUNTRY_CODES, check_country_code, known_country_codes
 
 COUNTRY_CODE_PATTERN = r"[A-Z]{2}"
 #: The API accepts at most this many countries per channel in one rule set update.
@@ -63,31 +64,33 @@ class CountryRules:
         :param known_countries: Every country the service knows. Default: ``SMS_COUNTRY_CODES`` (see
             ``sms_constructs.resources.countries`` for its source and limits).
         """
-        where = "CountryRules.allow_only"
-        allowed = list(countries)
-        known = set(known_countries)
-        if not allowed:
-            raise ValidationError(where, "countries", "must name at least one country to allow", allowed)
-        for code in allowed:
-            _check_country_code(where, "countries", code)
-            if code not in known:
-                raise ValidationError(
-                    where,
-                    "countries",
-                    "must be a destination the service supports (see sms_constructs.resources.countries, or pass "
-                    "known_countries=)",
-                    code,
-                )
-        _check_status(where, "status", status)
-        chosen = list(channels)
-        if not chosen:
-            raise ValidationError(where, "channels", "must name at least one channel", chosen)
-        rules: dict[NumberCapability, dict[str, ProtectStatus]] = {}
-        for channel in chosen:
-            _check_channel(where, channel)
-            rules[channel] = dict.fromkeys(sorted(known), ProtectStatus.BLOCK)
-            rules[channel].update(dict.fromkeys(allowed, status))
-        return rules
+        return _allow_only_rules("CountryRules.allow_only", countries, channels, status, known_countries)
+
+
+def _allow_only_rules(
+    where: Construct | str,
+    countries: Iterable[str],
+    channels: Iterable[NumberCapability],
+    status: ProtectStatus,
+    known_countries: Iterable[str],
+) -> dict[NumberCapability, dict[str, ProtectStatus]]:
+    """``CountryRules.allow_only``; errors name ``where`` (the construct path when a construct is being built)."""
+    allowed = list(countries)
+    known = set(known_countries)
+    if not allowed:
+        raise ValidationError(where, "countries", "must name at least one country to allow", allowed)
+    for code in allowed:
+        check_country_code(where, "countries", code, known)
+    _check_status(where, "status", status)
+    chosen = list(channels)
+    if not chosen:
+        raise ValidationError(where, "channels", "must name at least one channel", chosen)
+    rules: dict[NumberCapability, dict[str, ProtectStatus]] = {}
+    for channel in chosen:
+        _check_channel(where, channel)
+        rules[channel] = dict.fromkeys(sorted(known), ProtectStatus.BLOCK)
+        rules[channel].update(dict.fromkeys(allowed, status))
+    return rules
 
 
 @jsii.implements(IProtectConfigurationRef)
@@ -138,6 +141,7 @@ class ProtectConfiguration(ProtectConfigurationBase):
         deletion_protection_enabled: bool | None = None,
         removal_policy: cdk.RemovalPolicy | None = None,
         name: str | None = None,
+        known_countries: Iterable[str] | None = None,
     ) -> None:
         """
         :param country_rules: Status per ISO 3166-1 alpha-2 country code, per channel (``NumberCapability.SMS``,
@@ -151,9 +155,13 @@ class ProtectConfiguration(ProtectConfigurationBase):
             ``RemovalPolicy.RETAIN`` (it guards against fraudulent traffic; configuration sets and the account default
             may still point at it).
         :param name: Display name, stored as the ``Name`` tag the console shows: 1–256 characters. Default: none.
+        :param known_countries: The country codes a rule may name (every code is checked the way
+            ``CountryRules.allow_only`` checks its countries, so ``"UK"`` is refused for ``"GB"``). Default:
+            ``SMS_COUNTRY_CODES`` plus the codes of the ``sms-constructs:additionalCountryCodes`` context key.
         """
         super().__init__(scope, id)
         check_length(self, "name", name, 1, 256)
+        self._known_countries = frozenset(known_countries) if known_countries is not None else known_country_codes(self)
         self._rules: dict[NumberCapability, dict[str, ProtectStatus]] = {}
         if country_rules is not None:
             if len(country_rules) == 0:
@@ -184,11 +192,12 @@ class ProtectConfiguration(ProtectConfigurationBase):
         """Give messages on ``channel`` to ``country_code`` the status ``status``.
 
         :param channel: ``NumberCapability.SMS``, ``VOICE`` or ``MMS`` (CloudFormation has no RCS rule set).
-        :param country_code: ISO 3166-1 alpha-2 code (two upper-case letters), once per channel.
+        :param country_code: ISO 3166-1 alpha-2 code of a destination the service supports (see ``known_countries``),
+            once per channel.
         :param status: What to do with the messages.
         """
         _check_channel(self, channel)
-        _check_country_code(self, "country_code", country_code)
+        check_country_code(self, "country_code", country_code, self._known_countries)
         _check_status(self, "status", status)
         rules = self._rules.setdefault(channel, {})
         if country_code in rules:
@@ -244,24 +253,25 @@ class ProtectConfiguration(ProtectConfigurationBase):
         """A protect configuration that allows ``countries`` and blocks every other known country on ``channels``.
 
         See ``CountryRules.allow_only`` for ``countries``, ``channels``, ``status`` and ``known_countries``, and the
-        constructor for the other props.
+        constructor for the other props. Errors name the path of the configuration being created.
         """
+        where = f"{scope.node.path}/{id}" if scope.node.path else id
         return ProtectConfiguration(
             scope,
             id,
-            country_rules=CountryRules.allow_only(
-                countries, channels=channels, status=status, known_countries=known_countries
-            ),
+            country_rules=_allow_only_rules(where, countries, channels, status, known_countries),
             deletion_protection_enabled=deletion_protection_enabled,
             removal_policy=removal_policy,
             name=name,
+            known_countries=known_countries,
         )
 
     @staticmethod
     def from_protect_configuration_id(
         scope: Construct, id: str, protect_configuration_id: str
     ) -> ProtectConfigurationBase:
-        """Import a protect configuration of this stack's account and region by ID."""
+        """Import a protect configuration of this stack's account and region by ID (``protect-...``)."""
+        check_sms_id(scope, id, "protect_configuration_id", protect_configuration_id, arns.PROTECT_CONFIGURATION)
         return _ImportedProtectConfiguration(
             scope,
             id,
@@ -275,8 +285,10 @@ class ProtectConfiguration(ProtectConfigurationBase):
     ) -> ProtectConfigurationBase:
         """Import a protect configuration by ARN (``arn:aws:sms-voice:<region>:<account>:protect-configuration/<id>``).
 
-        The ID is the last part of the ARN; the account and region are taken from it.
+        The ID is the last part of the ARN; the account and region are taken from it. Raises ``ValidationError``
+        (naming the import's path and ``protect_configuration_arn``) for anything but a protect configuration ARN.
         """
+        check_sms_arn(scope, id, "protect_configuration_arn", protect_configuration_arn, arns.PROTECT_CONFIGURATION)
         return _ImportedProtectConfiguration(
             scope, id, resource_name_from_arn(protect_configuration_arn), protect_configuration_arn
         )
@@ -302,15 +314,6 @@ def _check_channel(scope: Construct | str, channel: Any) -> None:
     if not isinstance(channel, NumberCapability) or channel.value not in ("SMS", "VOICE", "MMS"):
         raise ValidationError(
             scope, "channel", "must be NumberCapability.SMS, VOICE or MMS (CloudFormation has no RCS rule set)", channel
-        )
-
-
-def _check_country_code(scope: Construct | str, prop: str, code: Any) -> None:
-    if isinstance(code, str) and is_unresolved(code):
-        return
-    if not isinstance(code, str) or re.fullmatch(COUNTRY_CODE_PATTERN, code) is None:
-        raise ValidationError(
-            scope, prop, f"must match ^{COUNTRY_CODE_PATTERN}$ (ISO 3166-1 alpha-2, upper case)", code
         )
 
 

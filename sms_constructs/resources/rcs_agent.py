@@ -13,7 +13,7 @@ from aws_cdk.interfaces.aws_smsvoice import IOptOutListRef, IRcsAgentRef, RcsAge
 from constructs import Construct
 
 from .._private import nag
-from .._private.arns import check_import_arn
+from .._private.arns import RCS_AGENT, check_sms_arn
 from .._private.errors import ValidationError
 from .._private.validation import check_count, check_length, check_pattern, is_unresolved
 from ._base import (
@@ -223,7 +223,7 @@ class RcsAgent(RcsAgentBase):
 
         The ID is the last part of the ARN; the account and Region are taken from it.
         """
-        check_import_arn(scope, id, "rcs_agent_arn", rcs_agent_arn, RESOURCE_TYPE)
+        check_sms_arn(scope, id, "rcs_agent_arn", rcs_agent_arn, RCS_AGENT)
         return _ImportedRcsAgent(scope, id, rcs_agent_arn, resource_name_from_arn(rcs_agent_arn))
 
 

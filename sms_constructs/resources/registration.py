@@ -17,7 +17,7 @@ from aws_cdk.interfaces.aws_smsvoice import (
 )
 from constructs import Construct, IConstruct, IValidation
 
-from .._private.arns import check_import_arn, check_import_id
+from .._private.arns import REGISTRATION, check_sms_arn, check_sms_id
 from .._private.errors import ValidationError
 from .._private.registration_provider import OWNER_TAG_KEY, RegistrationProvider
 from .._private.validation import check_length, check_pattern, is_unresolved
@@ -35,8 +35,6 @@ from .registration_forms import IRegistrationForm
 RESOURCE_TYPE = "registration"
 #: ``RegistrationType``: 1–64 letters, digits and ``_``.
 REGISTRATION_TYPE_PATTERN = r"[A-Za-z0-9_]{1,64}"
-#: Registration IDs as the service writes them (``registration-`` and 32 hex digits in AWS's examples).
-REGISTRATION_ID_PATTERN = r"registration-[A-Za-z0-9]+"
 #: The custom resource type in the template.
 RESOURCE_TYPE_NAME = "Custom::SmsRegistration"
 
@@ -393,7 +391,7 @@ class Registration(RegistrationBase):
 
         :param registration_type: Its type, when known, so associations with it can be checked. Default: unknown.
         """
-        check_import_id(scope, id, "registration_id", registration_id, REGISTRATION_ID_PATTERN, "registration-<id>")
+        check_sms_id(scope, id, "registration_id", registration_id, REGISTRATION)
         arn = format_sms_voice_arn(scope, RESOURCE_TYPE, registration_id)
         return _ImportedRegistration(scope, id, arn, registration_id, registration_type)
 
@@ -405,7 +403,7 @@ class Registration(RegistrationBase):
 
         :param registration_type: Its type, when known, so associations with it can be checked. Default: unknown.
         """
-        check_import_arn(scope, id, "registration_arn", registration_arn, RESOURCE_TYPE)
+        check_sms_arn(scope, id, "registration_arn", registration_arn, REGISTRATION)
         return _ImportedRegistration(
             scope, id, registration_arn, resource_name_from_arn(registration_arn), registration_type
         )

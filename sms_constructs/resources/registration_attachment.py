@@ -13,7 +13,7 @@ import jsii
 from aws_cdk.interfaces.aws_smsvoice import IRegistrationAttachmentRef, RegistrationAttachmentReference
 from constructs import Construct
 
-from .._private.arns import check_import_arn, check_import_id
+from .._private.arns import REGISTRATION_ATTACHMENT, check_sms_arn, check_sms_id
 from .._private.errors import ValidationError
 from .._private.validation import check_length
 from ._base import (
@@ -30,8 +30,6 @@ RESOURCE_TYPE = "registration-attachment"
 MAX_ATTACHMENT_BYTES = 1_572_864
 #: The file types the user guide lists for registration attachments (PDF, JPEG, PNG); MMS samples also take GIF.
 ATTACHMENT_EXTENSIONS = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".gif"})
-#: ``RegistrationAttachmentId``: ``[A-Za-z0-9_:/-]+`` (an ID or an ARN).
-ATTACHMENT_ID_PATTERN = r"[A-Za-z0-9_-]+"
 
 
 class AttachmentSource:
@@ -159,7 +157,7 @@ class RegistrationAttachment(RegistrationAttachmentBase):
         scope: Construct, id: str, registration_attachment_arn: str
     ) -> RegistrationAttachmentBase:
         """Import an attachment by ARN (``arn:aws:sms-voice:<region>:<account>:registration-attachment/<id>``)."""
-        check_import_arn(scope, id, "registration_attachment_arn", registration_attachment_arn, RESOURCE_TYPE)
+        check_sms_arn(scope, id, "registration_attachment_arn", registration_attachment_arn, REGISTRATION_ATTACHMENT)
         return _ImportedAttachment(
             scope, id, registration_attachment_arn, resource_name_from_arn(registration_attachment_arn)
         )
@@ -169,9 +167,7 @@ class RegistrationAttachment(RegistrationAttachmentBase):
         scope: Construct, id: str, registration_attachment_id: str
     ) -> RegistrationAttachmentBase:
         """Import an attachment of this stack's account and Region by ID."""
-        check_import_id(
-            scope, id, "registration_attachment_id", registration_attachment_id, ATTACHMENT_ID_PATTERN, "an ID"
-        )
+        check_sms_id(scope, id, "registration_attachment_id", registration_attachment_id, REGISTRATION_ATTACHMENT)
         arn = format_sms_voice_arn(scope, RESOURCE_TYPE, registration_attachment_id)
         return _ImportedAttachment(scope, id, arn, registration_attachment_id)
 

@@ -10,10 +10,13 @@ import jsii
 from aws_cdk.interfaces.aws_smsvoice import ISenderIdRef, SenderIdReference
 from constructs import Construct
 
+from .._private import arns
+from .._private.arns import check_sms_arn, check_sms_id
 from .._private.errors import ValidationError
 from .._private.validation import check_length
 from ._base import SMS_VOICE_SERVICE, apply_removal_policy, resolve_deletion_protection
 from .origination_identity import OriginationIdentityBase, check_iso_country_code
+from .sender_id_countries import SENDER_ID_NOT_SUPPORTED, SENDER_ID_REGISTRATION_REQUIRED
 
 #: ``SenderId`` in CloudFormation: upper-case letters, digits, ``_`` and ``-`` (the API also allows lower case).
 SENDER_ID_PATTERN = r"[A-Z0-9_-]+"
@@ -92,6 +95,7 @@ class SenderId(SenderIdBase):
         check_length(self, "sender_id", sender_id, 1, 11)
         _check_sender_id_characters(self, sender_id)
         check_iso_country_code(self, iso_country_code)
+        _check_sender_id_country(self, iso_country_code)
         deletion_protection = resolve_deletion_protection(self, deletion_protection_enabled, removal_policy)
 
         self.resource = smsvoice.CfnSenderId(
@@ -114,6 +118,8 @@ class SenderId(SenderIdBase):
         :param sender_id: The sender ID. No default.
         :param iso_country_code: Its country (ISO 3166-1 alpha-2). No default.
         """
+        check_sms_id(scope, id, "sender_id", sender_id, arns.SENDER_ID_VALUE)
+        check_sms_id(scope, id, "iso_country_code", iso_country_code, arns.ISO_COUNTRY_CODE)
         arn = cdk.Stack.of(scope).format_arn(
             service=SMS_VOICE_SERVICE,
             resource="sender-id",
@@ -126,8 +132,10 @@ class SenderId(SenderIdBase):
     def from_sender_id_arn(scope: Construct, id: str, sender_id_arn: str) -> SenderIdBase:
         """Import a sender ID by ARN (``arn:aws:sms-voice:<region>:<account>:sender-id/<SenderId>/<IsoCountryCode>``).
 
-        The import takes its account and Region from the ARN.
+        The import takes its account and Region from the ARN, which must be a sender ID ARN (``ValidationError``
+        otherwise, naming the import's path and ``sender_id_arn``).
         """
+        check_sms_arn(scope, id, "sender_id_arn", sender_id_arn, arns.SENDER_ID)
         name = cdk.Arn.split(sender_id_arn, cdk.ArnFormat.SLASH_RESOURCE_NAME).resource_name or ""
         if cdk.Token.is_unresolved(name):
             parts = cdk.Fn.split("/", name, 2)
@@ -143,6 +151,26 @@ class _ImportedSenderId(SenderIdBase):
         self._identity_arn = arn
         self._sender_id = sender_id
         self._iso_country_code = iso_country_code
+
+
+def _check_sender_id_country(scope: Construct, iso_country_code: str) -> None:
+    if cdk.Token.is_unresolved(iso_country_code):
+        return
+    if iso_country_code in SENDER_ID_NOT_SUPPORTED:
+        raise ValidationError(
+            scope,
+            "iso_country_code",
+            "sender IDs are not supported in this country (AWS End User Messaging SMS, supported countries table, "
+            "column 'SMS Sender IDs'; see sms_constructs.resources.sender_id_countries); send from a phone number "
+            "(PhoneNumber) there",
+            iso_country_code,
+        )
+    if iso_country_code in SENDER_ID_REGISTRATION_REQUIRED:
+        cdk.Annotations.of(scope).add_warning_v2(
+            "sms-constructs:SenderIdRegistrationRequired",
+            f"Sender IDs in {iso_country_code} must be registered before they can send (AWS End User Messaging SMS, "
+            "supported countries table: 'Registration required'); register it, or messages will be refused.",
+        )
 
 
 def _check_sender_id_characters(scope: Construct, sender_id: str) -> None:

@@ -9,7 +9,7 @@ import jsii
 from aws_cdk.interfaces.aws_smsvoice import IVerifiedDestinationNumberRef, VerifiedDestinationNumberReference
 from constructs import Construct
 
-from .._private.arns import check_import_arn
+from .._private.arns import VERIFIED_DESTINATION_NUMBER, check_sms_arn
 from .._private.validation import check_e164
 from ._base import (
     NEWER_TYPE_REGIONS,
@@ -117,7 +117,9 @@ class VerifiedDestinationNumber(VerifiedDestinationNumberBase):
 
         The ID is the last part of the ARN; the account and Region are taken from it.
         """
-        check_import_arn(scope, id, "verified_destination_number_arn", verified_destination_number_arn, RESOURCE_TYPE)
+        check_sms_arn(
+            scope, id, "verified_destination_number_arn", verified_destination_number_arn, VERIFIED_DESTINATION_NUMBER
+        )
         return _ImportedVerifiedDestinationNumber(
             scope, id, verified_destination_number_arn, resource_name_from_arn(verified_destination_number_arn)
         )

@@ -35,7 +35,8 @@ class Profile:
     #: Message parts per second the send queue paces to: the origination identity's MPS (1 for a US 10DLC number,
     #: 3 for US toll-free, 100 for a US short code). The simulator is paced like toll-free.
     max_parts_per_second: float = 3
-    #: Account and region to pin the stacks to; ``None`` leaves them environment-agnostic.
+    #: Account and region to pin the stacks to; ``None`` leaves them environment-agnostic. The production profile takes
+    #: the Region of ``phone_number_arn`` when the ``sms-constructs:env`` context gives none.
     account: str | None = None
     region: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -60,11 +61,16 @@ def load_profile(scope: Construct) -> Profile:
     mps = settings.pop("maxPartsPerSecond", 1)
     if isinstance(mps, bool) or not isinstance(mps, int | float) or mps <= 0:
         raise ValidationError(scope, f"context {PRODUCTION_CONTEXT_KEY}.maxPartsPerSecond", "must be a number > 0", mps)
+    phone_number_arn = settings.pop("phoneNumberArn", None)
+    if region is None and isinstance(phone_number_arn, str) and phone_number_arn.count(":") >= 5:
+        # A registered number can only send in its own Region: deploy there (also what the pool's same-Region check
+        # needs to know at synth time; an environment-agnostic stack would only get a "not checked" warning).
+        region = phone_number_arn.split(":")[3] or None
     return Profile(
         name="production",
         name_prefix=settings.pop("namePrefix", "sms-prod"),
         allowed_countries=countries,
-        phone_number_arn=settings.pop("phoneNumberArn", None),
+        phone_number_arn=phone_number_arn,
         max_parts_per_second=mps,
         account=account,
         region=region,

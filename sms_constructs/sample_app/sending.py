@@ -8,7 +8,7 @@ import aws_cdk.aws_logs as logs
 from constructs import Construct
 
 from .._private.assets import ASSET_EXCLUDES, LAMBDA_ROOT
-from .._private.functions import acknowledge_xray_wildcard, library_function
+from .._private.functions import library_function
 from ..patterns.retry import RetryPolicy, SmsRetry
 from ..patterns.send_queue import SmsSendQueue
 from ..resources.configuration_set import ConfigurationSet
@@ -78,7 +78,6 @@ class SampleSending(Construct):
         #: The sample producer function (its grant, ``SMS_SEND_QUEUE_URL`` and layer come from ``add_producer``).
         self.producer = producer.function
         self.send_queue.add_producer(self.producer)
-        acknowledge_xray_wildcard(producer.role)
         cdk.CfnOutput(self, "ProducerFunctionName", value=self.producer.function_name)
         cdk.CfnOutput(self, "SendQueueUrl", value=self.send_queue.queue_url)
         cdk.CfnOutput(self, "MessageStoreTableName", value=self.send_queue.table.table_name)

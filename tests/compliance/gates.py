@@ -1,8 +1,11 @@
-"""The three compliance gates, as functions the tests call on the sample app and on deliberately bad input.
+"""The four compliance gates, as functions the tests call on the sample app and on deliberately bad input.
 
 - cdk-nag: ``AwsSolutionsChecks`` and ``ServerlessChecks`` ``validate_scope`` (cdk-nag 3.x policy-validation API);
 - cfn-lint: every template, for each target region, ignoring only W3005 (redundant DependsOn on stock CDK Lambdas);
-- checkov: ``--framework cloudformation --skip-download`` from its own virtualenv (``.venv-checkov``).
+- checkov: ``--framework cloudformation --skip-download`` from its own virtualenv (``.venv-checkov``);
+- AWS Control Tower proactive controls: ``CfnGuardValidator`` of ``cdklabs.cdk-validator-cfnguard`` (the CloudFormation
+  Guard rules of the controls, with its own cfn-guard binary, offline) as a CDK policy-validation plugin, so the
+  library's ``Validations.of(construct).acknowledge`` acknowledgements apply.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
+import aws_cdk as cdk
 import cdk_nag
+from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
 from constructs import IConstruct
 
 from sms_constructs.checks import SmsChecks
@@ -108,3 +113,30 @@ def checkov_failures(directory: Path) -> list[str]:
             name = Path(check["file_path"]).name
             failures.append(f"{check['check_id']} {check['resource']} ({name}): {check['check_name']}")
     return failures
+
+
+CONTROL_TOWER_PLUGIN = "cdk-validator-cfnguard"
+
+
+def control_tower_violations(app: cdk.App) -> list[str]:
+    """Unacknowledged findings of the AWS Control Tower proactive controls for ``app``, as readable lines.
+
+    ``app`` must not be synthesized yet: the plugin is added and the app synthesized into its ``outdir``; CDK writes
+    the plugin's report to ``validation-report.json`` (and raises when it holds a finding). The report must name the
+    plugin, so a gate that silently did not run fails.
+    """
+    cdk.Validations.of(app).add_plugins(CfnGuardValidator())
+    try:
+        app.synth()
+    except RuntimeError as error:
+        if "ValidationFailed" not in str(error):
+            raise
+    report = json.loads((Path(app.outdir) / "validation-report.json").read_text())
+    [guard] = [r for r in report["pluginReports"] if r["pluginName"] == CONTROL_TOWER_PLUGIN]
+    lines: list[str] = []
+    for violation in guard["violations"]:
+        control = violation["description"].split(":", 1)[0]
+        for resource in violation["violatingConstructs"]:
+            where = resource.get("constructPath") or resource.get("cloudFormationResource", {}).get("logicalId")
+            lines.append(f"{control} {violation['ruleName']} at {where}")
+    return sorted(lines)

@@ -31,6 +31,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import aws_cdk.aws_cloudwatch as cloudwatch
+import aws_cdk.aws_ec2 as ec2
 import aws_cdk.aws_iam as iam
 import aws_cdk.aws_kinesisfirehose as firehose
 import aws_cdk.aws_kms as kms
@@ -60,6 +61,7 @@ PAGES = sorted([*(REPO_ROOT / "docs").rglob("*.md"), REPO_ROOT / "README.md"])
 MODULE_ALIASES: dict[str, Any] = {
     "cdk": cdk,
     "cloudwatch": cloudwatch,
+    "ec2": ec2,
     "firehose": firehose,
     "iam": iam,
     "kms": kms,

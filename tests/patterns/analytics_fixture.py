@@ -18,6 +18,7 @@ context keys, protect blocks, a message still pending, and records missing every
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import uuid
 import zlib
@@ -138,6 +139,10 @@ class Message:
     sent_at: dt.time = dt.time(12, 0)
     #: How long after each event Firehose receives it (a buffer flush across midnight moves it to the next ``dt``).
     arrival_lag_ms: int = 0
+    #: The origination identity the service reports (E.164 number or sender ID); ``None`` leaves it out.
+    origination: str | None = "+12065550152"
+    #: Carrier fee of the last event when it differs from the others (a second final event, re-billed).
+    last_carrier_fee: float | None = None
 
     def request_ms(self, today: dt.date) -> int:
         day = today - dt.timedelta(days=self.sent_days_ago)
@@ -155,6 +160,8 @@ class Message:
         if self.arrival_lag_ms:
             for record in out:
                 record[ARRIVED_AT] = record["eventTimestamp"] + self.arrival_lag_ms
+        if self.last_carrier_fee is not None:
+            out[-1]["totalCarrierFee"] = self.last_carrier_fee
         return out
 
     def _record(self, status: str, final: bool, at: int, request: int) -> dict[str, Any]:
@@ -169,7 +176,7 @@ class Message:
         if self.minimal:
             return record
         optional: dict[str, Any] = {
-            "originationPhoneNumber": "+12065550152",
+            "originationPhoneNumber": self.origination,
             "destinationPhoneNumber": f"+1425555{zlib.crc32(self.message_id.encode()) % 10000:04d}",
             "isoCountryCode": self.country,
             "isInternationalSend": self.country not in (None, "US"),
@@ -271,6 +278,7 @@ MESSAGES: tuple[Message, ...] = (
         "gb-successful",
         1,
         country="GB",
+        origination="ACMEALERTS",
         carrier="Vodafone UK",
         mcc="234",
         mnc="15",
@@ -282,6 +290,7 @@ MESSAGES: tuple[Message, ...] = (
         "gb-invalid",
         1,
         country="GB",
+        origination="ACMEALERTS",
         carrier="EE",
         mcc="234",
         mnc="30",
@@ -305,6 +314,7 @@ MESSAGES: tuple[Message, ...] = (
         "de-blocked",
         2,
         country="DE",
+        origination=None,  # a real blocked message reports no origination identity
         carrier=None,
         mcc=None,
         mnc=None,
@@ -419,3 +429,40 @@ BOUNDARY_MESSAGES: tuple[Message, ...] = (
 def boundary_scenario(today: dt.date) -> list[dict[str, Any]]:
     """Every record of :data:`BOUNDARY_MESSAGES`, relative to ``today`` (UTC)."""
     return [record for message in BOUNDARY_MESSAGES for record in message.records(today)]
+
+
+# --- events of other channels, and a message with two final events ---------------------------------------------------
+
+#: AWS-documented events of other channels (tests/patterns/events/): a voice call initiated, an RCS message delivered
+#: and read. A destination matching ALL, VOICE_ALL, MEDIA_ALL or RCS_ALL delivers them next to the SMS events.
+FOREIGN_EVENT_FILES = (
+    "07-awsdoc-eventbridge-current-voice-initiated.json",
+    "09-awsdoc-rcs-events-rcs-delivered.json",
+    "10-awsdoc-rcs-events-rcs-read.json",
+)
+
+
+def foreign_channel_records(today: dt.date) -> list[dict[str, Any]]:
+    """The documented voice and RCS events, unchanged but for their timestamps: each message's request moves to
+    noon four days ago (so the RCS receipts, about 100 hours later, land yesterday), keeping every interval."""
+    records = []
+    request = int(dt.datetime.combine(today - dt.timedelta(days=4), dt.time(12, 0), tzinfo=dt.UTC).timestamp() * 1000)
+    for name in FOREIGN_EVENT_FILES:
+        record = json.loads((Path(__file__).parent / "events" / name).read_text())
+        record = record.get("detail", record)  # the EventBridge envelope carries the event under "detail"
+        shift = request - record["messageRequestTimestamp"]
+        record["messageRequestTimestamp"] += shift
+        record["eventTimestamp"] += shift
+        records.append(record)
+    return records
+
+
+#: A message reported by two final events (SUCCESSFUL, then DELIVERED with a slightly different carrier fee), as real
+#: captures show: every query must use one figure for it.
+TWO_FINALS = Message(
+    "us-two-finals",
+    1,
+    events=[("SUCCESSFUL", True, 900), ("DELIVERED", True, 2500)],
+    carrier_fee=0.00302,
+    last_carrier_fee=0.00300,
+)

@@ -19,7 +19,7 @@ from sms_constructs.resources.phone_number import PhoneNumber
 from sms_constructs.resources.pool import Pool
 from tests.conftest import ENV, cdk_json_context
 
-LOG_GROUPS_OF_THIS_ACCOUNT = "arn:aws:logs:us-east-1:111122223333:log-group:*"
+LOG_GROUP_ARN_PREFIX = "arn:aws:logs:us-east-1:111122223333:log-group:"
 
 KEYWORDS = MandatoryKeywords(help="Acme alerts: help at acme.example. Reply STOP to end.", stop="You are unsubscribed.")
 
@@ -37,7 +37,10 @@ def build(stack: cdk.Stack, **queue_props: Any) -> tuple[Pool, ConfigurationSet,
     pool = Pool(stack, "Pool", origination_identities=[number], keywords=KEYWORDS)
     config = ConfigurationSet(stack, "Config", configuration_set_name="acme")
     queue = SmsSendQueue(
-        stack, "Send", origination_identity=pool, configuration_set=config, **{"max_parts_per_second": 3, **queue_props}
+        stack,
+        "Send",
+        origination_identity=pool,
+        **{"configuration_set": config, "max_parts_per_second": 3, **queue_props},
     )
     return pool, config, queue
 
@@ -87,7 +90,39 @@ def logical_id(stack: cdk.Stack, construct: Any) -> str:
 
 
 def statements_of(template: Template, role_prefix: str) -> list[dict[str, Any]]:
-    """The statements of the one inline policy attached to the role whose logical id starts with ``role_prefix``."""
+    """The statements of the default policy of the role whose logical id starts with ``role_prefix``."""
     policies = template.find_resources("AWS::IAM::Policy")
-    [policy] = [p for p in policies.values() if p["Properties"]["Roles"][0]["Ref"].startswith(role_prefix)]
+    [policy] = [
+        p
+        for logical, p in policies.items()
+        if logical.startswith(f"{role_prefix}DefaultPolicy")
+        and p["Properties"]["Roles"][0]["Ref"].startswith(role_prefix)
+    ]
     return policy["Properties"]["PolicyDocument"]["Statement"]  # type: ignore[no-any-return]
+
+
+def policies_of(template: Template, role_prefix: str) -> dict[str, list[dict[str, Any]]]:
+    """Every inline policy of the role whose logical id starts with ``role_prefix``: logical id → statements."""
+    return {
+        logical: p["Properties"]["PolicyDocument"]["Statement"]
+        for logical, p in template.find_resources("AWS::IAM::Policy").items()
+        if p["Properties"]["Roles"][0]["Ref"].startswith(role_prefix)
+    }
+
+
+def log_group_stems(template: Template, key_logical_id: str) -> list[str]:
+    """The literal part of the names of the log groups ``key_logical_id`` encrypts (before the stack creation id)."""
+    stems = []
+    for log_group in template.find_resources("AWS::Logs::LogGroup").values():
+        properties = log_group["Properties"]
+        if properties.get("KmsKeyId") != {"Fn::GetAtt": [key_logical_id, "Arn"]}:
+            continue
+        name = properties["LogGroupName"]
+        if isinstance(name, str):
+            stems.append(name)
+            continue
+        separator, (stem, creation_id) = name["Fn::Join"]
+        assert separator == ""
+        assert creation_id == {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+        stems.append(stem)
+    return sorted(stems)

@@ -4,6 +4,7 @@ the compliance gates."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from sms_constructs_runtime.events import FAILURE_STATUSES, FIELDS, glue_columns
 
 from sms_constructs._private.errors import ValidationError
 from sms_constructs.patterns._analytics_queries import NAMED_QUERIES
-from sms_constructs.patterns.event_analytics import QuickLookLogs, SmsEventAnalytics
+from sms_constructs.patterns.event_analytics import EventRetention, QuickLookLogs, RawEventBackup, SmsEventAnalytics
 from sms_constructs.resources.configuration_set import ConfigurationSet
 from sms_constructs.resources.event_destination import EventType
 from sms_constructs.sample_app.analytics_stack import EventAnalyticsStack
@@ -24,7 +25,7 @@ from sms_constructs.sample_app.config import Profile
 from tests.compliance.gates import cfn_lint_findings, checkov_failures, nag_violations
 from tests.conftest import ENV, cdk_json_context
 
-LOGS_ARN_PATTERN = "arn:aws:logs:us-east-1:111122223333:log-group:*"
+LOG_GROUP_ARN_PREFIX = "arn:aws:logs:us-east-1:111122223333:log-group:"
 
 
 def _template(stack: cdk.Stack, **props: Any) -> tuple[SmsEventAnalytics, Template]:
@@ -234,8 +235,12 @@ def test_data_bucket_secure_defaults(stack: cdk.Stack) -> None:
                                 "Prefix": "errors/",
                                 "ExpirationInDays": 90,
                             },
+                            # Event objects hold phone numbers: a finite expiry by default (EventRetention.DEFAULT).
+                            {"Id": "ExpireEvents", "Status": "Enabled", "Prefix": "events/", "ExpirationInDays": 365},
                         ]
                     },
+                    # AWS Control Tower CT.S3.PR.4: event notifications, to EventBridge (no custom resource).
+                    "NotificationConfiguration": {"EventBridgeConfiguration": {"EventBridgeEnabled": True}},
                 }
             ),
         },
@@ -289,7 +294,15 @@ def test_results_bucket_expires_results_and_key_rotates(stack: cdk.Stack) -> Non
                             {
                                 "Sid": "AllowCloudWatchLogsEncryption",
                                 "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
-                                "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": LOGS_ARN_PATTERN}},
+                                # Only the pattern's own log group (no quick look here): Firehose's error log.
+                                "Condition": {
+                                    "ArnLike": {
+                                        "kms:EncryptionContext:aws:logs:arn": [
+                                            f"{LOG_GROUP_ARN_PREFIX}/sms-constructs/TestStack-Events-4F045595"
+                                            "-DeliveryErrors/*"
+                                        ]
+                                    }
+                                },
                             }
                         )
                     ]
@@ -349,7 +362,7 @@ def test_existing_bucket_is_used_and_no_data_bucket_created(stack: cdk.Stack) ->
 
 
 def test_event_retention_expires_events_and_bounds_projection(stack: cdk.Stack) -> None:
-    _, template = _template(stack, event_retention=cdk.Duration.days(400))
+    _, template = _template(stack, event_retention=EventRetention.days(400))
     template.has_resource_properties(
         "AWS::S3::Bucket",
         {
@@ -393,7 +406,7 @@ def test_table_columns_come_from_the_event_schema(stack: cdk.Stack) -> None:
                     "projection.enabled": "true",
                     "projection.dt.type": "date",
                     "projection.dt.format": "yyyy-MM-dd",
-                    "projection.dt.range": "2022-01-01,NOW",
+                    "projection.dt.range": "NOW-365DAYS,NOW",  # the default event retention
                     "projection.dt.interval": "1",
                     "projection.dt.interval.unit": "DAYS",
                     "storage.location.template": {
@@ -506,7 +519,13 @@ def test_quick_look_log_group_and_insights_queries(stack: cdk.Stack) -> None:
     assert set(strings) == {"failures-last-hour", "spend-today"}
     for status in FAILURE_STATUSES:
         assert f'"{status}"' in strings["failures-last-hour"]
-    assert "stats max(totalMessagePrice) as price" in strings["spend-today"]
+    # One figure per message: its newest event that reports a price (the final one), as the Athena queries count.
+    assert (
+        "stats latest(totalMessagePrice) as price, latest(totalCarrierFee) as fee by messageId"
+        in strings["spend-today"]
+    )
+    for query in strings.values():  # only SMS events (a destination may also deliver voice, MMS, RCS)
+        assert "| filter eventType like /^TEXT_/" in query
     assert "| stats count(*) as messages, sum(price) as priceUsd" in strings["spend-today"]
     for d in definitions.values():
         assert d["Properties"]["LogGroupNames"] == [{"Ref": _ref(stack, analytics.quick_look_log_group)}]
@@ -517,7 +536,8 @@ def test_no_quick_look_by_default(stack: cdk.Stack) -> None:
     assert analytics.quick_look_log_group is None
     template.resource_count_is("AWS::Logs::QueryDefinition", 0)
     template.resource_count_is("AWS::Logs::LogGroup", 1)  # Firehose delivery errors only
-    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90, "KmsKeyId": Match.any_value()})
+    # A year, like the functions' logs (AWS Control Tower CT.CLOUDWATCH.PR.2); it holds error codes, not events.
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365, "KmsKeyId": Match.any_value()})
 
 
 def test_outputs_name_database_table_workgroup_and_bucket(stack: cdk.Stack) -> None:
@@ -597,7 +617,17 @@ def test_configuration_set_in_another_stack_depends_on_analytics_only(app: cdk.A
                     {
                         "EventDestinationName": "EventsLogs",
                         "CloudWatchLogsDestination": Match.object_like(
-                            {"LogGroupArn": {"Fn::ImportValue": Match.string_like_regexp("Analytics:.*QuickLook")}}
+                            {
+                                "LogGroupArn": {
+                                    "Fn::Join": [
+                                        "",
+                                        [
+                                            "arn:aws:logs:us-east-1:111122223333:log-group:",
+                                            {"Fn::ImportValue": Match.string_like_regexp("Analytics:.*QuickLook")},
+                                        ],
+                                    ]
+                                }
+                            }
                         ),
                     }
                 ),
@@ -661,16 +691,23 @@ def test_fails_scan_cutoff_under_10_mb(stack: cdk.Stack) -> None:
         SmsEventAnalytics(stack, "Events", bytes_scanned_cutoff_per_query=cdk.Size.mebibytes(5))
 
 
-@pytest.mark.parametrize("prop", ["query_results_retention", "event_retention"])
-def test_fails_retention_not_whole_days(stack: cdk.Stack, prop: str) -> None:
-    with pytest.raises(ValidationError, match=rf"invalid '{prop}': must be a whole number of days"):
-        SmsEventAnalytics(stack, "Events", **{prop: cdk.Duration.hours(36)})
+@pytest.mark.parametrize(
+    ("prop", "value"),
+    [
+        ("query_results_retention", cdk.Duration.hours(36)),
+        ("event_retention", EventRetention.of(cdk.Duration.hours(36))),
+        ("raw_event_backup.retention", RawEventBackup(retention=cdk.Duration.hours(36))),
+    ],
+)
+def test_fails_retention_not_whole_days(stack: cdk.Stack, prop: str, value: Any) -> None:
+    with pytest.raises(ValidationError, match=rf"invalid '{re.escape(prop)}': must be a whole number of days"):
+        SmsEventAnalytics(stack, "Events", **{prop.split(".", maxsplit=1)[0]: value})
 
 
 def test_fails_event_retention_with_existing_bucket(stack: cdk.Stack) -> None:
     bucket = s3.Bucket.from_bucket_name(stack, "Existing", "acme")
     with pytest.raises(ValidationError, match=r"invalid 'event_retention': expires objects"):
-        SmsEventAnalytics(stack, "Events", existing_bucket=bucket, event_retention=cdk.Duration.days(30))
+        SmsEventAnalytics(stack, "Events", existing_bucket=bucket, event_retention=EventRetention.days(30))
 
 
 def test_fails_no_event_types(stack: cdk.Stack) -> None:

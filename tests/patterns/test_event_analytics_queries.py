@@ -20,8 +20,10 @@ from sms_constructs_runtime.events import (
     CONTEXT_ATTEMPT,
     CONTEXT_REQUEST_ID,
     FIELDS,
+    FIELDS_BY_NAME,
     INTERMEDIATE_STATUSES,
     PERMANENT_FAILURE_STATUSES,
+    SMS_EVENT_TYPE_PREFIX,
     SUCCESS_STATUSES,
     TRANSIENT_FAILURE_STATUSES,
 )
@@ -140,7 +142,7 @@ def test_status_literals_match_the_schema_status_sets() -> None:
             lit.this for lit in sqlglot.parse_one(spec.sql, read="trino").find_all(exp.Literal) if lit.is_string
         }
         statuses = {value for value in literals if re.fullmatch(r"[A-Z_]{4,}", value)}
-        assert statuses <= known | {"UNICODE", "UCS2", "BLOCK"}, spec.key
+        assert statuses <= known | {"UNICODE", "UCS2", "BLOCK", SMS_EVENT_TYPE_PREFIX}, spec.key
         if "'DELIVERED'" in spec.sql:
             assert {"DELIVERED", "SUCCESSFUL"} <= statuses  # success is always both statuses
     retry = sqlglot.parse_one(QUERIES["retry_outcomes"].sql, read="trino")
@@ -417,3 +419,99 @@ def test_spend_keeps_the_price_when_the_final_event_leaves_it_out(tmp_path: Path
     assert [(r["messages"], r["message_parts"], r["price_usd"], r["carrier_fee_usd"]) for r in rows] == [
         (1, 1, 0.00581, 0.00302)
     ]
+
+
+# --- only SMS events count (issue 9) ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mixed_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The scenario's lake plus the AWS-documented voice and RCS events a destination matching ALL delivers."""
+    root = tmp_path_factory.mktemp("mixed-lake")
+    fixture.write_events(root, [*fixture.scenario(TODAY), *fixture.foreign_channel_records(TODAY)])
+    connection = _connect(root)
+    yield connection
+    connection.close()
+
+
+def test_the_mixed_lake_holds_voice_and_rcs_events_inside_the_windows(mixed_db: duckdb.DuckDBPyConnection) -> None:
+    rows = mixed_db.execute(
+        f"SELECT eventtype, dt FROM {TABLE_NAME} WHERE NOT starts_with(eventtype, 'TEXT_') ORDER BY eventtype"
+    ).fetchall()
+    assert [event_type for event_type, _ in rows] == ["RCS_DELIVERED", "RCS_READ", "VOICE_INITIATED"]
+    assert all(day >= days_ago(7).isoformat() for _, day in rows)
+
+
+@pytest.mark.parametrize("spec", NAMED_QUERIES, ids=lambda s: s.key)
+def test_every_query_gives_the_same_rows_with_voice_and_rcs_events_in_the_lake(
+    db: duckdb.DuckDBPyConnection, mixed_db: duckdb.DuckDBPyConnection, spec: NamedQuerySpec
+) -> None:
+    assert run(mixed_db, spec.key) == run(db, spec.key)
+
+
+@pytest.mark.parametrize("spec", NAMED_QUERIES, ids=lambda s: s.key)
+def test_every_query_reads_sms_events_only(spec: NamedQuerySpec) -> None:
+    tree = sqlglot.parse_one(spec.sql, read="trino")
+    for table in (t for t in tree.find_all(exp.Table) if t.name == TABLE_NAME):
+        select = table.find_ancestor(exp.Select)
+        assert select is not None
+        assert "STARTS_WITH(eventtype, 'TEXT_')" in select.args["where"].sql(dialect="trino"), spec.key
+
+
+# --- one figure per message, whatever reports it (issue 9) ------------------------------------------------------
+
+
+def test_a_message_with_two_final_events_has_the_same_figures_in_every_query(tmp_path: Path) -> None:
+    fixture.write_events(tmp_path, fixture.TWO_FINALS.records(TODAY))
+    connection = _connect(tmp_path)
+    try:
+        [latest] = run(connection, "latest_status")
+        [spend] = run(connection, "spend_by_day_country_type")
+        [origin] = run(connection, "outcomes_by_origination")
+    finally:
+        connection.close()
+    # The newest final event (DELIVERED) wins, its carrier fee too: the docs state this rule.
+    assert (latest["messagestatus"], latest["totalcarrierfee"]) == ("DELIVERED", 0.003)
+    assert spend["carrier_fee_usd"] == latest["totalcarrierfee"]
+    assert spend["price_usd"] == latest["totalmessageprice"] == origin["price_usd"]
+    assert (spend["messages"], spend["message_parts"]) == (1, latest["totalmessageparts"])
+
+
+def test_parts_are_described_as_the_split_not_the_bill() -> None:
+    assert "not the parts billed" in FIELDS_BY_NAME["totalMessageParts"].description
+    for spec in NAMED_QUERIES:
+        assert "billed parts" not in spec.description + spec.sql, spec.key
+
+
+# --- latest_status columns and the new queries (issue 9) -------------------------------------------------------
+
+
+def test_latest_status_names_both_numbers_and_the_status_description(db: duckdb.DuckDBPyConnection) -> None:
+    rows = {r["messageid"]: r for r in run(db, "latest_status")}
+    gb = rows["gb-successful"]
+    assert gb["originationphonenumber"] == "ACMEALERTS"
+    assert gb["destinationphonenumber"].startswith("+1425555")
+    assert gb["messagestatusdescription"] == "Message status successful"
+    assert rows["de-blocked"]["originationphonenumber"] is None
+
+
+def test_time_to_carrier_and_to_handset_per_message(db: duckdb.DuckDBPyConnection) -> None:
+    rows = {r["messageid"]: r for r in run(db, "carrier_and_handset_latency")}
+    # QUEUED at 200 ms, SUCCESSFUL (carrier) at 1000 ms, DELIVERED (handset) at 1000 ms after the request.
+    assert (rows["us-delivered-1"]["ms_to_carrier"], rows["us-delivered-1"]["ms_to_handset"]) == (1000, 1000)
+    assert (rows["gb-successful"]["ms_to_carrier"], rows["gb-successful"]["ms_to_handset"]) == (1500, None)
+    assert (rows["us-delivered-3"]["ms_to_carrier"], rows["us-delivered-3"]["ms_to_handset"]) == (None, 4000)
+    assert "br-pending" not in rows  # neither reached yet
+    assert "minimal-delivered" not in rows  # no request time
+    assert "us-old-delivered" not in rows  # sent before the window
+
+
+def test_outcomes_by_origination_identity(db: duckdb.DuckDBPyConnection) -> None:
+    rows = {r["origination_identity"]: r for r in run(db, "outcomes_by_origination")}
+    keys = ("messages", "delivered", "failed", "pending", "delivery_rate")
+    assert {k: tuple(r[c] for c in keys) for k, r in rows.items()} == {
+        "+12065550152": (15, 5, 9, 1, 0.3571),
+        "ACMEALERTS": (2, 1, 1, 0, 0.5),
+        "unknown": (2, 1, 1, 0, 0.5),  # the minimal record and the blocked message report no identity
+    }
+    assert rows["ACMEALERTS"]["price_usd"] == 0.0796

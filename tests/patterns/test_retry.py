@@ -161,11 +161,6 @@ def test_retry_iam_puts_back_on_the_send_queue_and_publishes_final_failures_only
                 "Statement": Match.array_equals(
                     [
                         Match.object_like({"Action": ["logs:CreateLogStream", "logs:PutLogEvents"]}),
-                        {
-                            "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-                            "Effect": "Allow",
-                            "Resource": "*",
-                        },
                         Match.object_like({"Resource": {"Fn::GetAtt": [logical_id(stack, retry.queue), "Arn"]}}),
                         {
                             "Action": ["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey"],

@@ -24,7 +24,14 @@ from sms_constructs.patterns.send_queue import (
 )
 from sms_constructs.resources.common import MessageType
 from tests.conftest import REPO_ROOT
-from tests.patterns.conftest import LOG_GROUPS_OF_THIS_ACCOUNT, build, function_environment, logical_id
+from tests.patterns.conftest import (
+    LOG_GROUP_ARN_PREFIX,
+    build,
+    function_environment,
+    log_group_stems,
+    logical_id,
+    policies_of,
+)
 
 # -- SmsSendQueue -------------------------------------------------------------------------------------------------
 
@@ -141,28 +148,40 @@ def test_sender_function(synthesized: Any) -> None:
     )
 
 
-def test_key_policy_lets_cloudwatch_logs_encrypt_this_accounts_log_groups(synthesized: Any) -> None:
-    _, template, _, _ = synthesized
-    template.has_resource_properties(
-        "AWS::KMS::Key",
-        {
-            "KeyPolicy": {
-                "Statement": Match.array_with(
-                    [
-                        Match.object_like(
-                            {
-                                "Sid": "AllowCloudWatchLogsEncryption",
-                                "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
-                                "Condition": {
-                                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": LOG_GROUPS_OF_THIS_ACCOUNT}
-                                },
-                            }
-                        )
-                    ]
-                )
-            }
-        },
-    )
+def test_key_policy_lets_cloudwatch_logs_encrypt_only_the_library_log_groups(synthesized: Any) -> None:
+    stack, template, queue, _ = synthesized
+    key_id = logical_id(stack, queue.encryption_key)
+    stems = log_group_stems(template, key_id)
+    # The sender's and the retry function's log groups (the retry uses the send queue's key by default).
+    assert stems == [
+        "/sms-constructs/TestStack-Retry-74E03803-FunctionLogGroup/",
+        "/sms-constructs/TestStack-Send-1BFD0D06-SenderLogGroup/",
+    ]
+    [key] = [k for logical, k in template.find_resources("AWS::KMS::Key").items() if logical == key_id]
+    [statement] = [
+        s for s in key["Properties"]["KeyPolicy"]["Statement"] if s.get("Sid") == "AllowCloudWatchLogsEncryption"
+    ]
+    assert statement["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}
+    assert set(statement["Condition"]) == {"ArnLike"}
+    assert sorted(statement["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]) == [
+        f"{LOG_GROUP_ARN_PREFIX}{stem}*" for stem in stems
+    ]
+
+
+def test_key_policy_denies_grants_not_made_by_aws_services(synthesized: Any) -> None:
+    stack, template, queue, retry = synthesized
+    for key in (queue.encryption_key, retry.topic_key):
+        [resource] = [
+            k for logical, k in template.find_resources("AWS::KMS::Key").items() if logical == logical_id(stack, key)
+        ]
+        assert {
+            "Sid": "DenyGrantsUnlessForAwsServices",
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "kms:CreateGrant",
+            "Resource": "*",
+            "Condition": {"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
+        } in resource["Properties"]["KeyPolicy"]["Statement"]
 
 
 def test_event_source_mapping_follows_the_mps(synthesized: Any) -> None:
@@ -203,11 +222,6 @@ def test_sender_iam_is_least_privilege(synthesized: Any) -> None:
                             "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
                             "Effect": "Allow",
                             "Resource": {"Fn::GetAtt": [logical_id(stack, queue.log_group), "Arn"]},
-                        },
-                        {
-                            "Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-                            "Effect": "Allow",
-                            "Resource": "*",
                         },
                         {
                             "Action": [
@@ -423,23 +437,16 @@ def test_validate_numbers_adds_carrier_lookup_and_props_reach_the_environment(st
         batch_size=5,
     )
     template = Template.from_stack(stack)
-    template.has_resource_properties(
-        "AWS::IAM::Policy",
-        {
-            "Roles": [{"Ref": Match.string_like_regexp("^SendSenderRole")}],
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [
-                        {  # merged with the X-Ray statement: both can only be granted on "*"
-                            "Action": ["sms-voice:CarrierLookup", "xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-                            "Effect": "Allow",
-                            "Resource": "*",
-                        }
-                    ]
-                )
-            },
-        },
-    )
+    # CarrierLookup can only be granted on "*": in a policy of its own, next to the X-Ray one (never merged).
+    wildcards = {
+        logical: statements
+        for logical, statements in policies_of(template, "SendSenderRole").items()
+        if not logical.startswith("SendSenderRoleDefaultPolicy")
+    }
+    assert sorted(wildcards.values(), key=str) == [
+        [{"Action": "sms-voice:CarrierLookup", "Effect": "Allow", "Resource": "*"}],
+        [{"Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "Effect": "Allow", "Resource": "*"}],
+    ]
     template.has_resource_properties(
         "AWS::Lambda::Function",
         {

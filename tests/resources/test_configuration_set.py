@@ -447,11 +447,12 @@ def test_fails_protect_configuration_of_another_account(stack: cdk.Stack) -> Non
 
 
 def test_fails_protect_configuration_id_pattern(stack: cdk.Stack) -> None:
-    protect = ProtectConfiguration.from_protect_configuration_id(stack, "Protect", "protect abc")
+    # The importer refuses the malformed ID before the configuration set ever sees it.
     with pytest.raises(
-        ValidationError, match=r"TestStack/Config: invalid 'protect_configuration': must match \[A-Za-z0-9_:/-\]\+"
+        ValidationError,
+        match=r"TestStack/Protect: invalid 'protect_configuration_id': must be a protect-\.\.\. .*'protect abc'",
     ):
-        ConfigurationSet(stack, "Config", protect_configuration=protect)
+        ProtectConfiguration.from_protect_configuration_id(stack, "Protect", "protect abc")
 
 
 def test_tags_reach_the_set_and_its_roles(stack: cdk.Stack) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
 import aws_cdk.aws_kinesisfirehose as firehose
@@ -86,7 +88,10 @@ def test_cloud_watch_logs_creates_a_conditioned_role(stack: cdk.Stack) -> None:
                     "MatchingEventTypes": ["TEXT_ALL"],
                     "CloudWatchLogsDestination": {
                         "IamRoleArn": {"Fn::GetAtt": [role_id, "Arn"]},
-                        "LogGroupArn": {"Fn::GetAtt": [log_group_id, "Arn"]},
+                        # The log group itself, without the ":*" of GetAtt Arn (that form stays in IAM).
+                        "LogGroupArn": {
+                            "Fn::Join": ["", ["arn:aws:logs:us-east-1:111122223333:log-group:", {"Ref": log_group_id}]]
+                        },
                     },
                 }
             ]
@@ -304,3 +309,96 @@ def test_topic_with_imported_key_warns_about_the_key_policy(stack: cdk.Stack) ->
     )
     assert len(warnings) == 1
     Template.from_stack(stack).resource_count_is("AWS::SNS::TopicPolicy", 1)
+
+
+# --- deploy safety (issue 9) --------------------------------------------------------------------------------------
+
+
+def _render(value: Any) -> str:
+    """A resolved CloudFormation string as text: ``Fn::Join`` joined, ``Ref`` as ``${Name}``."""
+    if isinstance(value, str):
+        return value
+    if "Ref" in value:
+        return "${" + value["Ref"] + "}"
+    if "Fn::GetAtt" in value:
+        return "${" + ".".join(value["Fn::GetAtt"]) + "}"
+    separator, parts = value["Fn::Join"]
+    return str(separator).join(_render(part) for part in parts)
+
+
+def _destination(template: Template) -> dict[str, Any]:
+    [config] = template.find_resources("AWS::SMSVOICE::ConfigurationSet").values()
+    [destination] = config["Properties"]["EventDestinations"]
+    return destination  # type: ignore[no-any-return]
+
+
+def test_cloud_watch_logs_destination_gets_the_log_group_arn_without_the_star_suffix(stack: cdk.Stack) -> None:
+    log_group = logs.LogGroup(stack, "Logs")
+    _config(stack).add_event_destination(
+        "Logs", destination=EventDestination.cloud_watch_logs(log_group), events=[EventType.TEXT_ALL]
+    )
+    template = Template.from_stack(stack)
+    log_group_id = stack.get_logical_id(log_group.node.default_child)  # type: ignore[arg-type]
+    arn = _render(_destination(template)["CloudWatchLogsDestination"]["LogGroupArn"])
+    assert arn == "arn:aws:logs:us-east-1:111122223333:log-group:${" + log_group_id + "}"
+    # IAM keeps the ":*" form (log streams are resources below the log group).
+    [policy] = template.find_resources("AWS::IAM::Policy").values()
+    assert policy["Properties"]["PolicyDocument"]["Statement"][0]["Resource"] == {"Fn::GetAtt": [log_group_id, "Arn"]}
+
+
+def test_imported_log_group_arn_is_passed_without_the_star_suffix(stack: cdk.Stack) -> None:
+    log_group = logs.LogGroup.from_log_group_arn(
+        stack, "Logs", "arn:aws:logs:us-east-1:111122223333:log-group:sms-events:*"
+    )
+    _config(stack).add_event_destination(
+        "Logs", destination=EventDestination.cloud_watch_logs(log_group), events=[EventType.TEXT_ALL]
+    )
+    arn = _render(_destination(Template.from_stack(stack))["CloudWatchLogsDestination"]["LogGroupArn"])
+    assert arn == "arn:aws:logs:us-east-1:111122223333:log-group:sms-events"
+
+
+def _depends_on(template: Template) -> set[str]:
+    [config] = template.find_resources("AWS::SMSVOICE::ConfigurationSet").values()
+    return set(config.get("DependsOn", []))
+
+
+def test_configuration_set_waits_for_the_role_and_its_policy_of_each_role_destination(stack: cdk.Stack) -> None:
+    config = _config(stack)
+    logs_destination = config.add_event_destination(
+        "Logs", destination=EventDestination.cloud_watch_logs(logs.LogGroup(stack, "Logs")), events=[EventType.TEXT_ALL]
+    )
+    stream = firehose.DeliveryStream.from_delivery_stream_arn(stack, "Stream", STREAM_ARN)
+    firehose_destination = config.add_event_destination(
+        "Firehose", destination=EventDestination.firehose(stream), events=[EventType.TEXT_ALL]
+    )
+    template = Template.from_stack(stack)
+    expected = set()
+    for destination in (logs_destination, firehose_destination):
+        role = destination.role
+        assert isinstance(role, iam.Role)
+        expected.add(stack.get_logical_id(role.node.default_child))  # type: ignore[arg-type]
+        expected.add(stack.get_logical_id(role.node.find_child("DefaultPolicy").node.default_child))  # type: ignore[arg-type]
+    assert expected <= _depends_on(template)
+
+
+def test_configuration_set_waits_for_the_policy_of_a_role_given_by_the_user(stack: cdk.Stack) -> None:
+    role = iam.Role(stack, "Mine", assumed_by=iam.ServicePrincipal("sms-voice.amazonaws.com"))
+    _config(stack).add_event_destination(
+        "Logs",
+        destination=EventDestination.cloud_watch_logs(logs.LogGroup(stack, "Logs"), role=role),
+        events=[EventType.TEXT_ALL],
+    )
+    policy = role.node.find_child("DefaultPolicy").node.default_child
+    assert stack.get_logical_id(policy) in _depends_on(Template.from_stack(stack))  # type: ignore[arg-type]
+
+
+def test_configuration_set_waits_for_the_topic_policy_and_the_key_policy(stack: cdk.Stack) -> None:
+    key = kms.Key(stack, "Key")
+    topic = sns.Topic(stack, "Topic", master_key=key)
+    _config(stack).add_event_destination(
+        "Sns", destination=EventDestination.sns_topic(topic), events=[EventType.TEXT_ALL]
+    )
+    template = Template.from_stack(stack)
+    [topic_policy_id] = template.find_resources("AWS::SNS::TopicPolicy")
+    key_id = stack.get_logical_id(key.node.default_child)  # type: ignore[arg-type]
+    assert {topic_policy_id, key_id} <= _depends_on(template)

@@ -422,7 +422,8 @@ def test_imported_verified_destination_number(stack: cdk.Stack) -> None:
     assert number.verified_destination_number_id == "vdn-0123abcd"
     assert number.verified_destination_number_ref.verified_destination_number_arn == arn
     with pytest.raises(
-        ValidationError, match=r"'verified_destination_number_arn': the verified-destination-number ID must match"
+        ValidationError,
+        match=r"'verified_destination_number_arn': the part after 'verified-destination-number/' must be a ID",
     ):
         VerifiedDestinationNumber.from_verified_destination_number_arn(
             stack, "Bad", arn.replace("vdn-0123abcd", "vdn.01")

@@ -7,6 +7,7 @@ from typing import Any
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
 import aws_cdk.aws_kms as kms
+import aws_cdk.aws_smsvoice as smsvoice
 import aws_cdk.aws_sns as sns
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
@@ -515,7 +516,8 @@ def test_fails_opt_out_list_of_another_region(stack: cdk.Stack) -> None:
 
 
 def test_fails_opt_out_list_identifier_pattern(stack: cdk.Stack) -> None:
-    imported = OptOutList.from_opt_out_list_name(stack, "Imported", "acme opt-outs")
+    # The L1 importer does not check names (the library's does, see test_opt_out_list): the number still refuses it.
+    imported = smsvoice.CfnOptOutList.from_opt_out_list_name(stack, "Imported", "acme opt-outs")
     with pytest.raises(
         ValidationError,
         match=r"TestStack/Number: invalid 'opt_out_list': must match \[A-Za-z0-9_:/-\]\+ "
@@ -525,7 +527,7 @@ def test_fails_opt_out_list_identifier_pattern(stack: cdk.Stack) -> None:
 
 
 def test_fails_opt_out_list_identifier_length(stack: cdk.Stack) -> None:
-    imported = OptOutList.from_opt_out_list_name(stack, "Imported", "a" * 257)
+    imported = smsvoice.CfnOptOutList.from_opt_out_list_name(stack, "Imported", "a" * 257)
     with pytest.raises(
         ValidationError, match=r"TestStack/Number: invalid 'opt_out_list': length must be between 1 and 256"
     ):
@@ -606,3 +608,11 @@ def test_fails_ten_dlc_outside_us(stack: cdk.Stack) -> None:
         r"United States; use 'US'; received 'CA'",
     ):
         _number(stack, number_type=NumberType.TEN_DLC, iso_country_code="CA")
+
+
+def test_fails_phone_number_in_uk_instead_of_gb(stack: cdk.Stack) -> None:
+    with pytest.raises(
+        ValidationError,
+        match=r"^TestStack/Number: invalid 'iso_country_code': must be a destination .*'GB'\?; received 'UK'$",
+    ):
+        _number(stack, iso_country_code="UK", number_type=NumberType.LONG_CODE)

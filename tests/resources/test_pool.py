@@ -16,7 +16,7 @@ from sms_constructs._private.errors import ValidationError
 from sms_constructs.resources.common import KeywordAction, NumberCapability, NumberType
 from sms_constructs.resources.keywords import MandatoryKeywords, OptionalKeyword
 from sms_constructs.resources.opt_out_list import OptOutList
-from sms_constructs.resources.phone_number import PhoneNumber
+from sms_constructs.resources.phone_number import PhoneNumber, _ImportedPhoneNumber
 from sms_constructs.resources.pool import Pool
 from sms_constructs.resources.sender_id import SenderId
 from sms_constructs.resources.two_way import TwoWayChannel
@@ -412,9 +412,8 @@ def test_member_of_another_account_in_the_same_region_is_accepted(stack: cdk.Sta
 
 
 def test_fails_member_arn_shorter_than_20(stack: cdk.Stack) -> None:
-    short = PhoneNumber.from_phone_number_attributes(
-        stack, "Short", phone_number_arn="arn:aws:s:r:1:p/x", phone_number_id="x"
-    )
+    # The importers refuse such ARNs (test_phone_number); the pool re-checks members built any other way.
+    short = _ImportedPhoneNumber(stack, "Short", "arn:aws:s:r:1:p/x", "x", None)
     with pytest.raises(
         ValidationError,
         match=r"invalid 'origination_identities\[0\]': the member ARN must be 20 to 256 characters",
@@ -423,9 +422,7 @@ def test_fails_member_arn_shorter_than_20(stack: cdk.Stack) -> None:
 
 
 def test_fails_member_arn_with_white_space(stack: cdk.Stack) -> None:
-    spaced = PhoneNumber.from_phone_number_attributes(
-        stack, "Spaced", phone_number_arn=SHORT_CODE_ARN + " x", phone_number_id="phone-abc x"
-    )
+    spaced = _ImportedPhoneNumber(stack, "Spaced", SHORT_CODE_ARN + " x", "phone-abc x", None)
     with pytest.raises(
         ValidationError,
         match=r"invalid 'origination_identities\[0\]': the member ARN must match arn:\[A-Za-z0-9_:/-\]\+",
@@ -458,3 +455,24 @@ def test_members_in_another_stack_are_referenced_across_stacks(tmp_path: Path) -
     exported = [output["Value"] for output in exports.values()]
     assert {"Fn::GetAtt": [numbers.get_logical_id(number.resource), "Arn"]} in exported
     assert {"Fn::GetAtt": [numbers.get_logical_id(sender.resource), "Arn"]} in exported
+
+
+def test_warns_once_when_a_member_region_cannot_be_checked_in_an_environment_agnostic_stack() -> None:
+    app = cdk.App(context=cdk_json_context())
+    stack = cdk.Stack(app, "Agnostic")  # no env: its Region is only known at deploy time
+    member = PhoneNumber.from_phone_number_arn(stack, "ShortCode", SHORT_CODE_ARN)  # us-east-1, from the ARN
+    pool = Pool(stack, "Pool", origination_identities=[member], keywords=KEYWORDS)
+    local = PhoneNumber.from_phone_number_id(stack, "Local", "phone-def")  # this stack's (unknown) Region
+    pool.add_origination_identity(local)
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("RegionNotChecked"))
+    assert [w.id for w in warnings] == ["/Agnostic/Pool"]
+    text = str(warnings[0].entry.data)
+    assert "'origination_identities[0]' (Agnostic/ShortCode) must be in this stack's Region" in text
+    assert "'us-east-1'" in text
+    assert "environment-agnostic stack" in text
+
+
+def test_no_region_warning_when_both_regions_are_known(stack: cdk.Stack) -> None:
+    member = PhoneNumber.from_phone_number_arn(stack, "ShortCode", SHORT_CODE_ARN)
+    Pool(stack, "Pool", origination_identities=[member], keywords=KEYWORDS)
+    assert Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("RegionNotChecked")) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -229,3 +230,59 @@ def test_tags_reach_the_l1_next_to_the_name_tag(stack: cdk.Stack) -> None:
         "AWS::SMSVOICE::ProtectConfiguration",
         {"Tags": [{"Key": "Name", "Value": "otp"}, {"Key": "team", "Value": "messaging"}]},
     )
+
+
+# --- one country check everywhere (issue 9) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda s: ProtectConfiguration(s, "Protect", country_rules={NumberCapability.SMS: {"UK": ProtectStatus.ALLOW}}),
+        lambda s: ProtectConfiguration(s, "Protect").add_country_rule(NumberCapability.SMS, "UK", ProtectStatus.BLOCK),
+        lambda s: ProtectConfiguration.allow_only(s, "Protect", ["US", "UK"]),
+    ],
+    ids=["constructor", "add_country_rule", "allow_only"],
+)
+def test_fails_uk_the_same_way_everywhere_with_the_construct_path(stack: cdk.Stack, build: Any) -> None:
+    with pytest.raises(
+        ValidationError,
+        match=r"^TestStack/Protect: invalid '(country_code|countries)': must be a destination the service supports "
+        r".*did you mean 'GB'\?; received 'UK'$",
+    ):
+        build(stack)
+
+
+def test_fails_allow_only_of_a_construct_with_its_path_not_the_helper_name(stack: cdk.Stack) -> None:
+    with pytest.raises(ValidationError, match=r"^TestStack/Protect: invalid 'countries': must name at least one"):
+        ProtectConfiguration.allow_only(stack, "Protect", [])
+
+
+def test_known_countries_extends_what_a_rule_may_name(stack: cdk.Stack) -> None:
+    protect = ProtectConfiguration(
+        stack,
+        "Protect",
+        known_countries=[*SMS_COUNTRY_CODES, "XK"],
+        country_rules={NumberCapability.SMS: {"XK": ProtectStatus.BLOCK}},
+    )
+    assert protect.country_rules == {NumberCapability.SMS: {"XK": ProtectStatus.BLOCK}}
+
+
+def test_context_key_adds_country_codes_for_every_check() -> None:
+    app = cdk.App(context={"sms-constructs:additionalCountryCodes": ["XK"]})
+    stack = cdk.Stack(app, "Stack")
+    protect = ProtectConfiguration(stack, "Protect")
+    protect.add_country_rule(NumberCapability.SMS, "XK", ProtectStatus.BLOCK)
+    assert protect.country_rules[NumberCapability.SMS] == {"XK": ProtectStatus.BLOCK}
+    with pytest.raises(ValidationError, match=r"Stack/Other: invalid 'country_code': must be a destination"):
+        ProtectConfiguration(cdk.Stack(cdk.App(), "Stack"), "Other").add_country_rule(
+            NumberCapability.SMS, "XK", ProtectStatus.BLOCK
+        )
+
+
+def test_fails_context_key_that_is_not_a_list_of_strings() -> None:
+    app = cdk.App(context={"sms-constructs:additionalCountryCodes": "XK"})
+    with pytest.raises(
+        ValidationError, match=r"invalid 'context sms-constructs:additionalCountryCodes': must be a list"
+    ):
+        ProtectConfiguration(cdk.Stack(app, "Stack"), "Protect")

@@ -466,9 +466,15 @@ def test_an_imported_brand_can_be_associated_with_a_campaign(stack: cdk.Stack) -
 @pytest.mark.parametrize(
     ("arn", "rule"),
     [
-        ("registration-0123", "must be an sms-voice ARN like"),
-        ("arn:aws:sms-voice:us-east-1:111122223333:pool/pool-0123", "must be the ARN of a registration, not of a pool"),
-        ("arn:aws:sns:us-east-1:111122223333:registration/registration-0123", "must be an sms-voice ARN"),
+        ("registration-0123", "must be an ARN like arn:aws:sms-voice"),
+        (
+            "arn:aws:sms-voice:us-east-1:111122223333:pool/pool-0123",
+            r"must be the ARN of a registration .*not of a 'pool'",
+        ),
+        (
+            "arn:aws:sns:us-east-1:111122223333:registration/registration-0123",
+            "must be an AWS End User Messaging SMS ARN",
+        ),
     ],
 )
 def test_fails_import_of_a_malformed_arn(stack: cdk.Stack, arn: str, rule: str) -> None:
@@ -477,7 +483,10 @@ def test_fails_import_of_a_malformed_arn(stack: cdk.Stack, arn: str, rule: str) 
 
 
 def test_fails_import_of_a_malformed_id(stack: cdk.Stack) -> None:
-    with pytest.raises(ValueError, match=r"TestStack/Imported: invalid 'registration_id': must match registration-"):
+    with pytest.raises(
+        ValueError,
+        match=r"TestStack/Imported: invalid 'registration_id': must be a registration-.*an ARN goes to the from_\*_arn",
+    ):
         Registration.from_registration_id(stack, "Imported", "arn:aws:sms-voice:us-east-1:1:registration/x")
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
 import pytest
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from sms_constructs._private.errors import ValidationError
+from sms_constructs.resources.countries import SMS_COUNTRY_CODES
 from sms_constructs.resources.sender_id import SenderId
+from sms_constructs.resources.sender_id_countries import SENDER_ID_NOT_SUPPORTED, SENDER_ID_REGISTRATION_REQUIRED
 
 ARN = "arn:aws:sms-voice:us-east-1:111122223333:sender-id/ACME/DE"
 
@@ -180,3 +182,36 @@ def test_fails_sender_id_starting_or_ending_with_a_hyphen(stack: cdk.Stack, send
         ValidationError, match=r"TestStack/Sender: invalid 'sender_id': must not start or end with a hyphen"
     ):
         SenderId(stack, "Sender", sender_id=sender_id, iso_country_code="DE")
+
+
+# --- countries without sender IDs (issue 9) -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("country", ["US", "CA", "CN", "PR"])
+def test_fails_sender_id_in_a_country_without_sender_ids(stack: cdk.Stack, country: str) -> None:
+    with pytest.raises(
+        ValidationError,
+        match=rf"^TestStack/Sender: invalid 'iso_country_code': sender IDs are not supported in this country "
+        rf"\(AWS End User Messaging SMS, supported countries table, column 'SMS Sender IDs'.*received '{country}'$",
+    ):
+        SenderId(stack, "Sender", sender_id="ACME", iso_country_code=country)
+
+
+def test_every_country_without_sender_ids_is_a_known_destination() -> None:
+    assert SENDER_ID_NOT_SUPPORTED <= SMS_COUNTRY_CODES
+    assert SENDER_ID_REGISTRATION_REQUIRED <= SMS_COUNTRY_CODES
+    assert not SENDER_ID_NOT_SUPPORTED & SENDER_ID_REGISTRATION_REQUIRED
+    assert {"US", "CA"} <= SENDER_ID_NOT_SUPPORTED
+
+
+def test_warns_sender_id_that_needs_a_registration(stack: cdk.Stack) -> None:
+    SenderId(stack, "Sender", sender_id="ACME", iso_country_code="IN")
+    SenderId(stack, "Other", sender_id="ACME", iso_country_code="DE")
+    warnings = Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("SenderIdRegistrationRequired"))
+    assert [w.id for w in warnings] == ["/TestStack/Sender"]
+    assert "must be registered before they can send" in str(warnings[0].entry.data)
+
+
+def test_fails_sender_id_in_uk_instead_of_gb(stack: cdk.Stack) -> None:
+    with pytest.raises(ValidationError, match=r"invalid 'iso_country_code': must be a destination .*did you mean 'GB'"):
+        SenderId(stack, "Sender", sender_id="ACME", iso_country_code="UK")

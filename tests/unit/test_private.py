@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import aws_cdk as cdk
 import pytest
 
@@ -40,9 +42,14 @@ def test_fails_pattern(stack: cdk.Stack) -> None:
 
 
 def test_pattern_skips_tokens_and_none(stack: cdk.Stack) -> None:
-    check_pattern(stack, "name", None, "[a-z]+", "lower")
-    check_pattern(stack, "name", cdk.Aws.ACCOUNT_ID, "[a-z]+", "lower")
-    check_pattern(stack, "name", cdk.Fn.ref("SomeParameter"), "[a-z]+", "lower")
+    tokens = [cdk.Aws.ACCOUNT_ID, cdk.Fn.ref("SomeParameter"), cdk.CfnParameter(stack, "Name").value_as_string]
+    # Each token's string form breaks the pattern, so checking it as a literal would raise ...
+    for token in tokens:
+        assert re.fullmatch("[a-z]+", token) is None
+        with pytest.raises(ValidationError):
+            check_pattern(stack, "name", token.replace("$", "literal"), "[a-z]+", "lower")
+    # ... but tokens (and None) are left for deploy time.
+    assert [check_pattern(stack, "name", value, "[a-z]+", "lower") for value in [None, *tokens]] == [None] * 4
 
 
 def test_fails_length(stack: cdk.Stack) -> None:
@@ -126,3 +133,17 @@ def test_fails_production_profile_with_bad_max_parts_per_second(mps: object) -> 
     app = cdk.App(context={PROFILE_CONTEXT_KEY: "production", "sms-constructs:production": {"maxPartsPerSecond": mps}})
     with pytest.raises(ValidationError, match=r"maxPartsPerSecond': must be a number > 0"):
         load_profile(app)
+
+
+def test_production_profile_deploys_to_the_region_of_its_registered_number() -> None:
+    arn = "arn:aws:sms-voice:eu-west-1:111122223333:phone-number/phone-abc"
+    app = cdk.App(context={PROFILE_CONTEXT_KEY: "production", "sms-constructs:production": {"phoneNumberArn": arn}})
+    assert (load_profile(app).region, load_profile(app).account) == ("eu-west-1", None)
+    pinned = cdk.App(
+        context={
+            PROFILE_CONTEXT_KEY: "production",
+            "sms-constructs:production": {"phoneNumberArn": arn},
+            "sms-constructs:env": {"region": "us-west-2"},
+        }
+    )
+    assert load_profile(pinned).region == "us-west-2"

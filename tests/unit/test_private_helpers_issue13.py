@@ -7,39 +7,37 @@ import pytest
 
 from sms_constructs import ValidationError
 from sms_constructs._private import nag
-from sms_constructs._private.arns import check_import_arn, check_import_id
+from sms_constructs._private.arns import RCS_AGENT, REGISTRATION, check_sms_arn, check_sms_id
 from sms_constructs._private.validation import check_e164
 
 
-def test_import_arn_accepts_sms_voice_arns_of_the_type_and_tokens(stack: cdk.Stack) -> None:
-    check_import_arn(
-        stack, "X", "rcs_agent_arn", "arn:aws:sms-voice:us-east-1:111122223333:rcs-agent/rcs-a1b2", "rcs-agent"
+def test_import_arn_accepts_sms_voice_arns_of_the_newer_types_and_tokens(stack: cdk.Stack) -> None:
+    check_sms_arn(stack, "X", "rcs_agent_arn", "arn:aws:sms-voice:us-east-1:111122223333:rcs-agent/rcs-a1b2", RCS_AGENT)
+    check_sms_arn(
+        stack, "X", "rcs_agent_arn", "arn:aws-us-gov:sms-voice:us-gov-west-1:111122223333:rcs-agent/r", RCS_AGENT
     )
-    check_import_arn(
-        stack, "X", "rcs_agent_arn", "arn:aws-us-gov:sms-voice:us-gov-west-1:111122223333:rcs-agent/r", "rcs-agent"
-    )
-    check_import_arn(stack, "X", "rcs_agent_arn", cdk.Fn.import_value("AgentArn"), "rcs-agent")
+    check_sms_arn(stack, "X", "rcs_agent_arn", cdk.Fn.import_value("AgentArn"), RCS_AGENT)
 
 
 @pytest.mark.parametrize(
     ("arn", "rule"),
     [
-        ("rcs-a1b2", "must be an sms-voice ARN like arn:aws:sms-voice:us-east-1:111122223333:rcs-agent/<id>"),
-        ("arn:aws:sms-voice:us-east-1:1111:rcs-agent/r", "must be an sms-voice ARN"),
-        ("arn:aws:sms-voice:us-east-1:111122223333:pool/p", "must be the ARN of a rcs-agent, not of a pool"),
-        ("arn:aws:sms-voice:us-east-1:111122223333:rcs-agent/r.1", "the rcs-agent ID must match"),
+        ("rcs-a1b2", "must be an ARN like arn:aws:sms-voice:<region>:<account>:rcs-agent/<ID>"),
+        ("arn:aws:sms-voice:us-east-1:1111:rcs-agent/r", "must name a Region and a 12-digit account"),
+        ("arn:aws:sms-voice:us-east-1:111122223333:pool/p", "must be the ARN of a rcs-agent .*, not of a 'pool'"),
+        ("arn:aws:sms-voice:us-east-1:111122223333:rcs-agent/r.1", "the part after 'rcs-agent/' must be a ID"),
     ],
 )
 def test_fails_import_arn_naming_the_construct_about_to_be_created(stack: cdk.Stack, arn: str, rule: str) -> None:
     with pytest.raises(ValidationError, match=rf"^TestStack/Agent: invalid 'rcs_agent_arn': {rule}"):
-        check_import_arn(stack, "Agent", "rcs_agent_arn", arn, "rcs-agent")
+        check_sms_arn(stack, "Agent", "rcs_agent_arn", arn, RCS_AGENT)
 
 
-def test_import_id(stack: cdk.Stack) -> None:
-    check_import_id(stack, "R", "registration_id", "registration-01", r"registration-[a-z0-9]+", "an ID")
-    check_import_id(stack, "R", "registration_id", cdk.Fn.import_value("Id"), r"registration-[a-z0-9]+", "an ID")
-    with pytest.raises(ValidationError, match=r"TestStack/R: invalid 'registration_id': must match registration-"):
-        check_import_id(stack, "R", "registration_id", "reg-01", r"registration-[a-z0-9]+", "an ID")
+def test_import_registration_id(stack: cdk.Stack) -> None:
+    check_sms_id(stack, "R", "registration_id", "registration-01", REGISTRATION)
+    check_sms_id(stack, "R", "registration_id", cdk.Fn.import_value("Id"), REGISTRATION)
+    with pytest.raises(ValidationError, match=r"TestStack/R: invalid 'registration_id': must be a registration-"):
+        check_sms_id(stack, "R", "registration_id", "reg-01", REGISTRATION)
 
 
 @pytest.mark.parametrize("value", ["+14255550142", "+447700900123", "+12"])

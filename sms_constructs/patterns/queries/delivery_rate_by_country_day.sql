@@ -4,13 +4,14 @@
 -- dt is the day Firehose received an event, never before the send, so the dt window holds every event of the
 -- messages sent inside it; it also holds late events of messages sent before it, which the send_date filter drops
 -- (reporting those days from their late receipts alone would show mostly UNKNOWN and TTL_EXPIRED).
+-- Only SMS events (eventType TEXT_*): a voice call or an RCS read receipt is not an SMS message.
 WITH latest AS (
     SELECT
         messageid, isfinal, messagestatus, isocountrycode,
         date(from_unixtime(coalesce(messagerequesttimestamp, eventtimestamp) / 1000)) AS send_date,
         row_number() OVER (PARTITION BY messageid ORDER BY isfinal DESC, eventtimestamp DESC) AS status_rank
     FROM sms_events
-    WHERE dt >= date_format(current_date - INTERVAL '7' DAY, '%Y-%m-%d')
+    WHERE dt >= date_format(current_date - INTERVAL '7' DAY, '%Y-%m-%d') AND starts_with(eventtype, 'TEXT_')
 )
 SELECT
     send_date,

@@ -1,13 +1,14 @@
 -- Message parts per message and share of UCS-2 (UNICODE) messages, by send day, for messages sent in the last 7 days.
 -- A UCS-2 message fits 70 characters in one part (67 per part when split) against 160/153 for GSM-7, so a rising
 -- UCS-2 share or parts per message explains a rising bill.
+-- Only SMS events (eventType TEXT_*). Parts are what a message was split into, not the parts billed.
 WITH latest AS (
     SELECT
         messageid, totalmessageparts, messageencoding,
         date(from_unixtime(coalesce(messagerequesttimestamp, eventtimestamp) / 1000)) AS send_date,
         row_number() OVER (PARTITION BY messageid ORDER BY isfinal DESC, eventtimestamp DESC) AS status_rank
     FROM sms_events
-    WHERE dt >= date_format(current_date - INTERVAL '7' DAY, '%Y-%m-%d')
+    WHERE dt >= date_format(current_date - INTERVAL '7' DAY, '%Y-%m-%d') AND starts_with(eventtype, 'TEXT_')
 )
 SELECT
     send_date,

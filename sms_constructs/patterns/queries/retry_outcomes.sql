@@ -2,6 +2,7 @@
 -- The send queue writes the request id and the attempt number into the message context (smsRequestId,
 -- smsAttempt); Firehose's JSON conversion lower-cases map keys, so both spellings are looked up. Messages sent
 -- without those keys (not through the send queue) are left out.
+-- Only SMS events (eventType TEXT_*): the send queue sends SMS only.
 WITH latest AS (
     SELECT
         messageid,
@@ -11,7 +12,7 @@ WITH latest AS (
         try_cast(coalesce(element_at(context, 'smsattempt'), element_at(context, 'smsAttempt')) AS INTEGER) AS attempt,
         row_number() OVER (PARTITION BY messageid ORDER BY isfinal DESC, eventtimestamp DESC) AS status_rank
     FROM sms_events
-    WHERE dt >= date_format(current_date - INTERVAL '7' DAY, '%Y-%m-%d')
+    WHERE dt >= date_format(current_date - INTERVAL '7' DAY, '%Y-%m-%d') AND starts_with(eventtype, 'TEXT_')
 ),
 per_request AS (
     SELECT
