@@ -16,10 +16,11 @@ from __future__ import annotations
 import inspect
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Unpack
 
 import aws_cdk as cdk
 import aws_cdk.aws_athena as athena
+import aws_cdk.aws_cloudwatch as cloudwatch
 import aws_cdk.aws_glue as glue
 import aws_cdk.aws_iam as iam
 import aws_cdk.aws_kinesisfirehose as firehose
@@ -38,6 +39,7 @@ from sms_constructs_runtime.events import (
 from .._private import checkov, nag
 from .._private.errors import ValidationError
 from .._private.kms import allow_logs_to_use_key, library_log_group_name, limit_grants_to_aws_services
+from .._private.metrics import MetricOptions, with_defaults
 from .._private.validation import check_exclusive, check_length, check_pattern, check_range, is_unresolved
 from ..resources.configuration_set import ConfigurationSet, ConfigurationSetEventDestination
 from ..resources.event_destination import EventDestination, EventType
@@ -348,6 +350,34 @@ class SmsEventAnalytics(Construct):
             )
         self.event_destinations.extend(added)
         return added
+
+    # --- metrics (cloudwatch.MetricOptions keywords, as aws-cdk-lib's metric_* methods) ----------------------------
+
+    def metric(self, metric_name: str, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """A metric of the delivery stream (namespace ``AWS/Firehose``, dimension ``DeliveryStreamName``), e.g.
+        ``"DeliveryToS3.Success"`` or ``"ThrottledRecords"``.
+
+        :param options: ``cloudwatch.MetricOptions`` keywords. Default: ``Sum`` over 5 minutes.
+        """
+        return self.delivery_stream.metric(metric_name, **with_defaults(options, statistic=cloudwatch.Stats.SUM))
+
+    def metric_incoming_records(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Events the stream received (``IncomingRecords``). Default: ``Sum`` over 5 minutes."""
+        return self.metric("IncomingRecords", **options)
+
+    def metric_data_freshness(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Age in seconds of the oldest event not yet written to S3 (``DeliveryToS3.DataFreshness``); it grows past the
+        buffering interval when delivery fails. Default: ``Maximum`` over 5 minutes."""
+        return self.metric("DeliveryToS3.DataFreshness", **with_defaults(options, statistic=cloudwatch.Stats.MAXIMUM))
+
+    def metric_failed_conversions(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Events Firehose could not convert to Parquet (``FailedConversion.Records``); they are written under
+        ``errors/`` and Athena does not see them. Default: ``Sum`` over 5 minutes."""
+        return self.metric("FailedConversion.Records", **options)
+
+    def metric_delivery_success(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Share of successful writes to S3, 0–1 (``DeliveryToS3.Success``). Default: ``Average`` over 5 minutes."""
+        return self.metric("DeliveryToS3.Success", **with_defaults(options, statistic=cloudwatch.Stats.AVERAGE))
 
     # --- internals ------------------------------------------------------------------------------------------------
 

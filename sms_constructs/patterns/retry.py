@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
+from typing import Unpack
 
 import aws_cdk as cdk
 import aws_cdk.aws_cloudwatch as cloudwatch
@@ -23,6 +24,7 @@ from .._private import nag
 from .._private.errors import ValidationError
 from .._private.functions import FunctionNetwork, library_function
 from .._private.kms import limit_grants_to_aws_services
+from .._private.metrics import MetricOptions, custom_metric, with_defaults
 from .._private.queues import dead_letter_queue
 from .._private.validation import check_range
 from ..resources.configuration_set import ConfigurationSet, ConfigurationSetEventDestination
@@ -320,30 +322,41 @@ class SmsRetry(Construct):
         """``POWERTOOLS_SERVICE_NAME`` of the retry function: the ``service`` dimension of its metrics."""
         return f"SmsRetry-{cdk.Names.unique_id(self)[-24:]}"
 
-    def metric(
-        self, metric_name: str, *, statistic: str = "Sum", period: cdk.Duration | None = None
-    ) -> cloudwatch.Metric:
+    def metric(self, metric_name: str, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """A custom metric of the retry function: one of ``sms_constructs_runtime.settings.RetryMetric``
         (``RetriesScheduled``, ``FinalFailures``, ``EventsIgnoredNotFinal``, ``EventsIgnoredStatus``,
-        ``DuplicateEvents``, ``UnknownMessageIds``, ``MalformedEvents``). Default: ``Sum`` over 5 minutes."""
+        ``DuplicateEvents``, ``UnknownMessageIds``, ``MalformedEvents``), in the send queue's ``metrics_namespace`` with
+        the retry function's ``service`` dimension.
+
+        :param options: ``cloudwatch.MetricOptions`` keywords (``dimensions_map`` is merged over the ``service``
+            dimension). Default: ``Sum`` over 5 minutes.
+        """
         if metric_name not in RetryMetric.ALL:
             raise ValidationError(self, "metric_name", f"must be one of {', '.join(RetryMetric.ALL)}", metric_name)
-        return cloudwatch.Metric(
-            namespace=self.send_queue.metrics_namespace,
-            metric_name=metric_name,
-            dimensions_map={METRIC_DIMENSION_SERVICE: self.service_name},
-            statistic=statistic,
-            period=period or cdk.Duration.minutes(5),
+        return custom_metric(
+            self.send_queue.metrics_namespace, metric_name, {METRIC_DIMENSION_SERVICE: self.service_name}, options
         )
 
-    def metric_final_failures(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
-        """Requests that failed for good after their last attempt."""
-        return self.metric(RetryMetric.FINAL_FAILURES, period=period)
+    def metric_retries_scheduled(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Requests put back on the send queue for another attempt (``RetriesScheduled``). Default: ``Sum`` over 5
+        minutes."""
+        return self.metric(RetryMetric.RETRIES_SCHEDULED, **options)
 
-    def metric_dead_letter_messages(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
-        """Events waiting in the dead-letter queue (``Maximum``); alarm when above 0."""
+    def metric_final_failures(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Requests that failed for good after their last attempt (``FinalFailures``; per reason with
+        ``dimensions_map={"Reason": ...}``). Default: ``Sum`` over 5 minutes."""
+        return self.metric(RetryMetric.FINAL_FAILURES, **options)
+
+    def metric_malformed_events(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Records on the event queue that are not SMS events (``MalformedEvents``; they end in the DLQ). Default:
+        ``Sum`` over 5 minutes."""
+        return self.metric(RetryMetric.MALFORMED_EVENTS, **options)
+
+    def metric_dead_letter_messages(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Events waiting in the dead-letter queue (``ApproximateNumberOfMessagesVisible``); alarm when above 0.
+        Default: ``Maximum`` over 5 minutes."""
         return self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-            statistic="Maximum", period=period or cdk.Duration.minutes(5)
+            **with_defaults(options, statistic=cloudwatch.Stats.MAXIMUM)
         )
 
 

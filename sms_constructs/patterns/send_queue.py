@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
+from typing import Unpack
 
 import aws_cdk as cdk
 import aws_cdk.aws_cloudwatch as cloudwatch
@@ -20,6 +22,7 @@ from sms_constructs_runtime.contract import MAX_PRICE_PATTERN, MAX_TTL_SECONDS, 
 from sms_constructs_runtime.parts import MAX_PARTS
 from sms_constructs_runtime.producer import QUEUE_URL_VARIABLE
 from sms_constructs_runtime.settings import (
+    DIMENSION_REASON,
     METRIC_DIMENSION_SERVICE,
     SENDER_DEADLINE_MARGIN_SECONDS,
     SenderMetric,
@@ -31,9 +34,10 @@ from .._private import nag
 from .._private.errors import ValidationError
 from .._private.functions import library_function, own_wildcard_policy
 from .._private.kms import limit_grants_to_aws_services
+from .._private.metrics import MetricOptions, custom_metric, with_defaults
 from .._private.queues import dead_letter_queue
 from .._private.runtime_layer import MIN_PYTHON_MINOR, python_minor, runtime_layer
-from .._private.validation import check_range
+from .._private.validation import check_range, is_unresolved
 from ..resources.common import MessageType
 from ..resources.origination_identity import IOriginationIdentity
 from . import _guards
@@ -416,42 +420,112 @@ class SmsSendQueue(Construct):
 
     # -- metrics -------------------------------------------------------------------------------------------------
 
-    def metric(
-        self, metric_name: str, *, statistic: str = "Sum", period: cdk.Duration | None = None
-    ) -> cloudwatch.Metric:
+    def metric(self, metric_name: str, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """A custom metric of the sender: one of ``sms_constructs_runtime.settings.SenderMetric`` (``MessagesSent``,
         ``MessagePartsSent``, ``MessagesRejected``, ``TransientSendFailures``, ``SendsHeld``, ``MessagesDeferred``,
-        ``DuplicateSendsSuppressed``, ``StoreWriteFailures``, ``SendOutcomeUnknown``, ``MessagesExpired``). Default:
-        ``Sum`` over 5 minutes."""
+        ``DuplicateSendsSuppressed``, ``StoreWriteFailures``, ``SendOutcomeUnknown``, ``MessagesExpired``), in the
+        queue's ``metrics_namespace`` with the sender's ``service`` dimension.
+
+        :param options: ``cloudwatch.MetricOptions`` keywords (``statistic``, ``period``, ``label``, ``color``,
+            ``unit``, ``account``, ``region``, ``dimensions_map`` (merged over the ``service`` dimension), ...).
+            Default: ``Sum`` over 5 minutes.
+        """
         if metric_name not in SenderMetric.ALL:
             raise ValidationError(self, "metric_name", f"must be one of {', '.join(SenderMetric.ALL)}", metric_name)
-        return cloudwatch.Metric(
-            namespace=self.metrics_namespace,
-            metric_name=metric_name,
-            dimensions_map={METRIC_DIMENSION_SERVICE: self.service_name},
-            statistic=statistic,
-            period=period or cdk.Duration.minutes(5),
+        return custom_metric(
+            self.metrics_namespace, metric_name, {METRIC_DIMENSION_SERVICE: self.service_name}, options
         )
 
-    def metric_message_parts_sent(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
-        """Message parts sent (what MPS counts)."""
-        return self.metric(SenderMetric.PARTS_SENT, period=period)
+    def _by_reason(self, metric_name: str, reason: str | None, options: MetricOptions) -> cloudwatch.Metric:
+        if reason is not None and not is_unresolved(reason) and not _REASON.fullmatch(reason):
+            raise ValidationError(
+                self, "reason", "must be a service reason such as MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT", reason
+            )
+        settings = MetricOptions(**options)
+        if reason is not None:
+            settings["dimensions_map"] = {DIMENSION_REASON: reason, **dict(options.get("dimensions_map") or {})}
+        return self.metric(metric_name, **settings)
 
-    def metric_messages_rejected(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
-        """Messages rejected for good (all reasons; per reason with the ``Reason`` dimension)."""
-        return self.metric(SenderMetric.REJECTED, period=period)
+    def metric_messages_sent(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Messages the service accepted (``MessagesSent``). Default: ``Sum`` over 5 minutes."""
+        return self.metric(SenderMetric.MESSAGES_SENT, **options)
 
-    def metric_dead_letter_messages(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
-        """Messages waiting in the dead-letter queue (``Maximum``); alarm when above 0."""
+    def metric_message_parts_sent(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Message parts sent, what MPS counts (``MessagePartsSent``). Default: ``Sum`` over 5 minutes."""
+        return self.metric(SenderMetric.PARTS_SENT, **options)
+
+    def metric_messages_rejected(
+        self, *, reason: str | None = None, **options: Unpack[MetricOptions]
+    ) -> cloudwatch.Metric:
+        """Requests rejected for good (``MessagesRejected``): all reasons, or one.
+
+        :param reason: The rejection reason, e.g. ``"DESTINATION_PHONE_NUMBER_OPTED_OUT"`` (the service's ``Reason``)
+            or ``"EXPIRED"``. Default: every reason.
+        :param options: ``cloudwatch.MetricOptions`` keywords. Default: ``Sum`` over 5 minutes.
+        """
+        return self._by_reason(SenderMetric.REJECTED, reason, options)
+
+    def metric_sends_held(self, *, reason: str | None = None, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Sends refused for a reason about the account, a limit or the identity (``SendsHeld``): the message stays on
+        the queue, then reaches the DLQ.
+
+        :param reason: The service's ``Reason``, e.g. ``"MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT"`` (the spend limit) or
+            ``"DESTINATION_PHONE_NUMBER_NOT_VERIFIED"`` (the SMS sandbox). Default: every reason.
+        :param options: ``cloudwatch.MetricOptions`` keywords. Default: ``Sum`` over 5 minutes.
+        """
+        return self._by_reason(SenderMetric.SENDS_HELD, reason, options)
+
+    def metric_transient_send_failures(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Throttling, server faults and network errors of ``SendTextMessage`` (``TransientSendFailures``; the message
+        comes back). Default: ``Sum`` over 5 minutes."""
+        return self.metric(SenderMetric.TRANSIENT_FAILURES, **options)
+
+    def metric_send_outcome_unknown(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Sends whose response was lost, so the message may be delivered twice (``SendOutcomeUnknown``). Default:
+        ``Sum`` over 5 minutes."""
+        return self.metric(SenderMetric.OUTCOME_UNKNOWN, **options)
+
+    def metric_messages_expired(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Requests past their deadline, never sent (``MessagesExpired``). Default: ``Sum`` over 5 minutes."""
+        return self.metric(SenderMetric.EXPIRED, **options)
+
+    def metric_store_write_failures(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Message-store writes that failed after a send (``StoreWriteFailures``). Default: ``Sum`` over 5 minutes."""
+        return self.metric(SenderMetric.STORE_WRITE_FAILURES, **options)
+
+    def metric_dead_letter_messages(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Messages waiting in the dead-letter queue (``ApproximateNumberOfMessagesVisible``); alarm when above 0.
+        Default: ``Maximum`` over 5 minutes."""
         return self.dead_letter_queue.metric_approximate_number_of_messages_visible(
-            statistic="Maximum", period=period or cdk.Duration.minutes(5)
+            **with_defaults(options, statistic=cloudwatch.Stats.MAXIMUM)
         )
 
-    def metric_oldest_message_age(self, *, period: cdk.Duration | None = None) -> cloudwatch.Metric:
-        """Age of the oldest waiting request (``Maximum``): the backlog, in seconds."""
-        return self.queue.metric_approximate_age_of_oldest_message(
-            statistic="Maximum", period=period or cdk.Duration.minutes(5)
+    def metric_messages_waiting(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Requests waiting on the send queue (``ApproximateNumberOfMessagesVisible``): the backlog. Default:
+        ``Maximum`` over 5 minutes."""
+        return self.queue.metric_approximate_number_of_messages_visible(
+            **with_defaults(options, statistic=cloudwatch.Stats.MAXIMUM)
         )
+
+    def metric_oldest_message_age(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Age of the oldest waiting request in seconds (``ApproximateAgeOfOldestMessage``). Default: ``Maximum`` over
+        5 minutes."""
+        return self.queue.metric_approximate_age_of_oldest_message(
+            **with_defaults(options, statistic=cloudwatch.Stats.MAXIMUM)
+        )
+
+    def metric_sender_errors(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Invocations of the sender function that failed (Lambda ``Errors``). Default: ``Sum`` over 5 minutes."""
+        return self.function.metric_errors(**with_defaults(options, statistic=cloudwatch.Stats.SUM))
+
+    def metric_sender_throttles(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Invocations of the sender function refused for concurrency (Lambda ``Throttles``). Default: ``Sum`` over 5
+        minutes."""
+        return self.function.metric_throttles(**with_defaults(options, statistic=cloudwatch.Stats.SUM))
+
+
+#: A reason dimension value: the service's upper-case reasons (and the sender's own, such as ``EXPIRED``).
+_REASON = re.compile(r"[A-Z][A-Z0-9_]*")
 
 
 #: Child id marking a function that ``add_producer`` wired (one send queue per function).
