@@ -8,7 +8,9 @@ from sms_constructs_runtime.producer import SmsProducer, SmsProducerBatchError
 
 from ._private.errors import ValidationError
 from .checks import SmsChecks, SmsRule
+from .patterns.account_settings import SmsAccountSettings
 from .patterns.event_analytics import EventRetention, QuickLookLogs, RawEventBackup, SmsEventAnalytics
+from .patterns.monitoring import SmsMonitoring
 from .patterns.retry import RetryPolicy, RetryStatus, SmsRetry
 from .patterns.send_queue import SmsSendQueue
 from .resources.common import KeywordAction, MessageType, NumberCapability, NumberType
@@ -96,8 +98,10 @@ __all__ = [
     "RetryStatus",
     "SenderId",
     "SenderIdBase",
+    "SmsAccountSettings",
     "SmsChecks",
     "SmsEventAnalytics",
+    "SmsMonitoring",
     "SmsProducer",
     "SmsProducerBatchError",
     "SmsRetry",

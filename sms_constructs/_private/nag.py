@@ -42,6 +42,7 @@ class Serverless:
     LAMBDA_ESM_DESTINATION = "Serverless-LambdaEventSourceMappingDestination"
     LAMBDA_TRACING = "Serverless-LambdaTracing"
     SQS_REDRIVE_POLICY = "Serverless-SQSRedrivePolicy"
+    SNS_REDRIVE_POLICY = "Serverless-SNSRedrivePolicy"
 
 
 class ControlTower:

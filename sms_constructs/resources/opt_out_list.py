@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
 import aws_cdk.aws_smsvoice as smsvoice
+import aws_cdk.custom_resources as cr
 import jsii
 from aws_cdk.interfaces.aws_smsvoice import IOptOutListRef, OptOutListReference
 from constructs import Construct
 
 from .._private import arns
 from .._private.arns import check_sms_arn, check_sms_id
-from .._private.validation import check_length, check_pattern
+from .._private.errors import ValidationError
+from .._private.sdk_calls import sdk_call, sdk_call_resource
+from .._private.validation import check_e164, check_length, check_pattern, is_unresolved
 from ._base import ResourcePolicyHolder, apply_removal_policy, format_sms_voice_arn, resource_name_from_arn
 
 NAME_PATTERN = r"[A-Za-z0-9_-]+"
@@ -51,6 +56,38 @@ class OptOutListBase(cdk.Resource):
             self._policy = ResourcePolicyHolder(self, self._arn)
         return self._policy.add(statement)
 
+    def add_opted_out_number(self, phone_number: str) -> cr.AwsCustomResource:
+        """Put ``phone_number`` on the list at deploy time (``PutOptedOutNumber``), e.g. to carry opt-outs over from
+        another system; it is taken off again (``DeleteOptedOutNumber``) when it leaves the stack. CloudFormation has
+        no property for the list's numbers.
+
+        The number is written in the template (the custom resource's parameters) but never logged. The service lets a
+        number be deleted from a list only once every 30 days.
+
+        :param phone_number: The number in E.164 format (``+14255550142``).
+        :returns: The custom resource (one SDK call per lifecycle event).
+        """
+        check_e164(self, "phone_number", phone_number)
+        # The construct id and the physical ID carry a digest, not the number, so it shows in no console or event.
+        digest = hashlib.sha256(phone_number.encode()).hexdigest()[:16] if not is_unresolved(phone_number) else None
+        key = f"OptedOut{digest or cdk.Names.unique_id(self)[-8:]}"
+        if self.node.try_find_child(key) is not None:
+            raise ValidationError(self, "phone_number", "is already added to this list", phone_number)
+        parameters = {"OptOutListName": self.opt_out_list_name, "OptedOutNumber": phone_number}
+        return sdk_call_resource(
+            self,
+            key,
+            resource_type="Custom::SmsConstructsOptedOutNumber",
+            on_create=sdk_call("PutOptedOutNumber", parameters, physical_resource_id=f"opted-out/{digest or key}"),
+            on_delete=sdk_call("DeleteOptedOutNumber", parameters),
+            statements=[
+                iam.PolicyStatement(
+                    actions=["sms-voice:PutOptedOutNumber", "sms-voice:DeleteOptedOutNumber"],
+                    resources=[self.opt_out_list_arn],
+                )
+            ],
+        )
+
 
 class OptOutList(OptOutListBase):
     """An opt-out list (``AWS::SMSVOICE::OptOutList``).
@@ -59,8 +96,8 @@ class OptOutList(OptOutListBase):
     and sends to them are refused with ``ConflictException`` ``DESTINATION_PHONE_NUMBER_OPTED_OUT``. Attach the list
     to phone numbers and pools with their ``opt_out_list`` prop.
 
-    CloudFormation cannot add or remove opted-out numbers; that takes the ``PutOptedOutNumber`` and
-    ``DeleteOptedOutNumber`` API calls.
+    CloudFormation cannot add or remove opted-out numbers; :meth:`add_opted_out_number` makes the
+    ``PutOptedOutNumber`` and ``DeleteOptedOutNumber`` calls at deploy time.
 
     Example::
 

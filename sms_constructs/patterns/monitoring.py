@@ -1,0 +1,970 @@
+"""``SmsMonitoring``: one dashboard and the alarms an SMS workload needs, over every hop of the send path.
+
+Four kinds of metrics, each where it is published:
+
+- ``AWS/SMSVoice`` (the service): parts sent and delivered, the month-to-date text spend, messages blocked by a protect
+  configuration. Per account and Region (not per configuration set), and only once the service-linked role
+  ``AWSServiceRoleForSMSVoice`` exists.
+- the sender's and retry function's custom metrics (``SmsSendQueue.metric_*``, ``SmsRetry.metric_*``): rejections and
+  held sends by reason, transient failures, retries, final failures.
+- SQS, Lambda and Firehose: queue depth and age, dead-letter queues, throttles, Firehose freshness and conversions.
+- metrics derived from the events where AWS publishes none: metric filters on the configuration set's quick-look log
+  group count final failures by status and by carrier, blocked or spam messages, and carrier-unreachable failures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TypeVar, Unpack
+
+import aws_cdk as cdk
+import aws_cdk.aws_cloudwatch as cloudwatch
+import aws_cdk.aws_cloudwatch_actions as cloudwatch_actions
+import aws_cdk.aws_iam as iam
+import aws_cdk.aws_kms as kms
+import aws_cdk.aws_logs as logs
+import aws_cdk.aws_sns as sns
+import aws_cdk.aws_sns_subscriptions as subscriptions
+from aws_cdk.interfaces.aws_smsvoice import IConfigurationSetRef, IProtectConfigurationRef
+from constructs import Construct
+from sms_constructs_runtime.events import SUCCESS_STATUSES
+
+from .._private import nag
+from .._private.errors import ValidationError
+from .._private.kms import limit_grants_to_aws_services
+from .._private.metrics import MetricOptions, custom_metric, with_defaults
+from .._private.validation import check_pattern, check_range, check_unique, is_unresolved
+from ..resources.configuration_set import ConfigurationSet
+from .event_analytics import SmsEventAnalytics
+from .retry import SmsRetry
+from .send_queue import SmsSendQueue
+
+#: Namespace of the service's metrics.
+SMS_NAMESPACE = "AWS/SMSVoice"
+#: Default namespace of the metrics the event metric filters publish.
+DEFAULT_EVENT_METRICS_NAMESPACE = "SmsConstructs/Events"
+#: The ``Reason`` of a send held because the month's text spend limit is reached.
+SPEND_LIMIT_REASON = "MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT"
+#: The ``Reason`` of a send rejected because the recipient opted out.
+OPTED_OUT_REASON = "DESTINATION_PHONE_NUMBER_OPTED_OUT"
+#: Final statuses counted as ``BlockedOrSpam``: a handset, a carrier or a protect configuration refused the message.
+BLOCKED_STATUSES = ("BLOCKED", "CARRIER_BLOCKED", "SPAM", "PROTECT_BLOCKED")
+
+#: Default alarm thresholds (each is a prop of ``SmsMonitoring``).
+DEFAULT_SPEND_ALARM_PERCENTAGES = (50.0, 80.0, 100.0)
+DEFAULT_MIN_DELIVERY_RATE_PERCENT = 90.0
+DEFAULT_DELIVERY_RATE_MIN_PARTS = 100
+DEFAULT_DELIVERY_RATE_PERIOD = cdk.Duration.hours(1)
+DEFAULT_MAX_PROTECT_BLOCK_RATE_PERCENT = 10.0
+DEFAULT_PROTECT_BLOCK_RATE_MIN_MESSAGES = 50
+DEFAULT_MAX_OLDEST_MESSAGE_AGE = cdk.Duration.minutes(15)
+DEFAULT_MAX_OPTED_OUT_REJECTIONS = 10
+
+_HOUR = cdk.Duration.hours(1)
+_EMAIL_REDRIVE_REASON = (
+    "An e-mail subscription of the alarm topic: an alarm notification SNS cannot deliver by mail (an unconfirmed or "
+    "bouncing address) would land in a dead-letter queue nobody reads, while the alarm's state and history stay in "
+    "CloudWatch and on the dashboard's alarm widget. Alarms also notify every other subscriber of the topic."
+)
+_COUNTRY = re.compile(r"[A-Z]{2}")
+_DASHBOARD_NAME_PATTERN = r"[A-Za-z0-9_-]{1,255}"
+_ALARM_PREFIX_PATTERN = r"[A-Za-z0-9_.-]{1,200}"
+_EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+_NAMESPACE_PATTERN = r"[^:$][^:]{0,254}"
+#: ``OriginationIdentityType`` values of ``AWS/SMSVoice``.
+_IDENTITY_TYPES = ("PHONE_NUMBER", "SENDER_ID", "POOL", "RCS_AGENT")
+
+
+class SmsMonitoring(Construct):
+    """A CloudWatch dashboard and alarms for one configuration set and, optionally, its send queue, retries and
+    event analytics.
+
+    Alarms (each threshold is a prop; ``alarms`` holds them by key):
+
+    - ``MonthlySpend<P>``: ``TextMessageMonthlySpend`` (Maximum, 1 hour) at ``P`` % of ``monthly_spend_limit_usd``,
+      for each of ``spend_alarm_percentages`` (50, 80 and 100 by default);
+    - ``DeliveryRate``: parts delivered / parts sent under ``min_delivery_rate_percent`` in 2 of 3 periods, evaluated
+      only when at least ``delivery_rate_min_parts`` parts were sent in the period (no alarm at low traffic);
+    - ``ProtectBlockRate``: share of messages blocked by the configuration set's protect configuration above
+      ``max_protect_block_rate_percent`` in an hour with at least ``protect_block_rate_min_messages`` messages (only
+      when a protect configuration is known);
+    - with ``send_queue``: ``SendQueueDeadLetters`` (DLQ not empty), ``SendQueueOldestMessage`` (older than
+      ``max_oldest_message_age``), ``SpendLimitHolds`` (any send held for the spend limit) and ``OptedOutRejections``
+      (at least ``max_opted_out_rejections`` sends to opted-out numbers in an hour);
+    - with ``retry``: ``RetryDeadLetters`` (DLQ not empty); with ``analytics``: ``FailedConversions`` (events Firehose
+      could not convert to Parquet in an hour).
+
+    Every alarm notifies ``alarm_topic``, or a topic created here (KMS-encrypted, TLS only) with an optional e-mail
+    subscription. Alarms treat missing data as not breaching: a quiet hour is not an incident.
+
+    Example::
+
+        SmsMonitoring(self, "Monitoring", configuration_set=config, send_queue=queue, monthly_spend_limit_usd=100,
+                      alarm_email="sms-oncall@example.com")
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        configuration_set: IConfigurationSetRef,
+        monthly_spend_limit_usd: float,
+        send_queue: SmsSendQueue | None = None,
+        retry: SmsRetry | None = None,
+        analytics: SmsEventAnalytics | None = None,
+        event_log_group: logs.ILogGroup | None = None,
+        protect_configuration: IProtectConfigurationRef | None = None,
+        countries: Sequence[str] | None = None,
+        alarm_topic: sns.ITopic | None = None,
+        alarm_email: str | None = None,
+        alarm_name_prefix: str | None = None,
+        dashboard_name: str | None = None,
+        event_metrics_namespace: str | None = None,
+        spend_alarm_percentages: Sequence[float] | None = None,
+        min_delivery_rate_percent: float | None = None,
+        delivery_rate_min_parts: int | None = None,
+        delivery_rate_period: cdk.Duration | None = None,
+        max_protect_block_rate_percent: float | None = None,
+        protect_block_rate_min_messages: int | None = None,
+        max_oldest_message_age: cdk.Duration | None = None,
+        max_opted_out_rejections: int | None = None,
+    ) -> None:
+        """
+        :param configuration_set: The configuration set the workload sends with (its protect configuration and the
+            dashboard's title come from it).
+        :param monthly_spend_limit_usd: The month's text spend, in USD, the spend alarms are measured against: the
+            account's enforced limit (``SmsAccountSettings(text_spend_limit_override_usd=...)``) or a budget under it.
+            Greater than 0. No default.
+        :param send_queue: The send queue: its backlog, sender, rejections and held sends, DLQ. Default: none (no
+            send-path widgets or alarms).
+        :param retry: The retries of ``send_queue``: retries, final failures, DLQ. Default: none.
+        :param analytics: The event analytics: Firehose freshness and conversions, and its quick-look log group for the
+            event metric filters. Default: none.
+        :param event_log_group: The log group the configuration set writes its events to (a CloudWatch Logs event
+            destination, e.g. ``analytics.quick_look_log_group``); the event metric filters are added to it. Default:
+            ``analytics.quick_look_log_group`` when there is one, else no event metrics.
+        :param protect_configuration: The protect configuration whose block rate is watched. Default: the one of
+            ``configuration_set`` when it is a ``ConfigurationSet`` of this app that has one, else none (no protect
+            alarm).
+        :param countries: ISO 3166-1 alpha-2 codes of the destination countries graphed one by one (parts sent and
+            delivered, protect blocks). Default: none (account totals only).
+        :param alarm_topic: Where every alarm (and its return to OK) is published. Default: a topic created here,
+            encrypted with a key of its own that only lets CloudWatch alarms of this account publish.
+        :param alarm_email: An e-mail address subscribed to the alarm topic (AWS sends a confirmation mail first).
+            Default: none.
+        :param alarm_name_prefix: Prefix of the alarm names, ``<prefix>-<key>`` (e.g. ``acme-sms-MonthlySpend80``):
+            letters, digits, ``. _ -``. Default: names generated by CloudFormation.
+        :param dashboard_name: Name of the dashboard: letters, digits, ``_ -``. Default: generated by CloudFormation.
+        :param event_metrics_namespace: CloudWatch namespace of the event metric filters. Give each log group watched
+            in one account and Region its own. Default: ``"SmsConstructs/Events"``.
+        :param spend_alarm_percentages: Alarm when the month's spend reaches these percentages of
+            ``monthly_spend_limit_usd`` (each above 0, at most 100, unique). Default: ``[50, 80, 100]``.
+        :param min_delivery_rate_percent: Alarm when fewer parts than this percentage of those sent are delivered
+            (0–100). Default: 90.
+        :param delivery_rate_min_parts: Parts sent in a period below which the delivery rate is not evaluated (at least
+            1). Default: 100.
+        :param delivery_rate_period: Period of the delivery-rate alarm (1–24 hours; delivery receipts lag the sends).
+            Default: 1 hour.
+        :param max_protect_block_rate_percent: Alarm when more than this percentage of messages in an hour is blocked
+            by the protect configuration (above 0, at most 100). Default: 10.
+        :param protect_block_rate_min_messages: Messages in an hour below which the block rate is not evaluated (at
+            least 1). Default: 50.
+        :param max_oldest_message_age: Alarm when the oldest request on the send queue is older (at least 1 minute).
+            Default: 15 minutes.
+        :param max_opted_out_rejections: Alarm when at least this many sends in an hour go to opted-out numbers (a
+            stale contact list; at least 1). Default: 10.
+        """
+        super().__init__(scope, id)
+        limits = _Thresholds.validated(
+            self,
+            monthly_spend_limit_usd=monthly_spend_limit_usd,
+            spend_alarm_percentages=spend_alarm_percentages,
+            min_delivery_rate_percent=min_delivery_rate_percent,
+            delivery_rate_min_parts=delivery_rate_min_parts,
+            delivery_rate_period=delivery_rate_period,
+            max_protect_block_rate_percent=max_protect_block_rate_percent,
+            protect_block_rate_min_messages=protect_block_rate_min_messages,
+            max_oldest_message_age=max_oldest_message_age,
+            max_opted_out_rejections=max_opted_out_rejections,
+        )
+        #: The spend alarms' percentages of ``monthly_spend_limit_usd``.
+        self.spend_alarm_percentages = list(limits.spend_alarm_percentages)
+        self.countries = list(countries or [])
+        for country in self.countries:
+            check_pattern(self, "countries", country, _COUNTRY.pattern, "ISO 3166-1 alpha-2, e.g. 'US'")
+        check_unique(self, "countries", self.countries, "countries")
+        check_pattern(self, "alarm_email", alarm_email, _EMAIL_PATTERN, "an e-mail address")
+        check_pattern(self, "alarm_name_prefix", alarm_name_prefix, _ALARM_PREFIX_PATTERN, "letters, digits, . _ -")
+        check_pattern(self, "dashboard_name", dashboard_name, _DASHBOARD_NAME_PATTERN, "letters, digits, _ -")
+        check_pattern(
+            self, "event_metrics_namespace", event_metrics_namespace, _NAMESPACE_PATTERN, "a CloudWatch namespace"
+        )
+        if retry is not None and (send_queue is None or retry.send_queue is not send_queue):
+            raise ValidationError(self, "retry", "must be the SmsRetry of the given send_queue", retry.node.path)
+        for prop, other in (("send_queue", send_queue), ("retry", retry), ("analytics", analytics)):
+            if other is not None:
+                _check_same_region(self, prop, other)
+
+        #: The month's text spend the alarms measure against, in USD.
+        self.monthly_spend_limit_usd = monthly_spend_limit_usd
+        self.configuration_set = configuration_set
+        self.send_queue = send_queue
+        self.retry = retry
+        self.analytics = analytics
+        self._alarm_name_prefix = alarm_name_prefix
+        #: Namespace of the event metric filters' metrics.
+        self.event_metrics_namespace = event_metrics_namespace or DEFAULT_EVENT_METRICS_NAMESPACE
+        #: ID of the watched protect configuration, or ``None``.
+        self.protect_configuration_id = _protect_configuration_id(configuration_set, protect_configuration)
+        #: Every alarm, by key (``MonthlySpend80``, ``DeliveryRate``, ``SendQueueDeadLetters``, ...).
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        #: The event metric filters, by key (empty without an event log group).
+        self.metric_filters: dict[str, logs.MetricFilter] = {}
+
+        #: The topic every alarm notifies.
+        self.alarm_topic: sns.ITopic = alarm_topic or self._create_alarm_topic()
+        if alarm_email is not None:
+            subscription = self.alarm_topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+            nag.acknowledge(subscription, nag.Serverless.SNS_REDRIVE_POLICY, _EMAIL_REDRIVE_REASON)
+        self._action = cloudwatch_actions.SnsAction(self.alarm_topic)
+
+        log_group = event_log_group
+        if log_group is None and analytics is not None:
+            log_group = analytics.quick_look_log_group
+        #: The log group of the event metric filters, or ``None``.
+        self.event_log_group = log_group
+        if log_group is not None:
+            self._add_metric_filters(log_group)
+
+        self._add_alarms(limits)
+        #: The dashboard.
+        self.dashboard = cloudwatch.Dashboard(
+            self,
+            "Dashboard",
+            dashboard_name=dashboard_name,
+            default_interval=cdk.Duration.days(1),
+            widgets=self._widgets(limits.min_delivery_rate_percent),
+        )
+
+    # --- AWS/SMSVoice metrics ---------------------------------------------------------------------------------------
+
+    def metric(
+        self,
+        metric_name: str,
+        *,
+        iso_country_code: str | None = None,
+        protect_configuration_id: str | None = None,
+        origination_identity_type: str | None = None,
+        **options: Unpack[MetricOptions],
+    ) -> cloudwatch.Metric:
+        """A metric of the SMS service (namespace ``AWS/SMSVoice``), e.g. ``NumberOfMediaMessagePartsSent``.
+
+        Only the dimension combinations the service publishes are accepted: none, ``iso_country_code``,
+        ``protect_configuration_id`` (with or without ``iso_country_code``), or ``origination_identity_type`` alone;
+        any other would be an empty graph.
+
+        :param iso_country_code: The destination country (ISO 3166-1 alpha-2). Default: all countries.
+        :param protect_configuration_id: A protect configuration. Default: all messages.
+        :param origination_identity_type: ``PHONE_NUMBER``, ``SENDER_ID``, ``POOL`` or ``RCS_AGENT``. Default: all.
+        :param options: ``cloudwatch.MetricOptions`` keywords. Default: ``Sum`` over 5 minutes.
+        """
+        if iso_country_code is not None:
+            check_pattern(self, "iso_country_code", iso_country_code, _COUNTRY.pattern, "ISO 3166-1 alpha-2")
+        if origination_identity_type is not None:
+            if origination_identity_type not in _IDENTITY_TYPES:
+                raise ValidationError(
+                    self,
+                    "origination_identity_type",
+                    f"must be one of {', '.join(_IDENTITY_TYPES)}",
+                    origination_identity_type,
+                )
+            if iso_country_code is not None or protect_configuration_id is not None:
+                raise ValidationError(
+                    self,
+                    "origination_identity_type",
+                    "is published alone: AWS/SMSVoice has no metric per identity type and country or protect "
+                    "configuration",
+                    {"iso_country_code": iso_country_code, "protect_configuration_id": protect_configuration_id},
+                )
+        dimensions = {
+            name: value
+            for name, value in (
+                ("IsoCountryCode", iso_country_code),
+                ("ProtectConfigurationId", protect_configuration_id),
+                ("OriginationIdentityType", origination_identity_type),
+            )
+            if value is not None
+        }
+        return custom_metric(SMS_NAMESPACE, metric_name, dimensions, options)
+
+    def metric_text_message_monthly_spend(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """The month-to-date text spend in USD (``TextMessageMonthlySpend``, a gauge that restarts each month).
+        Default: ``Maximum`` over 1 hour (never ``Sum``)."""
+        return self.metric(
+            "TextMessageMonthlySpend", **with_defaults(options, statistic=cloudwatch.Stats.MAXIMUM, period=_HOUR)
+        )
+
+    def metric_text_message_parts_sent(
+        self, *, iso_country_code: str | None = None, **options: Unpack[MetricOptions]
+    ) -> cloudwatch.Metric:
+        """Text message parts sent (``NumberOfTextMessagePartsSent``; without those blocked by protect or the spend
+        limit). Default: ``Sum`` over 5 minutes, all countries."""
+        return self.metric("NumberOfTextMessagePartsSent", iso_country_code=iso_country_code, **options)
+
+    def metric_text_message_parts_delivered(
+        self, *, iso_country_code: str | None = None, **options: Unpack[MetricOptions]
+    ) -> cloudwatch.Metric:
+        """Text message parts delivered (``NumberOfTextMessagePartsDelivered``; can exceed those sent with duplicate
+        receipts, and lags them). Default: ``Sum`` over 5 minutes, all countries."""
+        return self.metric("NumberOfTextMessagePartsDelivered", iso_country_code=iso_country_code, **options)
+
+    def metric_text_messages_blocked_by_protect(
+        self, *, iso_country_code: str | None = None, **options: Unpack[MetricOptions]
+    ) -> cloudwatch.Metric:
+        """Text messages blocked by the watched protect configuration (``TextMessagesBlockedByProtect``, 0 or 1 per
+        message: ``statistic="Average"`` is the block rate). Default: ``Sum`` over 5 minutes, all countries; all
+        messages when no protect configuration is known."""
+        return self.metric(
+            "TextMessagesBlockedByProtect",
+            iso_country_code=iso_country_code,
+            protect_configuration_id=self.protect_configuration_id,
+            **options,
+        )
+
+    def metric_delivery_rate(
+        self,
+        *,
+        iso_country_code: str | None = None,
+        min_parts_sent: int | None = None,
+        period: cdk.Duration | None = None,
+    ) -> cloudwatch.MathExpression:
+        """Parts delivered per 100 parts sent, in %: ``IF(FILL(sent, 0) >= min, 100 * FILL(delivered, 0) / sent)``.
+
+        :param iso_country_code: One destination country. Default: all.
+        :param min_parts_sent: A period with fewer parts sent has no value (no false alarm at low traffic). Default: 1.
+        :param period: Default: 1 hour.
+        """
+        window = period or _HOUR
+        guard = min_parts_sent if min_parts_sent is not None else 1
+        return cloudwatch.MathExpression(
+            expression=f"IF(FILL(sent, 0) >= {guard}, 100 * FILL(delivered, 0) / sent)",
+            using_metrics={
+                "sent": self.metric_text_message_parts_sent(iso_country_code=iso_country_code, period=window),
+                "delivered": self.metric_text_message_parts_delivered(iso_country_code=iso_country_code, period=window),
+            },
+            label=f"Delivery rate %{f' ({iso_country_code})' if iso_country_code else ''}",
+            period=window,
+        )
+
+    def metric_protect_block_rate(
+        self,
+        *,
+        iso_country_code: str | None = None,
+        min_messages: int | None = None,
+        period: cdk.Duration | None = None,
+    ) -> cloudwatch.MathExpression:
+        """Messages blocked by the protect configuration per 100 messages, in %: ``IF(n >= min, 100 * average)`` over
+        ``TextMessagesBlockedByProtect``.
+
+        :param iso_country_code: One destination country. Default: all.
+        :param min_messages: A period with fewer messages has no value. Default: 1.
+        :param period: Default: 1 hour.
+        """
+        window = period or _HOUR
+        guard = min_messages if min_messages is not None else 1
+        blocked = self.metric_text_messages_blocked_by_protect(iso_country_code=iso_country_code, period=window)
+        return cloudwatch.MathExpression(
+            expression=f"IF(messages >= {guard}, 100 * blocked)",
+            using_metrics={
+                "blocked": blocked.with_(statistic=cloudwatch.Stats.AVERAGE),
+                "messages": blocked.with_(statistic=cloudwatch.Stats.SAMPLE_COUNT),
+            },
+            label=f"Blocked by protect %{f' ({iso_country_code})' if iso_country_code else ''}",
+            period=window,
+        )
+
+    # --- event metrics (metric filters) -------------------------------------------------------------------------------
+
+    def metric_event(self, metric_name: str, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """A metric of the event metric filters: ``FinalFailures`` (also per ``MessageStatus``, and per ``Carrier``
+        and ``Country`` through ``dimensions_map``), ``BlockedOrSpam`` or ``CarrierUnreachable``.
+
+        :param options: ``cloudwatch.MetricOptions`` keywords. Default: ``Sum`` over 5 minutes, no dimension.
+        """
+        if metric_name not in _EVENT_METRICS:
+            raise ValidationError(self, "metric_name", f"must be one of {', '.join(_EVENT_METRICS)}", metric_name)
+        return custom_metric(self.event_metrics_namespace, metric_name, {}, options)
+
+    def metric_final_failures(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Text messages whose final status is not DELIVERED or SUCCESSFUL (from the events). Default: ``Sum`` over 5
+        minutes."""
+        return self.metric_event(_FINAL_FAILURES, **options)
+
+    # --- internals ----------------------------------------------------------------------------------------------
+
+    def _create_alarm_topic(self) -> sns.Topic:
+        stack = cdk.Stack.of(self)
+        key = kms.Key(
+            self, "AlarmTopicKey", enable_key_rotation=True, description=f"sms-constructs alarm topic {self.node.path}"
+        )
+        limit_grants_to_aws_services(key)
+        topic = sns.Topic(self, "AlarmTopic", master_key=key, enforce_ssl=True)
+        alarms_of_this_account = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {
+                "aws:SourceArn": stack.format_arn(
+                    service="cloudwatch",
+                    resource="alarm",
+                    resource_name="*",
+                    arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+                )
+            },
+        }
+        cloudwatch_principal = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+        # CloudWatch publishes to an encrypted topic only with these two KMS actions on its key (Amazon SNS Developer
+        # Guide, "Enable compatibility between event sources from AWS services and encrypted topics").
+        key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[cloudwatch_principal],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" means this key
+                conditions=alarms_of_this_account,
+            )
+        )
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[cloudwatch_principal],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions=alarms_of_this_account,
+            )
+        )
+        return topic
+
+    def _alarm(
+        self,
+        key: str,
+        metric: cloudwatch.IMetric,
+        *,
+        threshold: float,
+        description: str,
+        comparison: cloudwatch.ComparisonOperator = cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluation_periods: int = 1,
+        datapoints_to_alarm: int | None = None,
+    ) -> cloudwatch.Alarm:
+        alarm = cloudwatch.Alarm(
+            self,
+            f"{key}Alarm",
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=comparison,
+            evaluation_periods=evaluation_periods,
+            datapoints_to_alarm=datapoints_to_alarm,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_name=f"{self._alarm_name_prefix}-{key}" if self._alarm_name_prefix else None,
+            alarm_description=description,
+        )
+        alarm.add_alarm_action(self._action)
+        alarm.add_ok_action(self._action)
+        self.alarms[key] = alarm
+        return alarm
+
+    def _add_alarms(self, limits: _Thresholds) -> None:
+        min_delivery, min_parts = limits.min_delivery_rate_percent, limits.delivery_rate_min_parts
+        delivery_period, max_block = limits.delivery_rate_period, limits.max_protect_block_rate_percent
+        min_messages, max_age = limits.protect_block_rate_min_messages, limits.max_oldest_message_age
+        max_opted_out = limits.max_opted_out_rejections
+        spend = self.metric_text_message_monthly_spend()
+        for percentage in sorted(self.spend_alarm_percentages):
+            amount = round(self.monthly_spend_limit_usd * percentage / 100, 2)
+            self._alarm(
+                f"MonthlySpend{_number(percentage)}",
+                spend,
+                threshold=amount,
+                description=(
+                    f"The month's text spend reached {_number(percentage)} % of {_number(self.monthly_spend_limit_usd)}"
+                    f" USD ({amount} USD; AWS/SMSVoice TextMessageMonthlySpend). At the account's enforced limit the "
+                    "service refuses every send until the month ends: raise the limit (SmsAccountSettings "
+                    "text_spend_limit_override_usd, or a quota increase) before it is reached."
+                ),
+            )
+        self._alarm(
+            "DeliveryRate",
+            self.metric_delivery_rate(min_parts_sent=min_parts, period=delivery_period),
+            threshold=min_delivery,
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=3,
+            datapoints_to_alarm=2,
+            description=(
+                f"Fewer than {_number(min_delivery)} % of the text message parts sent were delivered in 2 of the last "
+                f"3 periods of {delivery_period.to_human_string()} with at least {min_parts} parts sent. Look at the "
+                "final failures by status and carrier on the dashboard."
+            ),
+        )
+        if self.protect_configuration_id is not None:
+            self._alarm(
+                "ProtectBlockRate",
+                self.metric_protect_block_rate(min_messages=min_messages),
+                threshold=max_block,
+                comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                description=(
+                    f"More than {_number(max_block)} % of the messages of an hour (at least {min_messages}) were "
+                    "blocked by the protect configuration: traffic to a blocked country, or SMS pumping."
+                ),
+            )
+        if self.send_queue is not None:
+            queue = self.send_queue
+            self._alarm(
+                "SendQueueDeadLetters",
+                queue.metric_dead_letter_messages(),
+                threshold=1,
+                description=(
+                    "Send requests are in the send queue's dead-letter queue: a cause held them (spend limit, sandbox, "
+                    "identity) or they failed repeatedly. Fix the cause, then redrive the DLQ."
+                ),
+            )
+            self._alarm(
+                "SendQueueOldestMessage",
+                queue.metric_oldest_message_age(),
+                threshold=max_age.to_seconds(),
+                description=(
+                    f"A send request has waited more than {max_age.to_human_string()} on the send queue: a backlog "
+                    "above the identity's MPS, or sends held for the account."
+                ),
+            )
+            self._alarm(
+                "SpendLimitHolds",
+                queue.metric_sends_held(reason=SPEND_LIMIT_REASON),
+                threshold=1,
+                description=(
+                    f"Sends are held because the monthly text spend limit is reached ({SPEND_LIMIT_REASON}): "
+                    "nothing is sent until the limit is raised or the month ends; held requests end in the DLQ."
+                ),
+            )
+            self._alarm(
+                "OptedOutRejections",
+                queue.metric_messages_rejected(reason=OPTED_OUT_REASON, period=_HOUR),
+                threshold=max_opted_out,
+                description=(
+                    f"At least {max_opted_out} sends in an hour went to numbers that opted out "
+                    "(DESTINATION_PHONE_NUMBER_OPTED_OUT): the contact list is stale."
+                ),
+            )
+        if self.retry is not None:
+            self._alarm(
+                "RetryDeadLetters",
+                self.retry.metric_dead_letter_messages(),
+                threshold=1,
+                description="Delivery events the retry function could not process are in its dead-letter queue.",
+            )
+        if self.analytics is not None:
+            self._alarm(
+                "FailedConversions",
+                self.analytics.metric_failed_conversions(period=_HOUR),
+                threshold=1,
+                description=(
+                    "Firehose could not convert SMS events to Parquet: they are under errors/ in the bucket and "
+                    "Athena does not see them."
+                ),
+            )
+
+    def _add_metric_filters(self, log_group: logs.ILogGroup) -> None:
+        text_final = [
+            logs.FilterPattern.string_value("$.eventType", "=", "TEXT_*"),
+            logs.FilterPattern.boolean_value("$.isFinal", True),
+        ]
+        failure = [
+            logs.FilterPattern.exists("$.messageStatus"),
+            *(logs.FilterPattern.string_value("$.messageStatus", "!=", status) for status in sorted(SUCCESS_STATUSES)),
+        ]
+        definitions: dict[str, tuple[str, logs.IFilterPattern, dict[str, str]]] = {
+            "FinalFailures": (_FINAL_FAILURES, logs.FilterPattern.all(*text_final, *failure), {}),
+            "FinalFailuresByStatus": (
+                _FINAL_FAILURES,
+                logs.FilterPattern.all(*text_final, *failure),
+                {"MessageStatus": "$.messageStatus"},
+            ),
+            "FinalFailuresByCarrier": (
+                _FINAL_FAILURES,
+                logs.FilterPattern.all(
+                    *text_final,
+                    *failure,
+                    logs.FilterPattern.exists("$.carrierName"),
+                    logs.FilterPattern.exists("$.isoCountryCode"),
+                ),
+                {"Carrier": "$.carrierName", "Country": "$.isoCountryCode"},
+            ),
+            "BlockedOrSpam": (
+                _BLOCKED_OR_SPAM,
+                logs.FilterPattern.all(
+                    *text_final,
+                    logs.FilterPattern.any(
+                        *(logs.FilterPattern.string_value("$.messageStatus", "=", s) for s in BLOCKED_STATUSES)
+                    ),
+                ),
+                {},
+            ),
+            "CarrierUnreachable": (
+                _CARRIER_UNREACHABLE,
+                logs.FilterPattern.all(
+                    *text_final, logs.FilterPattern.string_value("$.messageStatus", "=", "CARRIER_UNREACHABLE")
+                ),
+                {},
+            ),
+        }
+        for key, (metric_name, pattern, dimensions) in definitions.items():
+            self.metric_filters[key] = logs.MetricFilter(
+                self,
+                f"{key}Filter",
+                log_group=log_group,
+                filter_pattern=pattern,
+                metric_namespace=self.event_metrics_namespace,
+                metric_name=metric_name,
+                metric_value="1",
+                dimensions=dimensions or None,
+                unit=cloudwatch.Unit.COUNT,
+            )
+
+    def _search(self, namespace: str, dimensions: Sequence[str], metric_name: str, extra: str, period: int) -> str:
+        schema = ",".join([namespace, *dimensions])
+        return f"SEARCH('{{{schema}}} MetricName=\"{metric_name}\"{extra}', 'Sum', {period})"
+
+    def _widgets(self, min_delivery: float) -> list[list[cloudwatch.IWidget]]:
+        rows: list[list[cloudwatch.IWidget]] = []
+        spend = self.metric_text_message_monthly_spend()
+        limit = self.monthly_spend_limit_usd
+        title = self.configuration_set.configuration_set_ref.configuration_set_name
+        rows.append(
+            [
+                cloudwatch.TextWidget(
+                    markdown=(
+                        "# SMS\nConfiguration set **"
+                        + (title if not is_unresolved(title) else "(see the stack)")
+                        + "**. `AWS/SMSVoice` metrics are per account and Region, and appear only once the "
+                        "service-linked role `AWSServiceRoleForSMSVoice` exists."
+                    ),
+                    width=24,
+                    height=2,
+                )
+            ]
+        )
+        rows.append(
+            [
+                cloudwatch.SingleValueWidget(
+                    title="Text spend this month (USD)",
+                    metrics=[spend],
+                    width=6,
+                    height=6,
+                    set_period_to_time_range=False,
+                ),
+                cloudwatch.GraphWidget(
+                    title="Text spend this month (USD)",
+                    left=[spend],
+                    left_annotations=[
+                        cloudwatch.HorizontalAnnotation(
+                            value=round(limit * p / 100, 2), label=f"{_number(p)} % of {_number(limit)} USD"
+                        )
+                        for p in sorted(self.spend_alarm_percentages)
+                    ],
+                    width=18,
+                    height=6,
+                ),
+            ]
+        )
+        delivery: list[cloudwatch.IWidget] = [
+            cloudwatch.GraphWidget(
+                title="Text message parts sent and delivered",
+                left=[
+                    self.metric_text_message_parts_sent(period=_HOUR, label="Sent"),
+                    self.metric_text_message_parts_delivered(period=_HOUR, label="Delivered"),
+                ],
+                right=[self.metric_delivery_rate()],
+                right_annotations=[cloudwatch.HorizontalAnnotation(value=min_delivery, label="Alarm under")],
+                width=12,
+                height=6,
+            ),
+            cloudwatch.GraphWidget(
+                title="Blocked by protect (%)" if self.protect_configuration_id else "Blocked by protect (account)",
+                left=[self.metric_protect_block_rate()],
+                right=[self.metric_text_messages_blocked_by_protect(period=_HOUR, label="Blocked")],
+                width=12,
+                height=6,
+            ),
+        ]
+        rows.append(delivery)
+        for country in self.countries:
+            rows.append(
+                [
+                    cloudwatch.GraphWidget(
+                        title=f"{country}: parts sent and delivered",
+                        left=[
+                            self.metric_text_message_parts_sent(iso_country_code=country, period=_HOUR, label="Sent"),
+                            self.metric_text_message_parts_delivered(
+                                iso_country_code=country, period=_HOUR, label="Delivered"
+                            ),
+                        ],
+                        right=[self.metric_delivery_rate(iso_country_code=country)],
+                        width=12,
+                        height=6,
+                    ),
+                    cloudwatch.GraphWidget(
+                        title=f"{country}: blocked by protect",
+                        left=[self.metric_protect_block_rate(iso_country_code=country)],
+                        right=[
+                            self.metric_text_messages_blocked_by_protect(
+                                iso_country_code=country, period=_HOUR, label="Blocked"
+                            )
+                        ],
+                        width=12,
+                        height=6,
+                    ),
+                ]
+            )
+        if self.send_queue is not None:
+            rows.extend(self._send_queue_widgets(self.send_queue))
+        if self.metric_filters:
+            rows.append(self._event_widgets())
+        if self.analytics is not None:
+            rows.append(
+                [
+                    cloudwatch.GraphWidget(
+                        title="Analytics: Firehose data freshness (s)",
+                        left=[self.analytics.metric_data_freshness()],
+                        width=12,
+                        height=6,
+                    ),
+                    cloudwatch.GraphWidget(
+                        title="Analytics: events received and failed conversions",
+                        left=[self.analytics.metric_incoming_records(label="Received")],
+                        right=[self.analytics.metric_failed_conversions(label="Failed conversions")],
+                        width=12,
+                        height=6,
+                    ),
+                ]
+            )
+        rows.append(
+            [cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms.values()), width=24, height=4)]
+        )
+        return rows
+
+    def _send_queue_widgets(self, queue: SmsSendQueue) -> list[list[cloudwatch.IWidget]]:
+        reasons = f' {_SERVICE}="{queue.service_name}"'
+        first: list[cloudwatch.IWidget] = [
+            cloudwatch.GraphWidget(
+                title="Send queue: waiting requests and oldest (s)",
+                left=[queue.metric_messages_waiting(label="Waiting")],
+                right=[queue.metric_oldest_message_age(label="Oldest (s)")],
+                width=8,
+                height=6,
+            ),
+            cloudwatch.GraphWidget(
+                title="Sender: sent, throttled, failed",
+                left=[
+                    queue.metric_messages_sent(label="Sent"),
+                    queue.metric_transient_send_failures(label="Transient failures (throttling, faults)"),
+                    queue.metric_send_outcome_unknown(label="Outcome unknown"),
+                ],
+                right=[
+                    queue.metric_sender_errors(label="Function errors"),
+                    queue.metric_sender_throttles(label="Function throttles"),
+                ],
+                width=8,
+                height=6,
+            ),
+            cloudwatch.GraphWidget(
+                title="Dead-letter queues",
+                left=[
+                    queue.metric_dead_letter_messages(label="Send queue DLQ"),
+                    *([self.retry.metric_dead_letter_messages(label="Retry DLQ")] if self.retry is not None else []),
+                ],
+                width=8,
+                height=6,
+            ),
+        ]
+        second: list[cloudwatch.IWidget] = [
+            cloudwatch.GraphWidget(
+                title="Rejections by reason",
+                left=[
+                    cloudwatch.SearchExpression(
+                        expression=self._search(
+                            queue.metrics_namespace, [_REASON, _SERVICE], "MessagesRejected", reasons, 300
+                        ),
+                        label="",
+                    )
+                ],
+                width=8,
+                height=6,
+            ),
+            cloudwatch.GraphWidget(
+                title="Held sends by reason (account, limit, identity)",
+                left=[
+                    cloudwatch.SearchExpression(
+                        expression=self._search(
+                            queue.metrics_namespace, [_REASON, _SERVICE], "SendsHeld", reasons, 300
+                        ),
+                        label="",
+                    )
+                ],
+                width=8,
+                height=6,
+            ),
+        ]
+        if self.retry is not None:
+            second.append(
+                cloudwatch.GraphWidget(
+                    title="Retries and final failures",
+                    left=[
+                        self.retry.metric_retries_scheduled(label="Retries"),
+                        self.retry.metric_final_failures(label="Final failures"),
+                    ],
+                    width=8,
+                    height=6,
+                )
+            )
+        return [first, second]
+
+    def _event_widgets(self) -> list[cloudwatch.IWidget]:
+        namespace = self.event_metrics_namespace
+        return [
+            cloudwatch.GraphWidget(
+                title="Final failures by status (events)",
+                left=[
+                    cloudwatch.SearchExpression(
+                        expression=self._search(namespace, ["MessageStatus"], _FINAL_FAILURES, "", 3600), label=""
+                    )
+                ],
+                width=8,
+                height=6,
+            ),
+            cloudwatch.GraphWidget(
+                title="Final failures by carrier (events)",
+                left=[
+                    cloudwatch.SearchExpression(
+                        expression=self._search(namespace, ["Carrier", "Country"], _FINAL_FAILURES, "", 3600), label=""
+                    )
+                ],
+                width=8,
+                height=6,
+            ),
+            cloudwatch.GraphWidget(
+                title="Blocked or spam, carrier unreachable (events)",
+                left=[
+                    self.metric_event(_BLOCKED_OR_SPAM, period=_HOUR, label="Blocked or spam"),
+                    self.metric_event(_CARRIER_UNREACHABLE, period=_HOUR, label="Carrier unreachable"),
+                ],
+                width=8,
+                height=6,
+            ),
+        ]
+
+
+@dataclass(frozen=True)
+class _Thresholds:
+    """The alarm thresholds of one ``SmsMonitoring``, defaults applied and validated."""
+
+    monthly_spend_limit_usd: float
+    spend_alarm_percentages: tuple[float, ...]
+    min_delivery_rate_percent: float
+    delivery_rate_min_parts: int
+    delivery_rate_period: cdk.Duration
+    max_protect_block_rate_percent: float
+    protect_block_rate_min_messages: int
+    max_oldest_message_age: cdk.Duration
+    max_opted_out_rejections: int
+
+    @classmethod
+    def validated(
+        cls,
+        scope: Construct,
+        *,
+        monthly_spend_limit_usd: float,
+        spend_alarm_percentages: Sequence[float] | None,
+        min_delivery_rate_percent: float | None,
+        delivery_rate_min_parts: int | None,
+        delivery_rate_period: cdk.Duration | None,
+        max_protect_block_rate_percent: float | None,
+        protect_block_rate_min_messages: int | None,
+        max_oldest_message_age: cdk.Duration | None,
+        max_opted_out_rejections: int | None,
+    ) -> _Thresholds:
+        """The thresholds with their defaults; raises ``ValidationError`` (naming ``scope``) for one out of range."""
+        limits = cls(
+            monthly_spend_limit_usd=monthly_spend_limit_usd,
+            spend_alarm_percentages=tuple(
+                spend_alarm_percentages if spend_alarm_percentages is not None else DEFAULT_SPEND_ALARM_PERCENTAGES
+            ),
+            min_delivery_rate_percent=_default(min_delivery_rate_percent, DEFAULT_MIN_DELIVERY_RATE_PERCENT),
+            delivery_rate_min_parts=_default(delivery_rate_min_parts, DEFAULT_DELIVERY_RATE_MIN_PARTS),
+            delivery_rate_period=delivery_rate_period or DEFAULT_DELIVERY_RATE_PERIOD,
+            max_protect_block_rate_percent=_default(
+                max_protect_block_rate_percent, DEFAULT_MAX_PROTECT_BLOCK_RATE_PERCENT
+            ),
+            protect_block_rate_min_messages=_default(
+                protect_block_rate_min_messages, DEFAULT_PROTECT_BLOCK_RATE_MIN_MESSAGES
+            ),
+            max_oldest_message_age=max_oldest_message_age or DEFAULT_MAX_OLDEST_MESSAGE_AGE,
+            max_opted_out_rejections=_default(max_opted_out_rejections, DEFAULT_MAX_OPTED_OUT_REJECTIONS),
+        )
+        check_range(scope, "monthly_spend_limit_usd", limits.monthly_spend_limit_usd, 0.01, 1_000_000_000, "USD")
+        if not limits.spend_alarm_percentages:
+            raise ValidationError(scope, "spend_alarm_percentages", "must hold at least one percentage", [])
+        for percentage in limits.spend_alarm_percentages:
+            check_range(scope, "spend_alarm_percentages", percentage, 0.01, 100, "%")
+        check_unique(scope, "spend_alarm_percentages", limits.spend_alarm_percentages, "percentages")
+        check_range(scope, "min_delivery_rate_percent", limits.min_delivery_rate_percent, 0, 100, "%")
+        check_range(scope, "delivery_rate_min_parts", limits.delivery_rate_min_parts, 1, 10_000_000, "parts")
+        period = limits.delivery_rate_period.to_seconds()
+        check_range(scope, "delivery_rate_period", period, 3600, 86_400, "seconds")
+        check_range(scope, "max_protect_block_rate_percent", limits.max_protect_block_rate_percent, 0.01, 100, "%")
+        messages = limits.protect_block_rate_min_messages
+        check_range(scope, "protect_block_rate_min_messages", messages, 1, 10_000_000, "messages")
+        age = limits.max_oldest_message_age.to_seconds()
+        check_range(scope, "max_oldest_message_age", age, 60, 14 * 86_400, "seconds")
+        rejections = limits.max_opted_out_rejections
+        check_range(scope, "max_opted_out_rejections", rejections, 1, 10_000_000, "rejections")
+        return limits
+
+
+_FINAL_FAILURES = "FinalFailures"
+_BLOCKED_OR_SPAM = "BlockedOrSpam"
+_CARRIER_UNREACHABLE = "CarrierUnreachable"
+_EVENT_METRICS = (_FINAL_FAILURES, _BLOCKED_OR_SPAM, _CARRIER_UNREACHABLE)
+_REASON = "Reason"
+_SERVICE = "service"
+_T = TypeVar("_T")
+
+
+def _default(value: _T | None, default: _T) -> _T:
+    return default if value is None else value
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _protect_configuration_id(
+    configuration_set: IConfigurationSetRef, protect: IProtectConfigurationRef | None
+) -> str | None:
+    if protect is not None:
+        return protect.protect_configuration_ref.protect_configuration_id
+    if isinstance(configuration_set, ConfigurationSet):
+        identifier = configuration_set.resource.protect_configuration_id
+        return identifier if isinstance(identifier, str) else None
+    return None
+
+
+def _check_same_region(scope: Construct, prop: str, other: Construct) -> None:
+    """CloudWatch alarms can only watch metrics of their own Region."""
+    ours, theirs = cdk.Stack.of(scope).region, cdk.Stack.of(other).region
+    if not cdk.Token.is_unresolved(ours) and not cdk.Token.is_unresolved(theirs) and ours != theirs:
+        raise ValidationError(
+            scope,
+            prop,
+            f"must be in this stack's Region ({ours}): CloudWatch alarms only watch metrics of their own Region",
+            f"{other.node.path} ({theirs})",
+        )
