@@ -4,6 +4,8 @@
 #   make lint    ruff + mypy --strict
 #   make diff / make deploy   for people with an AWS account (profile: PROFILE=sandbox|production)
 #   make integ   deploy-mode tests against the deployed sandbox (AWS credentials, after make deploy)
+#   make test-message          after make deploy: send to the SMS simulator and follow the messages (PROFILE=...)
+#   make verify-destination NUMBER=+1...   sandbox: send a verification code to a destination number, then verify it
 
 PYTHON ?= python3
 VENV := .venv
@@ -19,7 +21,7 @@ export AWS_EC2_METADATA_DISABLED := true
 
 CDK := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx --no-install cdk
 
-.PHONY: setup synth test lint format diff deploy integ clean constraints schema
+.PHONY: setup synth test lint format diff deploy integ test-message verify-destination clean constraints schema
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
@@ -67,6 +69,15 @@ deploy: $(VENV)/.installed node_modules/.installed
 # Deploy-mode tests against the deployed sandbox (simulator numbers): needs AWS credentials and `make deploy` first.
 integ: $(VENV)/.installed
 	SMS_CONSTRUCTS_INTEG=1 $(PY) -m pytest -m integration tests/integration
+
+# After `make deploy`: queue messages to the simulator's success and failure numbers and follow them to the end.
+test-message: $(VENV)/.installed
+	$(VENV)/bin/sms-constructs-test-message --app-profile $(PROFILE)
+
+# Sandbox accounts send only to verified numbers: send the code to NUMBER (E.164), then type the code it received.
+verify-destination: $(VENV)/.installed
+	@test -n "$(NUMBER)" || { echo "usage: make verify-destination NUMBER=+14255550142"; exit 2; }
+	$(VENV)/bin/sms-constructs-verify-destination $(NUMBER)
 
 # Re-pin constraints.txt to the newest releases inside pyproject.toml's ranges (then run make test).
 constraints:

@@ -1,0 +1,7 @@
+"""Operator commands for a deployed sms-constructs app (standard library and boto3 only: no aws-cdk-lib, no Node.js).
+
+- ``sms-constructs-test-message`` (``make test-message``): sends to the SMS simulator through the deployed send queue
+  and follows each message through the message store and the events (:mod:`.test_message`);
+- ``sms-constructs-verify-destination`` (``make verify-destination NUMBER=+1...``): completes the verification of a
+  sandbox destination number (:mod:`.verify_destination`).
+"""
