@@ -59,8 +59,12 @@ def stack_outputs(cloudformation: Any, stack_name: str) -> dict[str, str]:
 
 
 def required_output(outputs: Mapping[str, str], stack_name: str, key: str) -> str:
-    """Output ``key`` of ``stack_name``, or :class:`CannotRunError` naming it."""
+    """Output ``key`` of ``stack_name`` — or the one output whose logical ID holds it, as CDK names the outputs of
+    nested constructs (``EventsQuickLookLogGroupName1A2B3C4D``) — or :class:`CannotRunError` naming it."""
     value = outputs.get(key)
+    if value is None:
+        matches = [v for k, v in outputs.items() if key in k]
+        value = matches[0] if len(matches) == 1 else None
     if not value:
         raise CannotRunError(f"Stack {stack_name} has no output {key}: deploy the current version (make deploy).")
     return value

@@ -4,7 +4,15 @@
 ``cdk synth`` writes.
 """
 
-from .app import SampleStacks, build_sample_app
-from .config import PROFILE_CONTEXT_KEY, Profile, load_profile
+from .app import SampleStacks, build_sample_app, stack_name_prefix
+from .config import PROFILE_CONTEXT_KEY, IdentitySpec, Profile, load_profile
 
-__all__ = ["PROFILE_CONTEXT_KEY", "Profile", "SampleStacks", "build_sample_app", "load_profile"]
+__all__ = [
+    "PROFILE_CONTEXT_KEY",
+    "IdentitySpec",
+    "Profile",
+    "SampleStacks",
+    "build_sample_app",
+    "load_profile",
+    "stack_name_prefix",
+]

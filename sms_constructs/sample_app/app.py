@@ -8,7 +8,9 @@ import aws_cdk as cdk
 
 from .analytics_stack import EventAnalyticsStack
 from .config import Profile, load_profile
-from .messaging_stack import MessagingStack
+from .identities_stack import IdentitiesStack
+from .monitoring_stack import MonitoringStack
+from .sending_stack import SendingStack
 
 
 @dataclass(frozen=True)
@@ -16,33 +18,66 @@ class SampleStacks:
     """The stacks of one sample app, for tests and for code that extends the app."""
 
     profile: Profile
+    identities: IdentitiesStack
     analytics: EventAnalyticsStack
-    messaging: MessagingStack
+    sending: SendingStack
+    monitoring: MonitoringStack
 
     @property
     def all(self) -> list[cdk.Stack]:
         """Every stack, in deployment order."""
-        return [self.analytics, self.messaging]
+        return [self.identities, self.analytics, self.sending, self.monitoring]
+
+
+def stack_name_prefix(profile: Profile) -> str:
+    """``SmsSandbox`` or ``SmsProduction``: the first part of every stack name of the profile."""
+    return "SmsSandbox" if profile.is_sandbox else "SmsProduction"
 
 
 def build_sample_app(app: cdk.App) -> SampleStacks:
-    """Add the sample stacks for the profile chosen in ``app``'s context and return them."""
+    """Add the sample stacks for the profile chosen in ``app``'s context and return them.
+
+    Raises ``ValidationError`` naming the ``cdk.json`` key to set when the profile's context is incomplete.
+    """
     profile = load_profile(app)
     env = cdk.Environment(account=profile.account, region=profile.region) if profile.account or profile.region else None
-    prefix = "SmsSandbox" if profile.is_sandbox else "SmsProduction"
+    prefix = stack_name_prefix(profile)
+    label = f"sms-constructs sample ({profile.name})"
+    identities = IdentitiesStack(
+        app,
+        f"{prefix}Identities",
+        profile=profile,
+        env=env,
+        description=f"{label}: origination identities, pool, opt-out list, protect configuration, account settings",
+    )
     analytics = EventAnalyticsStack(
         app,
         f"{prefix}Analytics",
         profile=profile,
         env=env,
-        description=f"sms-constructs sample ({profile.name}): SMS events to S3 (Parquet), Glue and Athena",
+        description=f"{label}: SMS events to S3 (Parquet), Glue and Athena, and a log group for a quick look",
     )
-    messaging = MessagingStack(
+    sending = SendingStack(
         app,
-        f"{prefix}Messaging",
+        f"{prefix}Sending",
         profile=profile,
+        origination_identity=identities.pool,
+        protect_configuration=identities.protect_configuration,
         analytics=analytics.analytics,
         env=env,
-        description=f"sms-constructs sample ({profile.name}): origination identities, pool, configuration set",
+        description=f"{label}: configuration set, paced send queue, retries, sample producer",
     )
-    return SampleStacks(profile=profile, analytics=analytics, messaging=messaging)
+    monitoring = MonitoringStack(
+        app,
+        f"{prefix}Monitoring",
+        profile=profile,
+        configuration_set=sending.configuration_set,
+        send_queue=sending.sending.send_queue,
+        retry=sending.sending.retry,
+        analytics=analytics.analytics,
+        env=env,
+        description=f"{label}: CloudWatch dashboard and alarms (spend, delivery, protect, queues, analytics)",
+    )
+    return SampleStacks(
+        profile=profile, identities=identities, analytics=analytics, sending=sending, monitoring=monitoring
+    )

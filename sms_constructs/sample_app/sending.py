@@ -13,10 +13,8 @@ from ..patterns.retry import RetryPolicy, SmsRetry
 from ..patterns.send_queue import SmsSendQueue
 from ..resources.configuration_set import ConfigurationSet
 from ..resources.origination_identity import IOriginationIdentity
+from .config import SANDBOX_MAX_PARTS_PER_SECOND
 
-#: A US simulator number, like a US toll-free number, is paced at 3 parts per second here; a registered US 10DLC
-#: number would be 1. Pace a little under the identity's real MPS when other senders share it.
-SANDBOX_MAX_PARTS_PER_SECOND = 3
 #: Why the sample producer needs no async DLQ or on-failure destination (the evidence of its acknowledgements).
 PRODUCER_SYNCHRONOUS_REASON = (
     "The sample producer is invoked synchronously (aws lambda invoke, RequestResponse) by operators and tests; its "
@@ -78,7 +76,11 @@ class SampleSending(Construct):
         #: The sample producer function (its grant, ``SMS_SEND_QUEUE_URL`` and layer come from ``add_producer``).
         self.producer = producer.function
         self.send_queue.add_producer(self.producer)
-        cdk.CfnOutput(self, "ProducerFunctionName", value=self.producer.function_name)
-        cdk.CfnOutput(self, "SendQueueUrl", value=self.send_queue.queue_url)
-        cdk.CfnOutput(self, "MessageStoreTableName", value=self.send_queue.table.table_name)
-        cdk.CfnOutput(self, "FinalFailureTopicArn", value=self.retry.final_failure_topic.topic_arn)
+        # Plain output names: the test-message command and `aws cloudformation describe-stacks` read them as they are.
+        for name, value in (
+            ("ProducerFunctionName", self.producer.function_name),
+            ("SendQueueUrl", self.send_queue.queue_url),
+            ("MessageStoreTableName", self.send_queue.table.table_name),
+            ("FinalFailureTopicArn", self.retry.final_failure_topic.topic_arn),
+        ):
+            cdk.CfnOutput(self, name, value=value).override_logical_id(name)

@@ -43,7 +43,9 @@ def _deploy(aws: FakeSession, *, sending: dict[str, str] | None = None) -> str:
     )
     stubber.add_response(
         "describe_stacks",
-        describe_stacks_response("SmsSandboxAnalytics", {"QuickLookLogGroupName": LOG_GROUP}),
+        describe_stacks_response(
+            "SmsSandboxAnalytics", {"EventsBucketName": "b", "EventsQuickLookLogGroupName5F3E2A1C": LOG_GROUP}
+        ),
         {"StackName": "SmsSandboxAnalytics"},
     )
     return str(queue_url)

@@ -2,36 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
-import aws_cdk as cdk
 import pytest
 
-from sms_constructs.sample_app import PROFILE_CONTEXT_KEY, SampleStacks, build_sample_app
-from tests.conftest import cdk_json_context
+from tests.sample_app.synth import PROFILES, SynthesizedSample, synthesized_sample
 
-PROFILES = ("sandbox", "production")
-
-
-@dataclass
-class SynthesizedSample:
-    """One profile of the sample app: its construct tree and the cloud assembly written to ``outdir``."""
-
-    app: cdk.App
-    stacks: SampleStacks
-    outdir: Path
-
-    @property
-    def templates(self) -> list[Path]:
-        return sorted(self.outdir.glob("*.template.json"))
+__all__ = ["SynthesizedSample"]
 
 
 @pytest.fixture(scope="session", params=PROFILES)
-def sample(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> SynthesizedSample:
-    """The sample app for each profile, synthesized without the nag packs (the nag gate checks those itself)."""
-    outdir = tmp_path_factory.mktemp(f"cdk-out-{request.param}")
-    app = cdk.App(outdir=str(outdir), context=cdk_json_context(**{PROFILE_CONTEXT_KEY: request.param}))
-    stacks = build_sample_app(app)
-    app.synth()
-    return SynthesizedSample(app=app, stacks=stacks, outdir=outdir)
+def sample(request: pytest.FixtureRequest) -> SynthesizedSample:
+    """The sample app for each profile (:func:`tests.sample_app.synth.synthesized_sample`)."""
+    return synthesized_sample(request.param)

@@ -20,7 +20,7 @@ from sms_constructs import SmsProducer
 pytestmark = pytest.mark.integration
 
 SUCCESS_SIMULATOR = "+14254147755"
-STACK_NAME = os.environ.get("SMS_CONSTRUCTS_INTEG_STACK", "SmsSandboxMessaging")
+STACK_NAME = os.environ.get("SMS_CONSTRUCTS_INTEG_STACK", "SmsSandboxSending")
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +47,8 @@ def _wait_for(probe: Callable[[], Any], timeout_seconds: float, what: str) -> An
 
 
 def test_a_queued_message_is_sent_once_and_recorded(outputs: dict[str, str]) -> None:
-    table = _output(outputs, "SendingMessageStoreTableName")
-    producer = SmsProducer(_output(outputs, "SendingSendQueueUrl"))
+    table = outputs["MessageStoreTableName"]
+    producer = SmsProducer(outputs["SendQueueUrl"])
     request_id = producer.send(SUCCESS_SIMULATOR, "sms-constructs integration test: hello from the simulator.")
     dynamodb = boto3.client("dynamodb")
 
@@ -95,8 +95,8 @@ def _history(table: str, request_id: str) -> dict[str, dict[str, Any]]:
 def test_events_reach_s3_the_quick_look_and_the_retry_path(
     outputs: dict[str, str], analytics_outputs: dict[str, str]
 ) -> None:
-    table = _output(outputs, "SendingMessageStoreTableName")
-    producer = SmsProducer(_output(outputs, "SendingSendQueueUrl"))
+    table = outputs["MessageStoreTableName"]
+    producer = SmsProducer(outputs["SendQueueUrl"])
     started = time.time()
     success_id = producer.send(SUCCESS_SIMULATOR, "sms-constructs integration test: delivered path.")
     failure_id = producer.send(FAILURE_SIMULATOR, "sms-constructs integration test: failure path.")

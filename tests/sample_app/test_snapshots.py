@@ -9,14 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from sms_constructs.sample_app import PROFILE_CONTEXT_KEY, build_sample_app
-from tests.conftest import cdk_json_context
+from tests.sample_app.synth import PROFILES, synthesized_sample
 
 ASSET_HASH = re.compile(r"[0-9a-f]{64}")
 
@@ -37,10 +35,9 @@ def json_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("profile", ["sandbox", "production"])
+@pytest.mark.parametrize("profile", PROFILES)
 def test_sample_stacks_match_snapshot(profile: str, json_snapshot: SnapshotAssertion) -> None:
-    app = cdk.App(context=cdk_json_context(**{PROFILE_CONTEXT_KEY: profile}))
-    stacks = build_sample_app(app)
+    stacks = synthesized_sample(profile).stacks
     templates = {stack.stack_name: scrub(Template.from_stack(stack).to_json()) for stack in stacks.all}
     assert templates == json_snapshot
 

@@ -18,7 +18,6 @@ from sms_constructs._private.validation import (
     check_range,
     check_unique,
 )
-from sms_constructs.sample_app import PROFILE_CONTEXT_KEY, load_profile
 
 
 def test_validation_error_names_path_prop_rule_and_value(stack: cdk.Stack) -> None:
@@ -96,54 +95,3 @@ def test_acknowledge_requires_evidence(stack: cdk.Stack) -> None:
 
 def test_granular_finding_id() -> None:
     assert nag.granular(nag.AwsSolutions.IAM5, "Action::s3:Abort*") == "AwsSolutions-IAM5[Action::s3:Abort*]"
-
-
-def test_profile_defaults_to_sandbox() -> None:
-    profile = load_profile(cdk.App())
-    assert profile.is_sandbox
-    assert profile.allowed_countries == ("US",)
-
-
-def test_production_profile_reads_context() -> None:
-    app = cdk.App(
-        context={
-            PROFILE_CONTEXT_KEY: "production",
-            "sms-constructs:production": {"namePrefix": "acme", "allowedCountries": ["US", "CA"]},
-            "sms-constructs:env": {"account": "111122223333", "region": "eu-west-1"},
-        }
-    )
-    profile = load_profile(app)
-    assert (profile.name, profile.name_prefix, profile.allowed_countries) == ("production", "acme", ("US", "CA"))
-    assert (profile.account, profile.region) == ("111122223333", "eu-west-1")
-
-
-def test_fails_unknown_profile() -> None:
-    with pytest.raises(ValidationError, match="must be one of sandbox, production; received 'staging'"):
-        load_profile(cdk.App(context={PROFILE_CONTEXT_KEY: "staging"}))
-
-
-def test_production_profile_reads_max_parts_per_second() -> None:
-    app = cdk.App(context={PROFILE_CONTEXT_KEY: "production", "sms-constructs:production": {"maxPartsPerSecond": 100}})
-    assert load_profile(app).max_parts_per_second == 100
-    assert load_profile(cdk.App()).max_parts_per_second == 3
-
-
-@pytest.mark.parametrize("mps", [0, -1, "fast", True])
-def test_fails_production_profile_with_bad_max_parts_per_second(mps: object) -> None:
-    app = cdk.App(context={PROFILE_CONTEXT_KEY: "production", "sms-constructs:production": {"maxPartsPerSecond": mps}})
-    with pytest.raises(ValidationError, match=r"maxPartsPerSecond': must be a number > 0"):
-        load_profile(app)
-
-
-def test_production_profile_deploys_to_the_region_of_its_registered_number() -> None:
-    arn = "arn:aws:sms-voice:eu-west-1:111122223333:phone-number/phone-abc"
-    app = cdk.App(context={PROFILE_CONTEXT_KEY: "production", "sms-constructs:production": {"phoneNumberArn": arn}})
-    assert (load_profile(app).region, load_profile(app).account) == ("eu-west-1", None)
-    pinned = cdk.App(
-        context={
-            PROFILE_CONTEXT_KEY: "production",
-            "sms-constructs:production": {"phoneNumberArn": arn},
-            "sms-constructs:env": {"region": "us-west-2"},
-        }
-    )
-    assert load_profile(pinned).region == "us-west-2"

@@ -1,0 +1,105 @@
+"""The identities stack: who sends (numbers, pool), to whom (opt-outs, protect, verified numbers) and the account's
+spend limit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from ..patterns.account_settings import SmsAccountSettings
+from ..resources.common import KeywordAction, NumberCapability, NumberType
+from ..resources.keywords import MandatoryKeywords, OptionalKeyword
+from ..resources.opt_out_list import OptOutList
+from ..resources.origination_identity import IPoolMember
+from ..resources.phone_number import PhoneNumber
+from ..resources.pool import Pool
+from ..resources.protect_configuration import ProtectConfiguration
+from .config import Profile
+
+KEYWORDS = MandatoryKeywords(
+    help="Acme alerts: help at https://acme.example/sms or 1-800-555-0100. Msg&data rates apply. Reply STOP to end.",
+    stop="Acme alerts: you are unsubscribed and will receive no more messages. Reply START to subscribe again.",
+)
+#: START re-subscribes (the STOP reply promises it).
+OPTIONAL_KEYWORDS = [
+    OptionalKeyword(
+        keyword="START",
+        message="Acme alerts: you are subscribed again. Reply STOP to end.",
+        action=KeywordAction.OPT_IN,
+    )
+]
+
+
+class IdentitiesStack(cdk.Stack):
+    """The SMS resources that outlive any sender: origination identities, opt-outs, protection, account settings.
+
+    - sandbox: a SIMULATOR origination number (US; sends only to the destination simulator numbers, no registration)
+      and the verified destination numbers of ``sms-constructs:sandbox`` (the sandbox sends only to those);
+    - production: the identities of ``sms-constructs:production.originationIdentities``, imported by ARN or requested.
+
+    The numbers sit in one pool with the HELP/STOP replies and the opt-out list. The protect configuration allows only
+    the profile's countries. ``SmsAccountSettings`` sets the account's enforced monthly text spend limit to the
+    profile's ``monthlySpendLimitUsd`` (and resets it when the stack is deleted).
+    """
+
+    def __init__(self, scope: Construct, id: str, *, profile: Profile, **kwargs: Any) -> None:
+        super().__init__(scope, id, **kwargs)
+        self.profile = profile
+        prefix = profile.name_prefix
+
+        #: Recipients who replied STOP; kept when the stack is deleted.
+        self.opt_out_list = OptOutList(self, "OptOutList", opt_out_list_name=f"{prefix}-opt-outs")
+        #: The origination identities messages are sent from.
+        self.numbers: list[IPoolMember] = self._numbers(profile)
+        #: The pool that senders name as ``OriginationIdentity``.
+        self.pool = Pool(
+            self,
+            "Pool",
+            origination_identities=self.numbers,
+            keywords=KEYWORDS,
+            optional_keywords=OPTIONAL_KEYWORDS,
+            opt_out_list=self.opt_out_list,
+        )
+        #: Blocks every destination country except the profile's (SMS pumping protection).
+        self.protect_configuration = ProtectConfiguration.allow_only(
+            self, "Protect", profile.allowed_countries, name=f"{prefix}-protect"
+        )
+        #: The account's enforced monthly text spend limit (one ``SmsAccountSettings`` per account and Region).
+        self.account_settings = SmsAccountSettings(
+            self, "AccountSettings", text_spend_limit_override_usd=profile.monthly_spend_limit_usd
+        )
+
+    def _numbers(self, profile: Profile) -> list[IPoolMember]:
+        if not profile.identities:
+            return [
+                PhoneNumber(
+                    self,
+                    "SimulatorNumber",
+                    iso_country_code="US",
+                    number_type=NumberType.SIMULATOR,
+                    capabilities=[NumberCapability.SMS],
+                    keywords=KEYWORDS,
+                    optional_keywords=OPTIONAL_KEYWORDS,
+                    opt_out_list=self.opt_out_list,
+                )
+            ]
+        numbers: list[IPoolMember] = []
+        for index, identity in enumerate(profile.identities, start=1):
+            if identity.phone_number_arn is not None:
+                numbers.append(PhoneNumber.from_phone_number_arn(self, f"Number{index}", identity.phone_number_arn))
+            else:
+                numbers.append(
+                    PhoneNumber(
+                        self,
+                        f"Number{index}",
+                        iso_country_code=identity.iso_country_code,
+                        number_type=NumberType(identity.number_type),
+                        capabilities=[NumberCapability.SMS],
+                        keywords=KEYWORDS,
+                        optional_keywords=OPTIONAL_KEYWORDS,
+                        opt_out_list=self.opt_out_list,
+                    )
+                )
+        return numbers

@@ -1,0 +1,104 @@
+"""The sample app's four stacks: what each holds and how they are wired (both profiles, synthesized once)."""
+
+from __future__ import annotations
+
+import json
+
+from aws_cdk.assertions import Match, Template
+
+from tests.sample_app.synth import synthesized_sample
+
+
+def _template(profile: str, stack: str) -> Template:
+    sample = synthesized_sample(profile)
+    return Template.from_stack(getattr(sample.stacks, stack))
+
+
+def test_stacks_deploy_in_dependency_order() -> None:
+    stacks = synthesized_sample("sandbox").stacks
+    assert [s.stack_name for s in stacks.all] == [
+        "SmsSandboxIdentities",
+        "SmsSandboxAnalytics",
+        "SmsSandboxSending",
+        "SmsSandboxMonitoring",
+    ]
+    assert {d.stack_name for d in stacks.sending.dependencies} == {"SmsSandboxIdentities", "SmsSandboxAnalytics"}
+    assert {d.stack_name for d in stacks.monitoring.dependencies} >= {"SmsSandboxSending", "SmsSandboxAnalytics"}
+    assert stacks.identities.dependencies == []
+    assert stacks.analytics.dependencies == []
+
+
+def test_identities_stack_holds_the_simulator_pool_protect_and_spend_limit() -> None:
+    template = _template("sandbox", "identities")
+    template.has_resource_properties("AWS::SMSVOICE::PhoneNumber", {"NumberType": "SIMULATOR"})
+    template.resource_count_is("AWS::SMSVOICE::Pool", 1)
+    template.resource_count_is("AWS::SMSVOICE::ProtectConfiguration", 1)
+    template.resource_count_is("AWS::SMSVOICE::ConfigurationSet", 0)
+    [spend] = template.find_resources("Custom::SmsConstructsTextSpendLimitOverride").values()
+    assert json.loads(spend["Properties"]["Create"])["parameters"] == {"MonthlyLimit": 1}
+
+
+def test_sending_stack_holds_the_configuration_set_and_its_destinations() -> None:
+    template = _template("sandbox", "sending")
+    template.has_resource_properties(
+        "AWS::SMSVOICE::ConfigurationSet",
+        {
+            "ConfigurationSetName": "sms-sandbox-config",
+            "ProtectConfigurationId": {"Fn::ImportValue": Match.string_like_regexp("SmsSandboxIdentities:")},
+            "EventDestinations": Match.array_with([Match.object_like({"EventDestinationName": "EventsFirehose"})]),
+        },
+    )
+    outputs = template.to_json()["Outputs"]
+    assert {"SendQueueUrl", "MessageStoreTableName", "ProducerFunctionName", "FinalFailureTopicArn"} <= set(outputs)
+
+
+def test_analytics_stack_outputs_the_quick_look_log_group() -> None:
+    stack = synthesized_sample("sandbox").stacks.analytics
+    log_group = stack.analytics.quick_look_log_group
+    assert log_group is not None
+    outputs = Template.from_stack(stack).to_json()["Outputs"]
+    [name] = [o["Value"] for key, o in outputs.items() if "QuickLookLogGroupName" in key]  # what test-message reads
+    assert name == {"Ref": stack.get_logical_id(log_group.node.default_child)}
+
+
+def test_sandbox_monitoring_alarms_at_half_and_four_fifths_of_one_dollar() -> None:
+    template = _template("sandbox", "monitoring")
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    spend = sorted(
+        a["Properties"]["Threshold"]
+        for a in alarms.values()
+        if a["Properties"].get("MetricName") == "TextMessageMonthlySpend"
+    )
+    assert spend == [0.5, 0.8, 1]
+    assert len(alarms) == 11
+    names = sorted(a["Properties"]["AlarmName"] for a in alarms.values())
+    assert "sms-sandbox-MonthlySpend80" in names
+    assert "sms-sandbox-SpendLimitHolds" in names
+    template.resource_count_is("AWS::SNS::Subscription", 0)  # the sandbox sets no alarm e-mail
+    template.has_resource_properties("AWS::CloudWatch::Dashboard", {"DashboardName": "sms-sandbox-sms"})
+
+
+def test_production_imports_and_requests_identities_and_mails_alarms() -> None:
+    identities = _template("production", "identities")
+    identities.resource_count_is("AWS::SMSVOICE::PhoneNumber", 1)  # the requested toll-free number
+    identities.has_resource_properties("AWS::SMSVOICE::PhoneNumber", {"NumberType": "TOLL_FREE"})
+    identities.has_resource_properties(
+        "AWS::SMSVOICE::Pool",
+        {
+            "OriginationIdentities": Match.array_with(
+                ["arn:aws:sms-voice:us-east-1:111122223333:phone-number/phone-0123456789abcdef0123456789abcdef"]
+            )
+        },
+    )
+    sending = synthesized_sample("production").stacks.sending
+    assert sending.sending.send_queue.max_parts_per_second == 4  # 1 (10DLC) + 3 (toll-free)
+    monitoring = _template("production", "monitoring")
+    monitoring.has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "sms-oncall@example.com"}
+    )
+    spend = sorted(
+        a["Properties"]["Threshold"]
+        for a in monitoring.find_resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "TextMessageMonthlySpend"
+    )
+    assert spend == [50, 80, 100]
