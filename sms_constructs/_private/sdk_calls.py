@@ -2,9 +2,9 @@
 
 aws-cdk-lib runs every ``AwsCustomResource`` of a stack in one singleton Lambda function. The first one the library
 creates in a stack gives it a role of its own (no ``AWSLambdaBasicExecutionRole``: an inline policy on its log group),
-an explicit memory size, X-Ray tracing, reserved concurrency and a KMS-encrypted, named log group kept three months
-(the handler logs each request, parameters included: an opted-out phone number is personal data); the findings it
-keeps are acknowledged on that function only. Responses are not logged (``Logging.with_data_hidden()``). Each call's
+an explicit memory size, X-Ray tracing, reserved concurrency and a named log group, encrypted with a key of its own
+(the handler logs each request, parameters included: an opted-out phone number is personal data) and kept one year
+(the AWS Control Tower minimum); the findings it keeps are acknowledged on that function only. Responses are not logged (``Logging.with_data_hidden()``). Each call's
 permissions are a separate policy listing exact actions on exact ARNs.
 """
 
@@ -33,7 +33,7 @@ PROVIDER_ID = "AWS" + cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", "
 #: asynchronous invocation is retried by Lambda).
 RESERVED_CONCURRENCY = 5
 #: How long the provider's log group keeps the requests.
-LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
 _ROLE_ID = "SmsConstructsSdkCallsRole"
 _LOG_GROUP_ID = "SmsConstructsSdkCallsLogs"

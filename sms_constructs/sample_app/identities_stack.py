@@ -16,6 +16,7 @@ from ..resources.origination_identity import IPoolMember
 from ..resources.phone_number import PhoneNumber
 from ..resources.pool import Pool
 from ..resources.protect_configuration import ProtectConfiguration
+from ..resources.verified_destination_number import VerifiedDestinationNumber
 from .config import Profile
 
 KEYWORDS = MandatoryKeywords(
@@ -36,7 +37,8 @@ class IdentitiesStack(cdk.Stack):
     """The SMS resources that outlive any sender: origination identities, opt-outs, protection, account settings.
 
     - sandbox: a SIMULATOR origination number (US; sends only to the destination simulator numbers, no registration)
-      and the verified destination numbers of ``sms-constructs:sandbox`` (the sandbox sends only to those);
+      and a ``VerifiedDestinationNumber`` for each of ``sms-constructs:sandbox.verifiedDestinationNumbers`` (an
+      account in the SMS sandbox sends only to verified numbers; ``make verify-destination`` completes each);
     - production: the identities of ``sms-constructs:production.originationIdentities``, imported by ARN or requested.
 
     The numbers sit in one pool with the HELP/STOP replies and the opt-out list. The protect configuration allows only
@@ -70,6 +72,11 @@ class IdentitiesStack(cdk.Stack):
         self.account_settings = SmsAccountSettings(
             self, "AccountSettings", text_spend_limit_override_usd=profile.monthly_spend_limit_usd
         )
+        #: The sandbox's verified destination numbers (``PENDING`` until ``make verify-destination NUMBER=...``).
+        self.verified_destination_numbers = [
+            VerifiedDestinationNumber(self, f"VerifiedDestination{index}", destination_phone_number=number)
+            for index, number in enumerate(profile.verified_destination_numbers, start=1)
+        ]
 
     def _numbers(self, profile: Profile) -> list[IPoolMember]:
         if not profile.identities:

@@ -173,19 +173,25 @@ def test_opted_out_number_is_put_on_the_list_and_removed_on_delete() -> None:
     ]
 
 
-def test_one_provider_with_its_own_role_encrypted_logs_and_memory() -> None:
+def test_one_provider_with_its_own_role_encrypted_logs_memory_tracing_and_concurrency() -> None:
     _, stack, _, template = _synthesized()
     [function] = template.find_resources("AWS::Lambda::Function").values()
     assert function["Properties"]["MemorySize"] == 512
+    assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}
+    assert function["Properties"]["ReservedConcurrentExecutions"] == 5
     role = stack.node.find_child("SmsConstructsSdkCallsRole")
     assert function["Properties"]["Role"] == {"Fn::GetAtt": [stack.get_logical_id(role.node.default_child), "Arn"]}
     [role_resource] = template.find_resources("AWS::IAM::Role").values()
     assert "ManagedPolicyArns" not in role_resource["Properties"]  # no AWSLambdaBasicExecutionRole
     [log_group] = template.find_resources("AWS::Logs::LogGroup").values()
-    assert log_group["Properties"]["RetentionInDays"] == 90
+    assert log_group["Properties"]["RetentionInDays"] == 365
     assert "KmsKeyId" in log_group["Properties"]
     checkov = stack.node.find_child(PROVIDER_ID).node.default_child.get_metadata("checkov")
-    assert sorted(skip["id"] for skip in checkov["skip"]) == ["CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117"]
+    assert sorted(skip["id"] for skip in checkov["skip"]) == ["CKV_AWS_116", "CKV_AWS_117"]  # DLQ, VPC
+    tracing = stack.node.find_child("SmsConstructsSdkCallsTracingPolicy").node.default_child
+    assert stack.resolve(tracing.policy_document)["Statement"] == [
+        {"Action": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "Effect": "Allow", "Resource": "*"}
+    ]
 
 
 def test_is_clean_under_the_nag_packs() -> None:

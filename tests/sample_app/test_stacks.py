@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 
+import aws_cdk as cdk
 from aws_cdk.assertions import Match, Template
 
+from sms_constructs.sample_app import load_profile
+from sms_constructs.sample_app.identities_stack import IdentitiesStack
+from tests.conftest import ENV, cdk_json_context
 from tests.sample_app.synth import synthesized_sample
 
 
@@ -102,3 +106,17 @@ def test_production_imports_and_requests_identities_and_mails_alarms() -> None:
         if a["Properties"].get("MetricName") == "TextMessageMonthlySpend"
     )
     assert spend == [50, 80, 100]
+
+
+def test_sandbox_verified_destination_numbers_come_from_cdk_json() -> None:
+    numbers = ["+14255550142", "+447700900123"]
+    app = cdk.App(context=cdk_json_context(**{"sms-constructs:sandbox": {"verifiedDestinationNumbers": numbers}}))
+    stack = IdentitiesStack(app, "Identities", profile=load_profile(app), env=ENV)
+    assert len(stack.verified_destination_numbers) == 2
+    resources = Template.from_stack(stack).find_resources("AWS::SMSVOICE::VerifiedDestinationNumber")
+    assert sorted(r["Properties"]["DestinationPhoneNumber"] for r in resources.values()) == sorted(numbers)
+    assert {r["DeletionPolicy"] for r in resources.values()} == {"Retain"}
+    Template.from_stack(synthesized_sample("sandbox").stacks.identities).resource_count_is(
+        "AWS::SMSVOICE::VerifiedDestinationNumber",
+        0,  # cdk.json ships none
+    )
