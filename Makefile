@@ -6,6 +6,7 @@
 #   make integ   deploy-mode tests against the deployed sandbox (AWS credentials, after make deploy)
 #   make test-message          after make deploy: send to the SMS simulator and follow the messages (PROFILE=...)
 #   make verify-destination NUMBER=+1...   sandbox: send a verification code to a destination number, then verify it
+#   make cost    synthesize, then price what the stacks cost per month before any message (PROFILE=...)
 
 PYTHON ?= python3
 VENV := .venv
@@ -21,7 +22,7 @@ export AWS_EC2_METADATA_DISABLED := true
 
 CDK := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx --no-install cdk
 
-.PHONY: setup synth test lint format diff deploy integ test-message verify-destination clean constraints schema
+.PHONY: setup synth test lint format diff deploy integ test-message verify-destination cost clean constraints schema
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
@@ -78,6 +79,10 @@ test-message: $(VENV)/.installed
 verify-destination: $(VENV)/.installed
 	@test -n "$(NUMBER)" || { echo "usage: make verify-destination NUMBER=+14255550142"; exit 2; }
 	$(VENV)/bin/sms-constructs-verify-destination $(NUMBER)
+
+# The fixed monthly cost of the synthesized stacks: KMS keys, alarm metrics, dashboards, idle SQS polling.
+cost: synth
+	$(VENV)/bin/sms-constructs-fixed-cost cdk.out
 
 # Re-pin constraints.txt to the newest releases inside pyproject.toml's ranges (then run make test).
 constraints:

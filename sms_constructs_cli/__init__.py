@@ -3,5 +3,7 @@
 - ``sms-constructs-test-message`` (``make test-message``): sends to the SMS simulator through the deployed send queue
   and follows each message through the message store and the events (:mod:`.test_message`);
 - ``sms-constructs-verify-destination`` (``make verify-destination NUMBER=+1...``): completes the verification of a
-  sandbox destination number (:mod:`.verify_destination`).
+  sandbox destination number (:mod:`.verify_destination`);
+- ``sms-constructs-fixed-cost`` (``make cost``): what the synthesized stacks cost per month before any message
+  (:mod:`.fixed_cost`).
 """

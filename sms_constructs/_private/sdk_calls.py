@@ -4,8 +4,9 @@ aws-cdk-lib runs every ``AwsCustomResource`` of a stack in one singleton Lambda 
 creates in a stack gives it a role of its own (no ``AWSLambdaBasicExecutionRole``: an inline policy on its log group),
 an explicit memory size, X-Ray tracing, reserved concurrency and a named log group, encrypted with a key of its own
 (the handler logs each request, parameters included: an opted-out phone number is personal data) and kept one year
-(the AWS Control Tower minimum); the findings it keeps are acknowledged on that function only. Responses are not logged (``Logging.with_data_hidden()``). Each call's
-permissions are a separate policy listing exact actions on exact ARNs.
+(the AWS Control Tower minimum); the findings it keeps are acknowledged on that function only. Responses are not
+logged (``Logging.with_data_hidden()``). Each call's permissions are a separate policy listing exact actions on exact
+ARNs.
 """
 
 from __future__ import annotations

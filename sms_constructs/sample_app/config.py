@@ -90,10 +90,11 @@ class Profile:
 
     @property
     def max_parts_per_second(self) -> float:
-        """The MPS the send queue paces the pool to: the sum of its identities' (the simulator's: 3)."""
+        """The MPS the send queue paces the pool to: the lowest of its identities' (the simulator's: 3). A pool sends
+        each message as the member the service picks, so only the lowest member's rate always holds."""
         if not self.identities:
             return SANDBOX_MAX_PARTS_PER_SECOND
-        return sum(identity.max_parts_per_second for identity in self.identities)
+        return min(identity.max_parts_per_second for identity in self.identities)
 
 
 def load_profile(scope: Construct) -> Profile:

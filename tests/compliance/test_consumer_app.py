@@ -13,6 +13,7 @@ from sms_constructs import (
     ConfigurationSet,
     EventRetention,
     MandatoryKeywords,
+    MessageType,
     NumberCapability,
     NumberType,
     OptOutList,
@@ -21,7 +22,9 @@ from sms_constructs import (
     ProtectConfiguration,
     QuickLookLogs,
     RawEventBackup,
+    SmsAccountSettings,
     SmsEventAnalytics,
+    SmsMonitoring,
     SmsRetry,
     SmsSendQueue,
 )
@@ -38,7 +41,8 @@ KEYWORDS = MandatoryKeywords(help="Acme alerts: help at acme.example. Reply STOP
 
 
 def build_consumer_app(outdir: Path) -> cdk.App:
-    """Analytics in one stack; identities, a send queue and retries in another, every optional feature on."""
+    """Analytics in one stack; identities, send queues, retries, monitoring and account settings in another, every
+    optional feature on."""
     app = cdk.App(outdir=str(outdir), context=cdk_json_context())
     analytics_stack = cdk.Stack(app, "ConsumerAnalytics", env=ENV)
     analytics = SmsEventAnalytics(
@@ -85,9 +89,32 @@ def build_consumer_app(outdir: Path) -> cdk.App:
         validate_numbers=True,
         vpc=vpc,
     )
-    SmsRetry(messaging, "Retry", send_queue=queue, vpc=vpc)
+    retry = SmsRetry(messaging, "Retry", send_queue=queue, vpc=vpc)
     # A second send queue, outside any VPC, on the same pool and configuration set.
     SmsSendQueue(messaging, "Bulk", origination_identity=pool, configuration_set=config, max_parts_per_second=1)
+    # Monitoring of everything, alarms mailed; every account setting, and a seeded opt-out list.
+    SmsMonitoring(
+        messaging,
+        "Monitoring",
+        configuration_set=config,
+        send_queue=queue,
+        retry=retry,
+        analytics=analytics,
+        monthly_spend_limit_usd=50,
+        countries=["US"],
+        alarm_email="sms-oncall@example.com",
+    )
+    settings = SmsAccountSettings(
+        messaging,
+        "AccountSettings",
+        text_spend_limit_override_usd=50,
+        media_spend_limit_override_usd=10,
+        voice_spend_limit_override_usd=10,
+        notify_spend_limit_override_usd=10,
+        default_protect_configuration=ProtectConfiguration.allow_only(messaging, "DefaultProtect", ["US"]),
+    )
+    settings.set_default_message_type(config, MessageType.TRANSACTIONAL)
+    opt_outs.add_opted_out_number("+14255550142")
     return app
 
 

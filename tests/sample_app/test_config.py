@@ -72,7 +72,7 @@ def test_production_reads_identities_countries_limit_and_email() -> None:
         ),
         IdentitySpec(max_parts_per_second=3, number_type="TOLL_FREE", iso_country_code="US"),
     )
-    assert profile.max_parts_per_second == 4  # the pool sends at the sum of its identities' MPS
+    assert profile.max_parts_per_second == 1  # the pool is paced to its slowest identity's MPS
     assert (profile.account, profile.region) == ("111122223333", "eu-west-1")
 
 

@@ -95,7 +95,7 @@ def test_production_imports_and_requests_identities_and_mails_alarms() -> None:
         },
     )
     sending = synthesized_sample("production").stacks.sending
-    assert sending.sending.send_queue.max_parts_per_second == 4  # 1 (10DLC) + 3 (toll-free)
+    assert sending.sending.send_queue.max_parts_per_second == 1  # the lower of 1 (10DLC) and 3 (toll-free)
     monitoring = _template("production", "monitoring")
     monitoring.has_resource_properties(
         "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "sms-oncall@example.com"}
