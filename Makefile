@@ -7,6 +7,8 @@
 #   make test-message          after make deploy: send to the SMS simulator and follow the messages (PROFILE=...)
 #   make verify-destination NUMBER=+1...   sandbox: send a verification code to a destination number, then verify it
 #   make cost    synthesize, then price what the stacks cost per month before any message (PROFILE=...)
+#   make docs    the documentation site, built strictly into site/ (make docs-serve: live preview on localhost:8000)
+#   make diagram regenerate the architecture diagrams from the synthesized sample app
 
 PYTHON ?= python3
 VENV := .venv
@@ -22,7 +24,8 @@ export AWS_EC2_METADATA_DISABLED := true
 
 CDK := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx --no-install cdk
 
-.PHONY: setup synth test lint format diff deploy integ test-message verify-destination cost clean constraints schema
+.PHONY: setup synth test lint format diff deploy integ test-message verify-destination cost clean constraints schema \
+	docs docs-serve diagram
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
@@ -99,5 +102,18 @@ schema: $(VENV)/.installed
 	PYTHONPATH=lambda $(PY) -m sms_constructs_runtime.schema > lambda/sms_constructs_runtime/contract.schema.json
 	cp lambda/sms_constructs_runtime/contract.schema.json docs/patterns/contract.schema.json
 
+# The documentation site (mkdocs.yml): strict, so a broken link or anchor, a page left out of the navigation or a
+# docstring reference that does not resolve fails the build. Material's end-of-life notice is silenced.
+docs: $(VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+	@echo "Site written to site/: open site/index.html"
+
+docs-serve: $(VENV)/.installed
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict
+
+# Redraw docs/sample-app/diagram.md and the README's picture from both profiles of the synthesized sample app.
+diagram: $(VENV)/.installed
+	$(PY) -m sms_constructs.sample_app.diagram
+
 clean:
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+	rm -rf cdk.out site .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

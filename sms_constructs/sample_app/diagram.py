@@ -1,0 +1,644 @@
+"""The architecture diagram of the sample app, drawn from its cloud assembly (Mermaid), never by hand.
+
+``make diagram`` (``python -m sms_constructs.sample_app.diagram``) synthesizes both profiles in-process (no AWS call)
+and rewrites ``docs/sample-app/diagram.md`` and the picture in ``README.md``; ``--check`` only says whether they are
+current (a test runs the same comparison).
+
+How the template becomes a picture:
+
+- a **node** per resource that carries data or code (queues, topics, functions, tables, buckets, streams, SMS
+  resources, ...). IAM roles and policies, KMS keys, resource policies and the functions' own log groups are left out:
+  they would double the picture and say nothing about where messages go. Three or more resources of one type side by
+  side (Athena named queries, alarms) are drawn as one node;
+- **groups**: a subgraph per stack, and inside it one per construct of this library that holds several nodes
+  (``SmsSendQueue``, ``SmsRetry``, ``SmsEventAnalytics``, the sample app's own composites). A resource is labelled
+  with its construct id and the library class that owns it (``Pool``), or its CloudFormation type (``SQS::Queue``);
+- **edges** from what the template says: a ``Ref``/``Fn::GetAtt``/``Fn::Sub``/``Fn::ImportValue`` from one node's
+  properties to another (cross-stack exports are followed), a Lambda event source mapping (queue → function), an SNS
+  subscription (topic → endpoint), a configuration set's event destinations (labelled with the event types they
+  match). An edge from a function is labelled with the IAM actions its role has on the target.
+
+``level="constructs"`` draws the same graph one node per library construct (the README's overview).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import re
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import aws_cdk as cdk
+from aws_cdk import cx_api
+from constructs import IConstruct
+
+from .app import build_sample_app
+from .config import PROFILE_CONTEXT_KEY, PROFILES
+
+Level = Literal["resources", "constructs"]
+
+#: Resource types that are never drawn: permissions, keys and policies around the data path.
+HIDDEN_TYPES = frozenset(
+    {
+        "AWS::CDK::Metadata",
+        "AWS::IAM::ManagedPolicy",
+        "AWS::IAM::Policy",
+        "AWS::IAM::Role",
+        "AWS::KMS::Alias",
+        "AWS::KMS::Key",
+        "AWS::Lambda::Permission",
+        "AWS::Logs::LogStream",
+        "AWS::Logs::ResourcePolicy",
+        "AWS::S3::BucketPolicy",
+        "AWS::SNS::TopicPolicy",
+        "AWS::SQS::QueuePolicy",
+    }
+)
+#: Resource types drawn as an edge: (type, source property, target property, label).
+EDGE_TYPES = {
+    "AWS::Lambda::EventSourceMapping": ("EventSourceArn", "FunctionName", "event source"),
+    "AWS::SNS::Subscription": ("TopicArn", "Endpoint", "subscription"),
+}
+#: Properties whose log group is a resource's own operational log (not drawn): Lambda, Firehose.
+OWN_LOG_PROPERTIES = (("LoggingConfig", "LogGroup"), ("CloudWatchLoggingOptions", "LogGroupName"))
+#: Resources of one type in one group from which they are drawn as a single node.
+COLLAPSE_AT = 3
+#: Node shapes and colours by resource family (Mermaid class names).
+FAMILIES: dict[str, tuple[str, str, str]] = {
+    # family: (open, close, classDef style)
+    "sms": ("{{", "}}", "fill:#fde8d7,stroke:#d05c17,color:#3b1a06"),
+    "compute": ('(["', '"])', "fill:#fff3cd,stroke:#c98a00,color:#3b2a00"),
+    "messaging": ('[["', '"]]', "fill:#f8d7e6,stroke:#b0306a,color:#3b0a21"),
+    "storage": ('[("', '")]', "fill:#d9f0dc,stroke:#2e7d32,color:#0f2e11"),
+    "pattern": ('["', '"]', "fill:#e3e8f7,stroke:#3f51b5,color:#141b3b,stroke-width:2px"),
+    "other": ('["', '"]', "fill:#eeeeee,stroke:#616161,color:#212121"),
+}
+_FAMILY_OF_SERVICE = {
+    "SMSVOICE": "sms",
+    "Lambda": "compute",
+    "SQS": "messaging",
+    "SNS": "messaging",
+    "S3": "storage",
+    "DynamoDB": "storage",
+    "Glue": "storage",
+    "Logs": "storage",
+    "KinesisFirehose": "storage",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Node:
+    """One box of the diagram."""
+
+    #: The Mermaid id: the stack and the logical id (or the construct path) with ``_`` for other characters.
+    id: str
+    #: What the box says: the construct id, then the library class or the CloudFormation type.
+    label: str
+    #: The key of :data:`FAMILIES` that gives its shape and colour.
+    family: str
+    #: The groups (stack first) the node is drawn in: ids of :attr:`Diagram.groups`.
+    groups: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Edge:
+    """One arrow: ``source`` refers to, sends to or triggers ``target``."""
+
+    #: The id of the node the arrow starts from.
+    source: str
+    #: The id of the node it points to.
+    target: str
+    #: What the arrow says (event types, IAM actions, ``event source``). Default: nothing.
+    label: str = ""
+
+
+@dataclasses.dataclass
+class Diagram:
+    """Nodes, grouped, and the edges between them."""
+
+    #: Group id → label, in drawing order.
+    groups: dict[str, str]
+    #: The boxes, in drawing order.
+    nodes: list[Node]
+    #: The arrows, in drawing order.
+    edges: list[Edge]
+
+    def to_mermaid(self, direction: str = "LR") -> str:
+        """The Mermaid ``flowchart`` source."""
+        lines = [f"flowchart {direction}"]
+        # A group's parents are the groups before it in the chain of any node drawn in it.
+        chains = {node.groups[: index + 1] for node in self.nodes for index in range(len(node.groups))}
+        parents = {chain[-1]: chain[:-1] for chain in chains}
+        children: dict[tuple[str, ...], list[str]] = defaultdict(list)
+        for group in self.groups:
+            if group in parents:
+                children[parents[group]].append(group)
+        nodes_in: dict[tuple[str, ...], list[Node]] = defaultdict(list)
+        for node in self.nodes:
+            nodes_in[node.groups].append(node)
+
+        def draw(chain: tuple[str, ...], depth: int) -> None:
+            pad = "    " * depth
+            for node in nodes_in[chain]:
+                opening, closing, _ = FAMILIES[node.family]
+                lines.append(f"{pad}{node.id}{opening}{_escape(node.label)}{closing}")
+            for group in children[chain]:
+                lines.append(f'{pad}subgraph {group}["{_escape(self.groups[group])}"]')
+                draw((*chain, group), depth + 1)
+                lines.append(f"{pad}end")
+
+        draw((), 1)
+        for edge in self.edges:
+            arrow = f'-->|"{_escape(edge.label)}"|' if edge.label else "-->"
+            lines.append(f"    {edge.source} {arrow} {edge.target}")
+        used = sorted({node.family for node in self.nodes})
+        for family in used:
+            lines.append(f"    classDef {family} {FAMILIES[family][2]}")
+        for family in used:
+            members = ",".join(node.id for node in self.nodes if node.family == family)
+            lines.append(f"    class {members} {family}")
+        return "\n".join(lines) + "\n"
+
+
+def _escape(text: str) -> str:
+    return text.replace('"', "#quot;")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading the assembly.
+
+
+@dataclasses.dataclass(frozen=True)
+class _Resource:
+    stack: str
+    logical_id: str
+    type: str
+    properties: dict[str, Any]
+    #: The constructs from the stack's child down to the CfnResource.
+    chain: tuple[IConstruct, ...]
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.stack, self.logical_id)
+
+
+def _is_library_construct(construct: IConstruct) -> bool:
+    return type(construct).__module__.startswith("sms_constructs.") and not isinstance(construct, cdk.Stack)
+
+
+def _owner_index(chain: Sequence[IConstruct]) -> int:
+    """Index in ``chain`` of the construct a resource is named after: the L2 whose default child it is, or itself."""
+    if len(chain) >= 2 and chain[-1].node.id in ("Resource", "Default"):
+        return len(chain) - 2
+    return len(chain) - 1
+
+
+def _kind(resource: _Resource) -> str:
+    owner = resource.chain[_owner_index(resource.chain)]
+    if _is_library_construct(owner):
+        return type(owner).__name__
+    return resource.type.removeprefix("AWS::")
+
+
+def _family(resource_type: str) -> str:
+    service = resource_type.split("::")[1] if resource_type.count("::") >= 2 else ""
+    return _FAMILY_OF_SERVICE.get(service, "other")
+
+
+def _mermaid_id(*parts: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", "_".join(parts))
+
+
+def _references(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str, str]]:
+    """(property path, kind, target) of every ``Ref``, ``Fn::GetAtt``, ``Fn::Sub`` variable and ``Fn::ImportValue``."""
+    if isinstance(value, dict):
+        if len(value) == 1:
+            ((function, argument),) = value.items()
+            if function == "Ref" and isinstance(argument, str):
+                yield path, "ref", argument
+                return
+            if function == "Fn::GetAtt":
+                target = argument[0] if isinstance(argument, list) else str(argument).split(".")[0]
+                yield path, "ref", target
+                return
+            if function == "Fn::ImportValue" and isinstance(argument, str):
+                yield path, "import", argument
+                return
+            if function == "Fn::Sub":
+                template = argument[0] if isinstance(argument, list) else argument
+                for variable in re.findall(r"\$\{([^!}][^}]*)\}", str(template)):
+                    yield path, "ref", variable.split(".")[0]
+        for key, item in value.items():
+            yield from _references(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _references(item, (*path, str(index)))
+
+
+class _Reader:
+    """The resources of every stack of a synthesized app, and the references between them."""
+
+    def __init__(self, app: cdk.App, assembly: cx_api.CloudAssembly) -> None:
+        self.resources: dict[tuple[str, str], _Resource] = {}
+        self.exports: dict[str, tuple[str, str]] = {}
+        self.stack_order: list[str] = []
+        for artifact in assembly.stacks:
+            stack_name = artifact.stack_name
+            self.stack_order.append(stack_name)
+            template: dict[str, Any] = artifact.template
+            paths = {str(entry.data): str(entry.path) for entry in artifact.find_metadata_by_type("aws:cdk:logicalId")}
+            for logical_id, resource in template.get("Resources", {}).items():
+                self.resources[(stack_name, logical_id)] = _Resource(
+                    stack=stack_name,
+                    logical_id=logical_id,
+                    type=resource["Type"],
+                    properties=resource.get("Properties", {}),
+                    chain=_chain(app, paths[logical_id]),
+                )
+            for output in template.get("Outputs", {}).values():
+                name = output.get("Export", {}).get("Name")
+                refs = list(_references(output.get("Value")))
+                if isinstance(name, str) and len(refs) == 1 and refs[0][1] == "ref":
+                    self.exports[name] = (stack_name, refs[0][2])
+
+    def targets(self, resource: _Resource, value: Any) -> Iterator[tuple[tuple[str, ...], _Resource]]:
+        """The resources ``value`` (a part of ``resource``'s properties) refers to, with the property path."""
+        for path, kind, target in _references(value):
+            key = self.exports.get(target) if kind == "import" else (resource.stack, target)
+            if key is not None and key in self.resources:
+                yield path, self.resources[key]
+
+
+def _chain(app: cdk.App, path: str) -> tuple[IConstruct, ...]:
+    node: IConstruct = app
+    chain: list[IConstruct] = []
+    for part in path.strip("/").split("/"):
+        child = node.node.try_find_child(part)
+        if child is None:
+            break
+        node = child
+        chain.append(node)
+    return tuple(chain[1:])  # without the stack
+
+
+def _is_composite_of_the_app(construct: IConstruct) -> bool:
+    """A construct of the sample app (``SampleSending``): a group at every level, never a node of its own."""
+    return type(construct).__module__.startswith(f"{__package__}.")
+
+
+def _label(name: str, kind: str) -> str:
+    return name if name == kind else f"{name}<br/>{kind}"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Placement:
+    node: Node
+    #: Whether the node stands for one resource (it may then be collapsed with its like).
+    single: bool
+
+
+def _place(resource: _Resource, level: Level, groups: dict[str, str]) -> _Placement:
+    """Where ``resource`` is drawn: its groups, and its own node or (level ``constructs``) its construct's."""
+    chain = resource.chain
+    owner = _owner_index(chain)
+    group_ids = [_mermaid_id(resource.stack)]
+    for index, construct in enumerate(chain[:owner]):
+        if not _is_library_construct(construct):
+            continue
+        name = type(construct).__name__
+        if level == "constructs" and not _is_composite_of_the_app(construct):
+            family = "pattern" if ".patterns." in type(construct).__module__ else _family(resource.type)
+            node_id = _mermaid_id(resource.stack, *(c.node.id for c in chain[: index + 1]))
+            node = Node(id=node_id, label=_label(construct.node.id, name), family=family, groups=tuple(group_ids))
+            return _Placement(node=node, single=False)
+        group_id = f"{group_ids[-1]}__{_mermaid_id(construct.node.id)}"
+        groups.setdefault(group_id, construct.node.id if construct.node.id == name else f"{construct.node.id} · {name}")
+        group_ids.append(group_id)
+    node = Node(
+        id=_mermaid_id(resource.stack, resource.logical_id),
+        label=_label(chain[owner].node.id, _kind(resource)),
+        family=_family(resource.type),
+        groups=tuple(group_ids),
+    )
+    return _Placement(node=node, single=True)
+
+
+def diagram_of(app: cdk.App, assembly: cx_api.CloudAssembly, *, level: Level = "resources") -> Diagram:
+    """The diagram of every stack of ``app``, read from ``assembly`` (what ``app.synth()`` returned)."""
+    reader = _Reader(app, assembly)
+    hidden = _own_log_groups(reader)
+    drawn = sorted(
+        (
+            resource
+            for resource in reader.resources.values()
+            if resource.type not in HIDDEN_TYPES and resource.type not in EDGE_TYPES and resource.key not in hidden
+        ),
+        key=lambda resource: (reader.stack_order.index(resource.stack), _path_of(resource)),
+    )
+    groups = {_mermaid_id(stack): f"Stack {stack}" for stack in reader.stack_order}
+    placements = {resource.key: _place(resource, level, groups) for resource in drawn}
+    node_of = _collapse(placements, reader)
+    nodes = list(dict.fromkeys(node_of.values()))
+    used = {group for node in nodes for group in node.groups}
+    return Diagram(
+        groups={group: label for group, label in groups.items() if group in used},
+        nodes=nodes,
+        edges=_edges(reader, node_of),
+    )
+
+
+def _path_of(resource: _Resource) -> str:
+    return "/".join(construct.node.id for construct in resource.chain)
+
+
+def _own_log_groups(reader: _Reader) -> set[tuple[str, str]]:
+    """Log groups that only hold a function's or a stream's own logs: named after a function (``/aws/lambda/<name>``),
+    or given as its ``LoggingConfig`` or a stream's ``CloudWatchLoggingOptions``."""
+    found: set[tuple[str, str]] = set()
+    for resource in reader.resources.values():
+        if resource.type == "AWS::Logs::LogGroup" and any(
+            target.type == "AWS::Lambda::Function"
+            for _, target in reader.targets(resource, resource.properties.get("LogGroupName"))
+        ):
+            found.add(resource.key)
+        for container, key in OWN_LOG_PROPERTIES:
+            for _, target in reader.targets(resource, _find(resource.properties, container, key)):
+                if target.type == "AWS::Logs::LogGroup":
+                    found.add(target.key)
+    return found
+
+
+def _find(value: Any, container: str, key: str) -> list[Any]:
+    """Every ``value[...][container][key]`` at any depth."""
+    found: list[Any] = []
+    if isinstance(value, dict):
+        if isinstance(value.get(container), dict) and key in value[container]:
+            found.append(value[container][key])
+        for item in value.values():
+            found.extend(_find(item, container, key))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(_find(item, container, key))
+    return found
+
+
+def _collapse(placements: dict[tuple[str, str], _Placement], reader: _Reader) -> dict[tuple[str, str], Node]:
+    """One node per group for :data:`COLLAPSE_AT` or more single resources of the same type in it that nothing refers
+    to (named queries, alarms): resources that others use (buckets, queues) keep a node each."""
+    referred = {
+        target.key
+        for resource in reader.resources.values()
+        if resource.key in placements or resource.type in EDGE_TYPES
+        for _, target in reader.targets(resource, resource.properties)
+    }
+    alike: dict[tuple[tuple[str, ...], str], list[tuple[str, str]]] = defaultdict(list)
+    for key, placement in placements.items():
+        if placement.single and key not in referred:
+            alike[(placement.node.groups, reader.resources[key].type)].append(key)
+    node_of = {key: placement.node for key, placement in placements.items()}
+    for (groups, resource_type), keys in alike.items():
+        if len(keys) < COLLAPSE_AT:
+            continue
+        kind = resource_type.removeprefix("AWS::")
+        node = Node(
+            id=_mermaid_id(groups[-1], kind),
+            label=f"{len(keys)} × {kind}",
+            family=_family(resource_type),
+            groups=groups,
+        )
+        for key in keys:
+            node_of[key] = node
+    return node_of
+
+
+def _edges(reader: _Reader, node_of: dict[tuple[str, str], Node]) -> list[Edge]:
+    """Every arrow between two drawn nodes, labels of parallel arrows merged."""
+    found: dict[tuple[str, str], list[str]] = defaultdict(list)
+    actions = _function_actions(reader)
+
+    def add(source: _Resource, target: _Resource, label: str) -> None:
+        if source.key not in node_of or target.key not in node_of:
+            return
+        pair = (node_of[source.key].id, node_of[target.key].id)
+        if pair[0] == pair[1]:
+            return
+        if label not in found[pair]:
+            found[pair].append(label)
+
+    for resource in reader.resources.values():
+        if resource.type in EDGE_TYPES:
+            source_property, target_property, label = EDGE_TYPES[resource.type]
+            sources = [t for _, t in reader.targets(resource, resource.properties.get(source_property))]
+            targets = [t for _, t in reader.targets(resource, resource.properties.get(target_property))]
+            if resource.type == "AWS::SNS::Subscription" and resource.properties.get("FilterPolicy"):
+                label = "subscription (filtered)"
+            for source in sources:
+                for target in targets:
+                    add(source, target, label)
+            continue
+        if resource.key not in node_of:
+            continue
+        for path, target in reader.targets(resource, resource.properties):
+            add(resource, target, _label_of(resource, path, target, actions))
+    return [
+        Edge(source=source, target=target, label="<br/>".join(label for label in labels if label))
+        for (source, target), labels in found.items()
+    ]
+
+
+def _label_of(
+    resource: _Resource, path: tuple[str, ...], target: _Resource, actions: dict[tuple[str, str], dict[str, set[str]]]
+) -> str:
+    if resource.type == "AWS::SMSVOICE::ConfigurationSet" and path[:1] == ("EventDestinations",):
+        destination = resource.properties["EventDestinations"][int(path[1])]
+        if path[2:3] == ("IamRoleArn",) or (len(path) > 3 and path[3] == "IamRoleArn"):
+            return ""
+        types = [str(event_type) for event_type in destination.get("MatchingEventTypes", [])]
+        return "events: " + ", ".join(types) if len(types) <= 2 else "events:<br/>" + "<br/>".join(types)
+    if path[:1] == ("RedrivePolicy",):
+        return "dead letters"
+    granted = actions.get(resource.key, {}).get(target.logical_id)
+    if granted:
+        return _compact(granted)
+    return ""
+
+
+def _compact(actions: set[str]) -> str:
+    """``sqs:SendMessage``; ``dynamodb (9 actions)`` when a service has more than two."""
+    by_service: dict[str, list[str]] = defaultdict(list)
+    for action in sorted(actions):
+        service, _, name = action.partition(":")
+        by_service[service].append(name)
+    parts = []
+    for service, names in by_service.items():
+        parts.append(
+            ", ".join(f"{service}:{name}" for name in names) if len(names) <= 2 else f"{service} ({len(names)} actions)"
+        )
+    return "<br/>".join(parts)
+
+
+def _function_actions(reader: _Reader) -> dict[tuple[str, str], dict[str, set[str]]]:
+    """For each Lambda function: target logical id → the IAM actions its role's policies allow on it."""
+    statements: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for resource in reader.resources.values():
+        if resource.type != "AWS::IAM::Policy":
+            continue
+        for _, role in reader.targets(resource, resource.properties.get("Roles")):
+            statements[role.key].extend(resource.properties.get("PolicyDocument", {}).get("Statement", []))
+    found: dict[tuple[str, str], dict[str, set[str]]] = {}
+    for resource in reader.resources.values():
+        if resource.type != "AWS::Lambda::Function":
+            continue
+        granted: dict[str, set[str]] = defaultdict(set)
+        for _, role in reader.targets(resource, resource.properties.get("Role")):
+            for statement in statements[role.key]:
+                if statement.get("Effect") != "Allow":
+                    continue
+                action = statement.get("Action", [])
+                names = [action] if isinstance(action, str) else list(action)
+                for _, target in reader.targets(resource, statement.get("Resource")):
+                    granted[target.logical_id].update(names)
+        found[resource.key] = dict(granted)
+    return found
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The sample app's pictures, and the files they live in.
+
+#: The page of the site that shows both profiles, and the README block that shows the sandbox overview.
+PAGE = Path("docs/sample-app/diagram.md")
+README = Path("README.md")
+README_START = "<!-- diagram:start (generated by make diagram) -->"
+README_END = "<!-- diagram:end -->"
+
+
+def synthesize(root: Path, profile: str, outdir: Path) -> tuple[cdk.App, cx_api.CloudAssembly]:
+    """The sample app of ``profile`` synthesized into ``outdir`` with the context of ``root/cdk.json``."""
+    context = dict(json.loads((root / "cdk.json").read_text())["context"])
+    context[PROFILE_CONTEXT_KEY] = profile
+    app = cdk.App(context=context, outdir=str(outdir))
+    build_sample_app(app)
+    return app, app.synth()
+
+
+@dataclasses.dataclass(frozen=True)
+class Pictures:
+    """The diagrams of the sample app: both profiles resource by resource, and the sandbox by construct."""
+
+    resources: dict[str, Diagram]
+    overview: Diagram
+
+    @classmethod
+    def of_sample_app(cls, root: Path) -> Pictures:
+        """Synthesize every profile (in a temporary directory) and draw it."""
+        resources: dict[str, Diagram] = {}
+        overview: Diagram | None = None
+        with tempfile.TemporaryDirectory(prefix="sms-diagram-") as outdir:
+            for profile in PROFILES:
+                app, assembly = synthesize(root, profile, Path(outdir) / profile)
+                resources[profile] = diagram_of(app, assembly)
+                if profile == "sandbox":
+                    overview = diagram_of(app, assembly, level="constructs")
+        assert overview is not None
+        return cls(resources=resources, overview=overview)
+
+    def page(self) -> str:
+        """``docs/sample-app/diagram.md``."""
+        lines = [
+            "# Architecture diagram of the sample app",
+            "",
+            "<!-- Generated by `make diagram` (sms_constructs/sample_app/diagram.py) from the synthesized sample app:",
+            "     do not edit by hand; a test fails when this page is not what the code synthesizes. -->",
+            "",
+            "Drawn from the cloud assembly that `cdk synth` writes for each profile, not by hand: a box per resource",
+            "that carries messages, events or code, grouped by stack and by the construct of this library that created",
+            "it; an arrow where the template refers from one resource to another (`Ref`, `Fn::GetAtt`, cross-stack",
+            "exports), for each Lambda event source mapping, SNS subscription and configuration-set event destination.",
+            "Arrows from a function carry the IAM actions its role has on the target. Left out: IAM roles and",
+            "policies, KMS keys, resource policies and the functions' own log groups. How to read it:",
+            "",
+            "- **send path**: producer → send queue → sender (event source) → pool / configuration set",
+            "  (`sms-voice:SendTextMessage`);",
+            "- **event paths**: configuration set → Firehose → S3 / Glue (analytics), → CloudWatch Logs (quick look),",
+            "  → SNS → SQS → retry function → send queue (retries of transient failures).",
+            "",
+            "Refresh with `make diagram` after changing the sample app or a construct it uses.",
+        ]
+        for profile, diagram in self.resources.items():
+            lines.extend(
+                [
+                    "",
+                    f"## {profile.capitalize()} profile",
+                    "",
+                    f"{len(diagram.nodes)} nodes, {len(diagram.edges)} arrows.",
+                    "",
+                    "```mermaid",
+                    diagram.to_mermaid().rstrip("\n"),
+                    "```",
+                ]
+            )
+        return "\n".join(lines) + "\n"
+
+    def readme_block(self) -> str:
+        """The README's picture: the sandbox profile, one box per construct, between the markers."""
+        return "\n".join(
+            [
+                README_START,
+                "```mermaid",
+                self.overview.to_mermaid().rstrip("\n"),
+                "```",
+                README_END,
+            ]
+        )
+
+    def readme(self, text: str) -> str:
+        """``text`` (the README) with its picture replaced by the current one."""
+        start, end = text.find(README_START), text.find(README_END)
+        if start < 0 or end < start:
+            raise ValueError(f"README.md has no {README_START} ... {README_END} block for the diagram")
+        return text[:start] + self.readme_block() + text[end + len(README_END) :]
+
+
+def stale_files(root: Path, pictures: Pictures) -> list[Path]:
+    """The files under ``root`` whose diagrams differ from ``pictures``."""
+    stale = []
+    page = root / PAGE
+    if not page.exists() or page.read_text() != pictures.page():
+        stale.append(PAGE)
+    readme = (root / README).read_text()
+    if pictures.readme(readme) != readme:
+        stale.append(README)
+    return stale
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m sms_constructs.sample_app.diagram [--check] [--root DIR]``."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0] if __doc__ else None)
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="the repository (default: the current folder)")
+    parser.add_argument("--check", action="store_true", help="only say whether the committed diagrams are current")
+    options = parser.parse_args(argv)
+    root: Path = options.root
+    pictures = Pictures.of_sample_app(root)
+    stale = stale_files(root, pictures)
+    if options.check:
+        for path in stale:
+            print(f"{path} is stale: run make diagram", file=sys.stderr)
+        return 1 if stale else 0
+    (root / PAGE).parent.mkdir(parents=True, exist_ok=True)
+    (root / PAGE).write_text(pictures.page())
+    (root / README).write_text(pictures.readme((root / README).read_text()))
+    for profile, diagram in pictures.resources.items():
+        print(f"{profile}: {len(diagram.nodes)} nodes, {len(diagram.edges)} arrows")
+    print(f"overview (README): {len(pictures.overview.nodes)} nodes, {len(pictures.overview.edges)} arrows")
+    print(f"wrote {PAGE} and the picture in {README}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - the make target
+    sys.exit(main())

@@ -1,0 +1,225 @@
+"""The architecture diagram is drawn from the synthesized sample app, and the committed copies are current."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aws_cdk as cdk
+import aws_cdk.aws_iam as iam
+import aws_cdk.aws_kms as kms
+import aws_cdk.aws_lambda as lambda_
+import aws_cdk.aws_lambda_event_sources as sources
+import aws_cdk.aws_s3 as s3
+import aws_cdk.aws_sns as sns
+import aws_cdk.aws_sns_subscriptions as subscriptions
+import aws_cdk.aws_sqs as sqs
+import pytest
+
+from sms_constructs.sample_app.diagram import (
+    PAGE,
+    README,
+    README_END,
+    README_START,
+    Diagram,
+    Edge,
+    Node,
+    Pictures,
+    diagram_of,
+    stale_files,
+)
+from tests.conftest import ENV, REPO_ROOT, cdk_json_context
+
+
+@pytest.fixture(scope="module")
+def pictures() -> Pictures:
+    """Both profiles of the sample app, synthesized and drawn once for this module."""
+    return Pictures.of_sample_app(REPO_ROOT)
+
+
+def _node(diagram: Diagram, label: str, group: str | None = None) -> Node:
+    """The node whose label starts with ``label`` (``Sender<br/>Lambda::Function``), in ``group`` if given."""
+    found = [
+        node
+        for node in diagram.nodes
+        if node.label.split("<br/>")[0] == label and (group is None or group in diagram.groups[node.groups[-1]])
+    ]
+    assert len(found) == 1, f"{label} in {group}: {found}"
+    return found[0]
+
+
+def _edge(diagram: Diagram, source: Node, target: Node) -> Edge:
+    found = [edge for edge in diagram.edges if edge.source == source.id and edge.target == target.id]
+    assert len(found) == 1, f"no single arrow {source.label} -> {target.label}"
+    return found[0]
+
+
+def test_committed_diagrams_are_current(pictures: Pictures) -> None:
+    assert stale_files(REPO_ROOT, pictures) == [], "run make diagram"
+
+
+def test_the_send_path_is_drawn_from_the_template(pictures: Pictures) -> None:
+    sandbox = pictures.resources["sandbox"]
+    producer = _node(sandbox, "Producer")
+    queue = _node(sandbox, "Queue", "SmsSendQueue")
+    sender = _node(sandbox, "Sender", "SmsSendQueue")
+    pool = _node(sandbox, "Pool")
+    config = _node(sandbox, "ConfigurationSet")
+
+    assert _edge(sandbox, producer, queue).label == "sqs:SendMessage"
+    assert _edge(sandbox, queue, sender).label == "event source"
+    assert _edge(sandbox, sender, pool).label == "sms-voice:SendTextMessage"
+    assert _edge(sandbox, sender, config).label == "sms-voice:SendTextMessage"
+
+
+def test_the_event_paths_are_drawn_from_the_template(pictures: Pictures) -> None:
+    sandbox = pictures.resources["sandbox"]
+    config = _node(sandbox, "ConfigurationSet")
+    stream = _node(sandbox, "Stream", "SmsEventAnalytics")
+    quick_look = _node(sandbox, "QuickLook", "SmsEventAnalytics")
+    topic = _node(sandbox, "EventsTopic", "SmsRetry")
+    event_queue = _node(sandbox, "EventQueue", "SmsRetry")
+    retry = _node(sandbox, "Function", "SmsRetry")
+    send_queue = _node(sandbox, "Queue", "SmsSendQueue")
+
+    # Across stacks (Fn::ImportValue of the analytics stack's exports), labelled with the matched event types.
+    assert stream.groups[0] != config.groups[0]
+    assert _edge(sandbox, config, stream).label == "events: TEXT_ALL"
+    assert _edge(sandbox, config, quick_look).label == "events: TEXT_ALL"
+    assert "TEXT_CARRIER_UNREACHABLE" in _edge(sandbox, config, topic).label
+    assert _edge(sandbox, topic, event_queue).label == "subscription (filtered)"
+    assert _edge(sandbox, event_queue, retry).label == "event source"
+    assert _edge(sandbox, retry, send_queue).label == "sqs:SendMessage"
+
+
+def test_nodes_are_grouped_by_stack_then_by_library_construct(pictures: Pictures) -> None:
+    sandbox = pictures.resources["sandbox"]
+    sender = _node(sandbox, "Sender", "SmsSendQueue")
+
+    assert [sandbox.groups[group] for group in sender.groups] == [
+        "Stack SmsSandboxMessaging",
+        "Sending · SampleSending",
+        "SendQueue · SmsSendQueue",
+    ]
+    assert _node(sandbox, "Pool").label == "Pool"  # an L2 of the library is named by its class
+    assert _node(sandbox, "SimulatorNumber").label == "SimulatorNumber<br/>PhoneNumber"
+
+
+def test_permissions_keys_and_own_log_groups_are_left_out_and_alike_leaves_collapse(pictures: Pictures) -> None:
+    sandbox = pictures.resources["sandbox"]
+    labels = [node.label for node in sandbox.nodes]
+
+    assert not [label for label in labels if "IAM::" in label or "KMS::" in label or "Policy" in label]
+    assert not [label for label in labels if label.startswith(("SenderLogGroup", "FunctionLogGroup", "DeliveryErrors"))]
+    assert "10 × Athena::NamedQuery" in labels
+    # Buckets are used by others: one node each, not collapsed.
+    assert sorted(label for label in labels if label.endswith("S3::Bucket")) == [
+        "AccessLogs<br/>S3::Bucket",
+        "Bucket<br/>S3::Bucket",
+        "QueryResults<br/>S3::Bucket",
+    ]
+
+
+def test_the_production_profile_imports_its_number(pictures: Pictures) -> None:
+    production = pictures.resources["production"]
+
+    assert {production.groups[node.groups[0]] for node in production.nodes} == {
+        "Stack SmsProductionAnalytics",
+        "Stack SmsProductionMessaging",
+    }
+    assert not [node for node in production.nodes if "PhoneNumber" in node.label]
+
+
+def test_the_overview_draws_one_node_per_library_construct(pictures: Pictures) -> None:
+    overview = pictures.overview
+    send_queue = _node(overview, "SendQueue")
+    retry = _node(overview, "Retry")
+
+    assert send_queue.label == "SendQueue<br/>SmsSendQueue"
+    assert _node(overview, "Events").label == "Events<br/>SmsEventAnalytics"
+    assert _edge(overview, _node(overview, "Producer"), send_queue).label == "sqs:SendMessage"
+    assert _edge(overview, send_queue, _node(overview, "Pool")).label == "sms-voice:SendTextMessage"
+    assert "sqs:SendMessage" in _edge(overview, retry, send_queue).label
+    assert len(overview.nodes) < len(pictures.resources["sandbox"].nodes)
+
+
+def test_a_small_app_gives_event_sources_subscriptions_and_iam_labels(tmp_path: Path) -> None:
+    app = cdk.App(context=cdk_json_context(), outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Small", env=ENV)
+    topic = sns.Topic(stack, "Topic", master_key=kms.Key(stack, "Key"))
+    queue = sqs.Queue(stack, "Queue")
+    topic.add_subscription(subscriptions.SqsSubscription(queue))
+    function = lambda_.Function(
+        stack,
+        "Handler",
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(event, context):\n    return None\n"),
+        environment={"BUCKET": s3.Bucket(stack, "Reports").bucket_name, "TOPIC": topic.topic_arn},
+    )
+    function.add_event_source(sources.SqsEventSource(queue))
+    topic.grant_publish(function)
+    iam.Role(stack, "Unused", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+    for index in range(3):
+        sqs.Queue(stack, f"Spare{index}")
+
+    diagram = diagram_of(app, app.synth())
+
+    labels = sorted(node.label for node in diagram.nodes)
+    assert labels == [
+        "3 × SQS::Queue",
+        "Handler<br/>Lambda::Function",
+        "Queue<br/>SQS::Queue",
+        "Reports<br/>S3::Bucket",
+        "Topic<br/>SNS::Topic",
+    ]
+    edges = {(edge.source.split("_", 1)[1][:5], edge.target.split("_", 1)[1][:5], edge.label) for edge in diagram.edges}
+    assert edges == {
+        ("Topic", "Queue", "subscription"),  # unfiltered
+        ("Queue", "Handl", "event source"),
+        ("Handl", "Topic", "sns:Publish"),  # referred to and granted
+        ("Handl", "Repor", ""),  # referred to only
+    }
+
+
+def test_mermaid_nests_groups_and_escapes_labels() -> None:
+    diagram = Diagram(
+        groups={"S": "Stack S", "S__Send": "Send · SmsSendQueue"},
+        nodes=[
+            Node(id="a", label='say "hi"', family="compute", groups=("S", "S__Send")),
+            Node(id="b", label="Pool", family="sms", groups=("S",)),
+        ],
+        edges=[Edge("a", "b", "sms-voice:SendTextMessage"), Edge("b", "a")],
+    )
+
+    assert diagram.to_mermaid().splitlines() == [
+        "flowchart LR",
+        '    subgraph S["Stack S"]',
+        "        b{{Pool}}",
+        '        subgraph S__Send["Send · SmsSendQueue"]',
+        '            a(["say #quot;hi#quot;"])',
+        "        end",
+        "    end",
+        '    a -->|"sms-voice:SendTextMessage"| b',
+        "    b --> a",
+        "    classDef compute fill:#fff3cd,stroke:#c98a00,color:#3b2a00",
+        "    classDef sms fill:#fde8d7,stroke:#d05c17,color:#3b1a06",
+        "    class a compute",
+        "    class b sms",
+    ]
+
+
+def test_stale_files_names_the_page_and_the_readme(pictures: Pictures, tmp_path: Path) -> None:
+    (tmp_path / README).write_text(f"# Title\n\n{README_START}\nold picture\n{README_END}\n\nMore.\n")
+
+    assert stale_files(tmp_path, pictures) == [PAGE, README]
+
+    (tmp_path / PAGE).parent.mkdir(parents=True)
+    (tmp_path / PAGE).write_text(pictures.page())
+    (tmp_path / README).write_text(pictures.readme((tmp_path / README).read_text()))
+    assert stale_files(tmp_path, pictures) == []
+    assert (tmp_path / README).read_text().endswith(f"{README_END}\n\nMore.\n")
+
+
+def test_fails_on_a_readme_without_the_diagram_markers(pictures: Pictures) -> None:
+    with pytest.raises(ValueError, match=r"README\.md has no <!-- diagram:start"):
+        pictures.readme("# Title\n\nNo picture here.\n")
