@@ -1,11 +1,11 @@
 """The typed contract between the constructs and the library's Lambda handlers.
 
-Each handler has one settings object. The construct builds it and renders it with :meth:`to_environment` into the
+Each handler has one settings object. The construct builds it and renders it with ``to_environment()`` into the
 function's environment variables; the handler reads it back with ``from_environment(os.environ)``. The variable names,
 their encoding, the metric names, the client retry settings, the deadline margin and the back-off numbers are defined
 here and nowhere else, so the two sides cannot drift apart.
 
-At synth time some values are CloudFormation tokens (a table name, a queue URL): :meth:`to_environment` passes
+At synth time some values are CloudFormation tokens (a table name, a queue URL): ``to_environment()`` passes
 strings through untouched, so tokens survive into the template.
 
 Stdlib only (botocore is imported lazily by :meth:`ClientSettings.botocore_config`): it runs inside Lambda, in

@@ -128,3 +128,27 @@ def test_fails_a_broken_snippet_naming_the_page_line(tmp_path: Path) -> None:
 
     with pytest.raises(AssertionError, match=r"page\.md:5 \(block at line 4\): ValidationError: .*opt_out_list_name"):
         run_snippets(blocks_of(page))
+
+
+def test_blocks_in_tabs_and_admonitions_run_dedented(tmp_path: Path) -> None:
+    """Material's content tabs and admonitions indent their blocks by four spaces: the harness still finds and runs
+    them (each tab's block in page order, as a reader who picks one would not expect the others to break)."""
+    page = _page(
+        tmp_path,
+        '# T\n\n=== "Sandbox"\n\n    ```python\n    sandbox = OptOutList(self, "Sandbox")\n    ```\n\n'
+        '=== "Production"\n\n    <!-- not-tested: needs a registered number -->\n    ```python\n'
+        "    raise RuntimeError\n    ```\n\n"
+        '!!! warning "Costs"\n\n    ```python\n    OptOutList(self, "Warned")\n    ```\n',
+    )
+
+    blocks = blocks_of(page)
+
+    assert [(b.line, b.marker, b.code) for b in blocks] == [
+        (6, None, 'sandbox = OptOutList(self, "Sandbox")\n'),
+        (13, "not-tested", "raise RuntimeError\n"),
+        (19, None, 'OptOutList(self, "Warned")\n'),
+    ]
+    assert list(malformed_markers(page)) == []
+    app = run_snippets([b for b in blocks if b.runs_as_snippet])
+    stack = next(child for child in app.node.children if isinstance(child, cdk.Stack))
+    Template.from_stack(stack).resource_count_is("AWS::SMSVOICE::OptOutList", 2)
