@@ -14,6 +14,8 @@ os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 
 import aws_cdk as cdk
 
+from sms_constructs.sample_app.config import example_production_settings
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ACCOUNT = "111122223333"
 REGION = "us-east-1"
@@ -21,21 +23,9 @@ ENV = cdk.Environment(account=ACCOUNT, region=REGION)
 
 
 #: The production profile the tests synthesize: ``cdk.json`` ships placeholders there, which fail synthesis by design
-#: (``shipped_cdk_json_context`` keeps them). One identity is imported by ARN, one requested.
-TEST_PHONE_NUMBER_ARN = "arn:aws:sms-voice:us-east-1:111122223333:phone-number/phone-0123456789abcdef0123456789abcdef"
-TEST_PRODUCTION_SETTINGS: dict[str, Any] = {
-    "namePrefix": "sms-prod",
-    "allowedCountries": ["US", "CA"],
-    "originationIdentities": [
-        {
-            "phoneNumberArn": TEST_PHONE_NUMBER_ARN,
-            "maxPartsPerSecond": 1,
-        },
-        {"numberType": "TOLL_FREE", "isoCountryCode": "US", "maxPartsPerSecond": 3},
-    ],
-    "monthlySpendLimitUsd": 100,
-    "alarmEmail": "sms-oncall@example.com",
-}
+#: (``shipped_cdk_json_context`` keeps them). The sample app's example (one identity imported by ARN, one requested).
+TEST_PRODUCTION_SETTINGS: dict[str, Any] = example_production_settings()
+TEST_PHONE_NUMBER_ARN: str = TEST_PRODUCTION_SETTINGS["originationIdentities"][0]["phoneNumberArn"]
 
 
 def shipped_cdk_json_context(**overrides: Any) -> dict[str, Any]:

@@ -96,7 +96,7 @@ class OptOutList(OptOutListBase):
     and sends to them are refused with ``ConflictException`` ``DESTINATION_PHONE_NUMBER_OPTED_OUT``. Attach the list
     to phone numbers and pools with their ``opt_out_list`` prop.
 
-    CloudFormation cannot add or remove opted-out numbers; :meth:`add_opted_out_number` makes the
+    CloudFormation cannot add or remove opted-out numbers; :meth:`OptOutList.add_opted_out_number` makes the
     ``PutOptedOutNumber`` and ``DeleteOptedOutNumber`` calls at deploy time.
 
     Example::

@@ -243,3 +243,24 @@ class _Reader:
             number_type=NumberType(number_type).value if number_type is not None else None,
             iso_country_code=country,
         )
+
+
+def example_production_settings() -> dict[str, Any]:
+    """A filled-in production profile (``sms-constructs:production``), with AWS's documentation account
+    (111122223333): what the docs' diagram, the benchmarks and the tests synthesize, since ``cdk.json`` ships
+    placeholders that fail synthesis by design. One identity is imported by ARN, one requested. A new dict each call."""
+    return {
+        "namePrefix": "sms-prod",
+        "allowedCountries": ["US", "CA"],
+        "originationIdentities": [
+            {
+                "phoneNumberArn": (
+                    "arn:aws:sms-voice:us-east-1:111122223333:phone-number/phone-0123456789abcdef0123456789abcdef"
+                ),
+                "maxPartsPerSecond": 1,
+            },
+            {"numberType": "TOLL_FREE", "isoCountryCode": "US", "maxPartsPerSecond": 3},
+        ],
+        "monthlySpendLimitUsd": 100,
+        "alarmEmail": "sms-oncall@example.com",
+    }

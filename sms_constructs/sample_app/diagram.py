@@ -39,7 +39,7 @@ from aws_cdk import cx_api
 from constructs import IConstruct
 
 from .app import build_sample_app
-from .config import PROFILE_CONTEXT_KEY, PROFILES
+from .config import PRODUCTION_CONTEXT_KEY, PROFILE_CONTEXT_KEY, PROFILES, example_production_settings
 
 Level = Literal["resources", "constructs"]
 
@@ -519,9 +519,12 @@ README_END = "<!-- diagram:end -->"
 
 
 def synthesize(root: Path, profile: str, outdir: Path) -> tuple[cdk.App, cx_api.CloudAssembly]:
-    """The sample app of ``profile`` synthesized into ``outdir`` with the context of ``root/cdk.json``."""
+    """The sample app of ``profile`` synthesized into ``outdir`` with the context of ``root/cdk.json``; the production
+    profile with the example settings (``example_production_settings``), so the pictures do not depend on what an
+    operator put in ``cdk.json``."""
     context = dict(json.loads((root / "cdk.json").read_text())["context"])
     context[PROFILE_CONTEXT_KEY] = profile
+    context[PRODUCTION_CONTEXT_KEY] = example_production_settings()
     app = cdk.App(context=context, outdir=str(outdir))
     build_sample_app(app)
     return app, app.synth()

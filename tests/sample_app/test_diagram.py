@@ -96,7 +96,7 @@ def test_nodes_are_grouped_by_stack_then_by_library_construct(pictures: Pictures
     sender = _node(sandbox, "Sender", "SmsSendQueue")
 
     assert [sandbox.groups[group] for group in sender.groups] == [
-        "Stack SmsSandboxMessaging",
+        "Stack SmsSandboxSending",
         "Sending · SampleSending",
         "SendQueue · SmsSendQueue",
     ]
@@ -119,14 +119,19 @@ def test_permissions_keys_and_own_log_groups_are_left_out_and_alike_leaves_colla
     ]
 
 
-def test_the_production_profile_imports_its_number(pictures: Pictures) -> None:
+def test_the_production_profile_imports_one_number_and_requests_the_other(pictures: Pictures) -> None:
+    """The example production settings import a registered number by ARN (no resource to draw) and request a
+    toll-free number (a PhoneNumber the Identities stack owns)."""
     production = pictures.resources["production"]
 
     assert {production.groups[node.groups[0]] for node in production.nodes} == {
         "Stack SmsProductionAnalytics",
-        "Stack SmsProductionMessaging",
+        "Stack SmsProductionIdentities",
+        "Stack SmsProductionSending",
+        "Stack SmsProductionMonitoring",
     }
-    assert not [node for node in production.nodes if "PhoneNumber" in node.label]
+    [requested] = [node for node in production.nodes if "PhoneNumber" in node.label]
+    assert production.groups[requested.groups[0]] == "Stack SmsProductionIdentities"
 
 
 def test_the_overview_draws_one_node_per_library_construct(pictures: Pictures) -> None:
