@@ -9,6 +9,8 @@
 #   make cost    synthesize, then price what the stacks cost per month before any message (PROFILE=...)
 #   make docs    the documentation site, built strictly into site/ (make docs-serve: live preview on localhost:8000)
 #   make diagram regenerate the architecture diagrams from the synthesized sample app
+#   make simulate   the whole pipeline offline on a simulated clock (SIM_ARGS="--messages 2000 --mps 3 ...")
+#   make bench   every benchmark in benchmarks/ (results in benchmarks/results/, plots in docs/images/)
 
 PYTHON ?= python3
 VENV := .venv
@@ -16,6 +18,10 @@ PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
 PROFILE ?= sandbox
 PYTEST_ARGS ?=
+# pytest-xdist processes for make test (the suite is mostly synthesis and subprocesses: 2 cores halve it).
+PYTEST_WORKERS ?= 2
+SIM_ARGS ?=
+BENCHMARKS := benchmarks/pacing.py benchmarks/athena_cost.py benchmarks/sender_cost.py benchmarks/synth_time.py benchmarks/test_suite.py
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := true
@@ -25,7 +31,7 @@ export AWS_EC2_METADATA_DISABLED := true
 CDK := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx --no-install cdk
 
 .PHONY: setup synth test lint format diff deploy integ test-message verify-destination cost clean constraints schema \
-	docs docs-serve diagram
+	docs docs-serve diagram simulate bench
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
@@ -53,7 +59,7 @@ synth: $(VENV)/.installed node_modules/.installed
 	@ls -1 cdk.out/*.template.json
 
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
@@ -69,6 +75,14 @@ diff: $(VENV)/.installed node_modules/.installed
 
 deploy: $(VENV)/.installed node_modules/.installed
 	$(CDK) deploy --all -c sms-constructs:profile=$(PROFILE)
+
+# The whole pipeline offline: SmsSendQueue and SmsRetry as synthesized, the real handlers, a fake SMS API (no AWS).
+simulate: $(VENV)/.installed
+	$(PY) -m sms_constructs.simulate $(SIM_ARGS)
+
+# Each benchmark prints its figure last and writes benchmarks/results/<name>.json (see docs/benchmarks.md).
+bench: setup
+	@for script in $(BENCHMARKS); do echo "== $$script"; $(PY) $$script || exit 1; done
 
 # Deploy-mode tests against the deployed sandbox (simulator numbers): needs AWS credentials and `make deploy` first.
 integ: $(VENV)/.installed

@@ -20,7 +20,12 @@ https://aws.amazon.com/kinesis/data-firehose/pricing/ and https://aws.amazon.com
 
 Run::
 
-    .venv/bin/python benchmarks/athena_cost.py --messages-per-day 100000
+    .venv/bin/python benchmarks/athena_cost.py --messages-per-day 300000   # about 1 M events a day
+
+It ends with the bytes each named query scans per run with our layout (Parquet under ``dt`` day partitions with
+projection), with raw JSON under the same partitions, and with Parquet under Firehose's hourly ingest prefix (which a
+``dt`` filter cannot prune), and writes ``benchmarks/results/athena_cost.json`` and
+``docs/images/athena_bytes_scanned.png``.
 """
 
 from __future__ import annotations
@@ -45,12 +50,13 @@ from sqlglot.optimizer.qualify import qualify
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "lambda")]
+sys.path[:0] = [str(REPO), str(REPO / "lambda"), str(REPO / "benchmarks")]
 
+from _common import IMAGES, pyplot, write_result  # noqa: E402
 from sms_constructs_runtime.events import CONTEXT_ATTEMPT, CONTEXT_REQUEST_ID, FIELDS  # noqa: E402
 
 from sms_constructs.patterns._analytics_queries import NAMED_QUERIES, PARTITION_COLUMN, TABLE_NAME  # noqa: E402
-from tests.patterns.analytics_fixture import arrow_schema, firehose_row  # noqa: E402
+from sms_constructs.simulate.lake import arrow_schema, firehose_row  # noqa: E402
 
 MB = 1_000_000
 TB = 1_000_000_000_000
@@ -177,13 +183,14 @@ def query_columns_and_days(sql: str) -> tuple[set[str], int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--messages-per-day", type=int, default=100_000)
+    parser.add_argument("--messages-per-day", type=int, default=300_000)
     parser.add_argument("--objects-per-day", type=int, default=288, help="buffer flushes per day (300 s interval)")
     parser.add_argument("--athena-usd-per-tb", type=float, default=5.0)
     parser.add_argument("--firehose-ingest-usd-per-gb", type=float, default=0.029)
     parser.add_argument("--firehose-conversion-usd-per-gb", type=float, default=0.018)
     parser.add_argument("--dynamic-partitioning-usd-per-gb", type=float, default=0.020)
     parser.add_argument("--dynamic-partitioning-usd-per-1000-objects", type=float, default=0.005)
+    parser.add_argument("--days-retained", type=int, default=30, help="days in the lake (what an unpruned scan reads)")
     args = parser.parse_args()
 
     records = day_of_events(args.messages_per_day)
@@ -203,12 +210,27 @@ def main() -> None:
     print(f"Parquet footers per day: {footers / MB:.2f} MB\n")
     print("| query | columns read | days | MB scanned | MB billed | USD per run |")
     print("|---|---|---|---|---|---|")
+    comparison = []
     for spec in NAMED_QUERIES:
         columns, days = query_columns_and_days(spec.sql)
         scanned = days * (sum(sizes.get(c, 0) for c in columns) + footers)
         billed = max(10 * MB, math.ceil(scanned / MB) * MB)
         usd = billed / TB * args.athena_usd_per_tb
         print(f"| {spec.key} | {len(columns)} | {days} | {scanned / MB:,.1f} | {billed / MB:,.0f} | {usd:.6f} |")
+        days_read = min(days, args.days_retained)
+        comparison.append(
+            {
+                "query": spec.key,
+                "ours_mb": round(days_read * (sum(sizes.get(c, 0) for c in columns) + footers) / MB, 1),
+                # raw JSON objects under the same daily partitions: every byte of every object of the days read
+                "raw_json_mb": round(days_read * json_bytes / MB, 1),
+                # Parquet under Firehose's hourly ingest prefix (YYYY/MM/DD/HH), crawled: the queries' dt filter
+                # cannot prune it, so each query reads its columns over every day retained
+                "hourly_ingest_mb": round(
+                    args.days_retained * (sum(sizes.get(c, 0) for c in columns) + footers) / MB, 1
+                ),
+            }
+        )
     full_30 = 31 * (sum(sizes.values()) + footers)
     print(f"\nSELECT * over 31 days: {full_30 / MB:,.1f} MB scanned, {full_30 / TB * args.athena_usd_per_tb:.6f} USD")
 
@@ -225,6 +247,64 @@ def main() -> None:
     print(f"\nFirehose per 30 days: {monthly_events:,} events = {billed_gb:,.1f} billed GB (5 KB per record)")
     print(f"| item | USD / 30 days |\n|---|---|\n| ingestion | {ingest:,.2f} |\n| format conversion | {convert:,.2f} |")
     print(f"| dynamic partitioning would add (per GB + per object) | {dp:,.2f} |")
+
+    image = plot(comparison, events, args.days_retained)
+    path = write_result(
+        "athena_cost",
+        {
+            "messages_per_day": args.messages_per_day,
+            "events_per_day": events,
+            "days_retained": args.days_retained,
+            "json_mb_per_day": round(json_bytes / MB, 1),
+            "parquet_mb_per_day": round(parquet_bytes / MB, 1),
+            "queries": comparison,
+        },
+    )
+    print(f"\nResults: {path.relative_to(REPO)}; plot: {image.relative_to(REPO)}")
+    print_comparison(comparison, events, args.days_retained)
+
+
+def print_comparison(comparison: list[dict[str, Any]], events: int, days_retained: int) -> None:
+    """The three layouts side by side, then the figure."""
+    print(f"\nMB scanned per run, {events:,} events/day, {days_retained} days retained:\n")
+    print("| query | our layout (dt partitions, Parquet) | raw JSON (dt partitions) | hourly ingest (Parquet) |")
+    print("|---|---|---|---|")
+    for row in comparison:
+        print(
+            f"| {row['query']} | {row['ours_mb']:,.1f} | {row['raw_json_mb']:,.1f} | {row['hourly_ingest_mb']:,.1f} |"
+        )
+    ours, raw = sum(r["ours_mb"] for r in comparison), sum(r["raw_json_mb"] for r in comparison)
+    hourly = sum(r["hourly_ingest_mb"] for r in comparison)
+    print(
+        f"\nAll {len(comparison)} named queries once: {ours:,.0f} MB with our layout, {raw / ours:.1f}x that as raw "
+        f"JSON, {hourly / ours:.1f}x with hourly ingest partitions"
+    )
+
+
+def plot(comparison: list[dict[str, Any]], events: int, days_retained: int) -> Path:
+    """A bar chart of MB scanned per named query for the three layouts (log scale)."""
+    plt = pyplot()
+    figure, ax = plt.subplots(figsize=(11, 4.5))
+    width = 0.27
+    for offset, (key, label) in enumerate(
+        [
+            ("ours_mb", "our layout: Parquet, dt partitions (projection)"),
+            ("raw_json_mb", "raw JSON, dt partitions"),
+            ("hourly_ingest_mb", "Parquet, hourly ingest partitions"),
+        ]
+    ):
+        ax.bar(
+            [i + (offset - 1) * width for i in range(len(comparison))], [r[key] for r in comparison], width, label=label
+        )
+    ax.set_xticks(range(len(comparison)), [r["query"] for r in comparison], rotation=20, ha="right", fontsize=8)
+    ax.set_yscale("log")
+    ax.set_ylabel("MB scanned per run (log)")
+    ax.set_title(f"Athena bytes scanned per named query: {events:,} events/day, {days_retained} days in the lake")
+    ax.legend(fontsize=8)
+    figure.tight_layout()
+    path = IMAGES / "athena_bytes_scanned.png"
+    figure.savefig(path, dpi=110)
+    return path
 
 
 if __name__ == "__main__":

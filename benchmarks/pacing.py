@@ -1,105 +1,228 @@
-"""Pacing accuracy and throughput of the shared send-slot schedule, and message-part counting speed.
+"""Pacing with the real sender: achieved parts/s ÷ MPS, the busiest 1-second window, lost and duplicate sends.
 
-Pacing runs on a simulated clock (no sleeping): N concurrent sender invocations drain a backlog, each reserving a slot,
-waiting for it, then spending ``latency`` seconds in the API call. Reported per scenario:
+Every scenario runs the real sender handler (``lambda/sender``) in N concurrent invocations against the simulator's
+fakes (``sms_constructs.simulate``: DynamoDB with atomic conditional writes and 4–12 ms calls, SQS with visibility
+timeouts and redrive, the SMS API metering each identity's MPS in parts) on a simulated clock, draining a backlog
+queued at once. ``SendTextMessage`` takes 50 ms (±50 %) after the service received it. Reported per scenario:
 
-- achieved rate (parts/s over the run) against the MPS;
-- the most parts started in any 1-second window (the bound: < MPS + the largest message's parts).
+- achieved rate: parts per second while the backlog drained, ÷ the MPS;
+- the most parts offered to the SMS API (every call that reached its MPS meter) in any 1-second window (sliding,
+  half-open), in the first second of the busy period, and the bound the pacer guarantees
+  (``sms_constructs_runtime.pacing``): the MPS for single-part traffic, MPS − 1 + the window's last message's parts
+  otherwise;
+- ThrottlingExceptions, lost and duplicate sends.
 
-Part counting is timed on real bodies (GSM-7, GSM-7 with escapes, UCS-2 with emoji).
+``--before DIR`` also runs the issue-12 scenarios with the handler and runtime in ``DIR`` (for example the sources of
+an earlier commit: ``git archive b5f4cdc lambda | tar -x -C /tmp/before``), to show the bursts the fix removed.
 
-Run: ``.venv/bin/python benchmarks/pacing.py`` (add ``--repeat 7`` for more samples).
+Run: ``.venv/bin/python benchmarks/pacing.py`` (``--messages 10000`` is the default backlog; ``--quick`` for a smaller
+matrix). Writes ``benchmarks/results/pacing.json`` and ``docs/images/pacing.png``.
 """
 
 from __future__ import annotations
 
 import argparse
-import heapq
-import random
-import statistics
+import json
+import os
+import subprocess
 import sys
-import time
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "lambda"))
-
-from sms_constructs_runtime.pacing import MemorySchedule, Pacer
-from sms_constructs_runtime.parts import count_parts
-
-
-def simulate(mps: float, invocations: int, parts: list[int], latency: float) -> tuple[float, int]:
-    schedule = MemorySchedule()
-    pacer = Pacer(schedule, "pacer#bench", mps)
-    ready = [(i * 0.001, i) for i in range(invocations)]
-    heapq.heapify(ready)
-    sends: list[tuple[int, int]] = []  # (start in epoch ms, parts): integer milliseconds, as the schedule keeps them
-    for k in parts:
-        free_at, worker = heapq.heappop(ready)
-        start_ms = schedule.reserve(pacer.key, int(free_at * 1000), pacer.cost_ms(k))
-        sends.append((start_ms, k))
-        heapq.heappush(ready, (start_ms / 1000 + latency, worker))
-    sends.sort()
-    duration = (sends[-1][0] - sends[0][0]) / 1000 + sends[-1][1] / mps
-    rate = sum(k for _, k in sends) / duration
-    worst = 0
-    j = 0
-    window = 0
-    for i, (start, _) in enumerate(sends):  # sliding half-open 1-second windows starting at each send
-        while j < len(sends) and sends[j][0] < start + 1000:
-            window += sends[j][1]
-            j += 1
-        worst = max(worst, window)
-        window -= sends[i][1]
-    return rate, worst
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import IMAGES, REPO, pyplot, write_result
 
 
-def pacing_table() -> None:
-    rng = random.Random(7)
-    print("| MPS | invocations | latency | messages (parts) | achieved parts/s | max parts in any 1 s |")
-    print("|---|---|---|---|---|---|")
-    for mps, invocations, latency, mix in [
-        (1, 2, 0.2, "1"),
-        (3, 2, 0.2, "1"),
-        (3, 2, 0.2, "1-10"),
-        (10, 5, 0.25, "1"),
-        (20, 10, 0.3, "1-3"),
-        (100, 50, 0.3, "1"),
-        (100, 50, 0.3, "1-10"),
-        (100, 10, 0.3, "1"),
-    ]:
-        count = int(mps * 120)
-        parts = [1] * count if mix == "1" else [rng.randint(1, int(mix.split("-")[1])) for _ in range(count)]
-        rate, worst = simulate(mps, invocations, parts, latency)
-        print(f"| {mps} | {invocations} | {latency} s | {count} ({mix}) | {rate:.2f} | {worst} |")
+@dataclass(frozen=True)
+class Scenario:
+    """One busy period."""
+
+    mps: float
+    invocations: int
+    messages: int
+    multipart: float = 0.0
+    api_latency: float = 0.05
+    dynamodb_latency: float = 0.008
+    label: str = ""
 
 
-def parts_table(repeat: int) -> None:
-    bodies = {
-        "GSM-7, 160 chars": "a" * 160,
-        "GSM-7 with escapes, 600 chars": ("Price: 5€ [promo] {code} ~ " * 23)[:600],
-        "UCS-2 with emoji, 300 chars": ("Olá 😀 " * 50)[:300],
-        "GSM-7, 1530 chars": "b" * 1530,
-    }
-    print("| body | parts | median µs per count |")
-    print("|---|---|---|")
-    for name, body in bodies.items():
-        loops = 2000
-        samples = []
-        for _ in range(repeat):
-            started = time.perf_counter()
-            for _ in range(loops):
-                count_parts(body)
-            samples.append((time.perf_counter() - started) / loops * 1e6)
-        print(f"| {name} | {count_parts(body).parts} | {statistics.median(samples):.1f} |")
+def _options(scenario: Scenario) -> Any:
+    from sms_constructs.simulate.run import SimulationOptions  # noqa: PLC0415
+
+    return SimulationOptions(
+        messages=scenario.messages,
+        mps=scenario.mps,
+        multipart=scenario.multipart,
+        unicode=0.0,
+        one_time_codes=0.0,
+        failure_scale=0.0,
+        opt_out_rate=0.0,
+        special_numbers=0.0,
+        api_latency=scenario.api_latency,
+        dynamodb_latency=scenario.dynamodb_latency,
+        events=False,
+        analytics=False,
+        lambda_root=Path(os.environ["PACING_LAMBDA_ROOT"]) if "PACING_LAMBDA_ROOT" in os.environ else None,
+    )
+
+
+def _worker(work: list[tuple[Scenario, dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Run the scenarios in this process (the handler and runtime given first on ``sys.path``), each with the
+    deployment the current constructs synthesized for it."""
+    from sms_constructs.simulate.run import Deployment, one_second_windows, simulate  # noqa: PLC0415
+
+    results = []
+    for scenario, deployed in work:
+        options = _options(scenario)
+        deployment = replace(Deployment.from_dict(deployed), max_concurrency=scenario.invocations)
+        result = simulate(options, deployment=deployment)
+        sends = sorted(result.sms.offered)  # every call that reached the MPS meter, throttled or not
+        first = sends[0][0]
+        windows = one_second_windows(sends)
+        largest = max(p for _, p in sends)
+        per_second = [0] * (int(sends[-1][0] - first) + 1)
+        for at, parts in sends:
+            per_second[int(at - first)] += parts
+        results.append(
+            {
+                **asdict(scenario),
+                "rate_ratio": round(result.parts_per_second() / scenario.mps, 4),
+                "max_parts_in_1s": max(p for p, _ in windows),
+                "first_second_parts": windows[0][0],
+                "bound": scenario.mps if largest == 1 else f"MPS - 1 + k (k <= {largest})",
+                "windows_over_bound": sum(1 for p, last in windows if p >= scenario.mps + last),
+                "throttled": result.sms.throttled,
+                "lost": result.lost,
+                "sent_twice": result.duplicates,
+                "per_second": per_second[:120],
+                "wall_seconds": round(result.wall_seconds, 1),
+            }
+        )
+    return results
+
+
+def _run(scenarios: list[Scenario], lambda_root: Path | None) -> list[dict[str, Any]]:
+    """Run ``scenarios`` in a fresh process, with ``lambda_root`` (handler and runtime) first on the path if given."""
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    if lambda_root is not None:
+        env["PYTHONPATH"] = str(lambda_root)
+        env["PACING_LAMBDA_ROOT"] = str(lambda_root)
+    from sms_constructs.simulate.run import deploy  # noqa: PLC0415 - the current constructs synthesize
+
+    payload = json.dumps([(asdict(s), deploy(_options(s)).to_dict()) for s in scenarios])
+    out = subprocess.run(
+        [sys.executable, __file__, "--worker"],
+        input=payload,
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return list(json.loads(out.stdout.splitlines()[-1]))
+
+
+def _default_concurrency(mps: float) -> int:
+    return max(2, -(-int(mps * 10) // 20))  # the construct's max(2, ceil(MPS x 0.5))
+
+
+def matrix(messages: int, quick: bool) -> list[Scenario]:
+    scenarios = []
+    for mps in (1, 3, 20) if quick else (1, 3, 20, 100):
+        default = _default_concurrency(mps)
+        for invocations in sorted({1, 2, 4, default, 16}):
+            scenarios.append(Scenario(mps, invocations, messages if mps >= 3 else messages // 5, label="matrix"))
+    scenarios += [
+        Scenario(5, 4, messages // 5, multipart=1.0, label="2-4 parts"),
+        Scenario(20, 10, messages, multipart=0.3, label="30% 2-4 parts"),
+    ]
+    return scenarios
+
+
+def issue_scenarios() -> list[Scenario]:
+    """The findings of issue 12: start-of-busy-period bursts at 20 and 50 MPS; 4 invocations too few at 50 MPS."""
+    return [
+        *(
+            Scenario(mps, invocations, mps * 40, dynamodb_latency=0.03, label="issue 12")
+            for mps in (20, 50)
+            for invocations in (4, 16)
+        ),
+        Scenario(50, 6, 2000, dynamodb_latency=0.003, label="issue 12, fast DynamoDB"),
+    ]
+
+
+def plot(results: list[dict[str, Any]], before: list[dict[str, Any]]) -> Path:
+    """Parts per second in the first 30 s: MPS 20 for 1…16 invocations, then the issue-12 scenarios before and after."""
+    plt = pyplot()
+    figure, axes = plt.subplots(1, 3, figsize=(16, 4.4))
+    matrix_rows = [r for r in results if r["mps"] == 20 and r["label"] == "matrix"]
+    for row in matrix_rows:
+        axes[0].plot(row["per_second"][:30], label=f"{row['invocations']} invocations")
+    axes[0].set_title("20 MPS, 8 ms DynamoDB: 1 to 16 invocations")
+    for ax, mps in zip(axes[1:], (20, 50), strict=True):
+        for row in [r for r in before if r["mps"] == mps and r["dynamodb_latency"] == 0.03]:
+            ax.plot(row["per_second"][:30], linestyle=":", label=f"before: {row['invocations']} invocations")
+        for row in [r for r in results if r["mps"] == mps and r["label"] == "issue 12"]:
+            ax.plot(row["per_second"][:30], label=f"{row['invocations']} invocations")
+        ax.set_title(f"{mps} MPS, 30 ms DynamoDB: before and after")
+    for ax, mps in zip(axes, (20, 20, 50), strict=True):
+        ax.axhline(mps, color="black", linewidth=1, label=f"MPS {mps}")
+        ax.set_xlabel("second of the busy period (backlog queued at once)")
+        ax.set_ylabel("parts offered to the SMS API")
+        ax.legend(fontsize=7)
+    figure.tight_layout()
+    path = IMAGES / "pacing.png"
+    figure.savefig(path, dpi=100)
+    return path
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        "| scenario | MPS | invocations | messages | achieved ÷ MPS | max parts in any 1 s | first second | bound | "
+        "throttled | lost | sent twice |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r['label']}{' (2-4 parts)' if r['multipart'] and 'parts' not in r['label'] else ''} | {r['mps']:g} | "
+        f"{r['invocations']} | {r['messages']} | {r['rate_ratio']:.3f} | {r['max_parts_in_1s']} | "
+        f"{r['first_second_parts']} | {r['bound']} | {r['throttled']} | {r['lost']} | {r['sent_twice']} |"
+        for r in rows
+    ]
+    return "\n".join(lines)
 
 
 def main() -> None:
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--messages", type=int, default=10_000, help="backlog per scenario (MPS 1: a fifth)")
+    parser.add_argument("--quick", action="store_true", help="a smaller matrix (no 100 MPS)")
+    parser.add_argument("--before", type=Path, default=None, help="lambda/ of an earlier commit, for comparison")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    pacing_table()
-    print()
-    parts_table(args.repeat)
+    if args.worker:
+        work = [(Scenario(**s), deployed) for s, deployed in json.loads(sys.stdin.read())]
+        print(json.dumps(_worker(work)))
+        return
+    results = _run(matrix(args.messages, args.quick) + issue_scenarios(), None)
+    before = _run(issue_scenarios(), args.before.resolve()) if args.before else []
+    for row in before:
+        row["label"] = "issue 12, before"
+    image = plot(results, before)
+    path = write_result(
+        "pacing",
+        {"scenarios": [{k: v for k, v in r.items() if k != "per_second"} for r in results + before]},
+    )
+    print(f"Results: {path.relative_to(REPO)}; plot: {image.relative_to(REPO)}\n")
+    worst = max(r["windows_over_bound"] for r in results)
+    enough = [r for r in results if r["invocations"] >= _default_concurrency(r["mps"])]
+    print(table(results + before))
+    print(
+        f"\nWith the fix: windows over the bound {worst}, throttled {sum(r['throttled'] for r in results)}, "
+        f"lost {sum(r['lost'] for r in results)}, sent twice {sum(r['sent_twice'] for r in results)}; "
+        f"achieved rate {min(r['rate_ratio'] for r in enough):.3f}–{max(r['rate_ratio'] for r in enough):.3f} of the "
+        "MPS with the default concurrency or more"
+    )
 
 
 if __name__ == "__main__":

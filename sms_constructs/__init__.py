@@ -4,10 +4,11 @@ Layers: ``sms_constructs.resources`` (L2, one module per ``AWS::SMSVOICE`` type)
 ``sms_constructs.sample_app`` (the sample stacks). This module only re-exports the public names.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from sms_constructs_runtime.producer import SmsProducer, SmsProducerBatchError
 
 from ._private.errors import ValidationError
-from .checks import SmsChecks, SmsRule
 from .patterns.account_settings import SmsAccountSettings
 from .patterns.event_analytics import EventRetention, QuickLookLogs, RawEventBackup, SmsEventAnalytics
 from .patterns.monitoring import SmsMonitoring
@@ -49,6 +50,20 @@ from .resources.registration_forms import (
 from .resources.sender_id import SenderId, SenderIdBase
 from .resources.two_way import TwoWayChannel
 from .resources.verified_destination_number import VerifiedDestinationNumber, VerifiedDestinationNumberBase
+
+if TYPE_CHECKING:
+    from .checks import SmsChecks, SmsRule
+
+
+def __getattr__(name: str) -> Any:
+    """``SmsChecks`` and ``SmsRule`` are imported on first use: they load cdk-nag (about 0.5 s), which an app that
+    attaches no pack never needs."""
+    if name in ("SmsChecks", "SmsRule"):
+        from . import checks  # noqa: PLC0415
+
+        return getattr(checks, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "SMS_COUNTRY_CODES",

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -38,10 +38,10 @@ from sms_constructs_runtime.contract import MIN_TTL_SECONDS, SendRequest
 from sms_constructs_runtime.events import SmsEvent
 from sms_constructs_runtime.settings import DIMENSION_REASON, DYNAMODB_CLIENT, QUEUE_CLIENT, RetryMetric, RetrySettings
 from sms_constructs_runtime.store import MessageStore
+from sms_constructs_runtime.tracing import traced
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
 
 #: An unknown messageId younger than this may be a race with the sender's store write: the record comes back.
 UNKNOWN_MESSAGE_GRACE_SECONDS: Final = 300
@@ -212,7 +212,7 @@ def _retrier() -> Retrier:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@traced
 @metrics.log_metrics
 def main(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Lambda entry point (``retry.handler.main``)."""

@@ -39,7 +39,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 import boto3
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -78,10 +78,10 @@ from sms_constructs_runtime.settings import (
     SenderSettings,
 )
 from sms_constructs_runtime.store import EXPIRATION_ATTRIBUTE, MessageStore
+from sms_constructs_runtime.tracing import traced
 
 logger = Logger()
 metrics = Metrics()
-tracer = Tracer()
 
 #: Idempotency records of the sender share this partition key and key prefix, stable across function renames.
 IDEMPOTENCY_PARTITION: Final = "idempotency#sms-send"
@@ -475,7 +475,7 @@ def _sender() -> Sender:
 
 
 @logger.inject_lambda_context
-@tracer.capture_lambda_handler
+@traced
 @metrics.log_metrics
 def main(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """Lambda entry point (``sender.handler.main``)."""

@@ -1,22 +1,47 @@
 """Pacing sends to an origination identity's MPS across every concurrent sender invocation.
 
 The pacer is a *shared* GCRA (generic cell rate algorithm, the virtual-scheduling form of a token bucket): one item
-per origination identity holds the theoretical arrival time ``tat`` (epoch ms) of the next free send slot. A send of
-``k`` parts at ``r`` parts per second reserves ``k / r`` seconds:
+per origination identity holds the theoretical arrival time ``tat`` (epoch µs) of the next free send slot. A send of
+``k`` parts at ``r`` parts per second reserves the slot ``[start, start + k·(1 + δ)/r)`` (``δ``: the release
+tolerance below):
 
-- busy (``tat >= now``): an atomic ``SET tat = tat + cost`` (conditioned on ``tat >= now``); the send starts at the
-  old ``tat`` — the caller sleeps until then;
-- idle (``tat < now`` or no item): ``SET tat = now + cost`` (conditioned on ``tat < now``); the send starts now.
+- busy (``tat >= earliest``): an atomic ``SET tat = tat + cost`` (conditioned on ``tat >= earliest``); the slot
+  starts at the old ``tat``;
+- idle (``tat < earliest`` or no item): ``SET tat = earliest + cost`` (conditioned on ``tat < earliest``); the slot
+  starts at ``earliest``.
 
-Neither path reads first, and a lost race only moves a caller from one path to the other, so every reservation takes
-one or two conditional writes. Start times are therefore spaced by at least the previous send's ``k / r`` across *all*
-invocations, whatever their number; in any window of ``T`` seconds the sends start fewer than ``r·T`` parts plus the
-last message's parts (at most 10) — single-part traffic never exceeds ``r`` in any one-second window. Under backlog
-``tat`` stays ahead of ``now``, every slot is used, and the rate is exactly ``r`` as long as enough invocations are
-waiting for slots (the event source mapping's maximum concurrency, sized so a slot is never idle while an invocation
-is busy in the API call).
+``earliest`` is the caller's clock plus a *lead* (1.25 × the last reservation's round trip, 5 ms–0.5 s), so a slot is
+never handed out for a moment the caller can no longer reach. Neither path reads first, and a lost race only moves a
+caller from one path to the other, so every reservation takes one or two conditional writes; slots never overlap,
+whatever the number of invocations, their clocks' leads or the DynamoDB latency.
 
-Stdlib only: the DynamoDB schedule receives a boto3 client from the caller.
+A send is **released** (the caller goes on to call ``SendTextMessage``) only inside its slot's first ``δ`` seconds
+(``release_tolerance``, default 2 ms): the caller sleeps until the slot starts, and a slot that has already passed by
+more than ``δ`` — the reservation came back late, or the sleep overran — is **abandoned**, never used late, and a new
+slot is reserved. A slot left unused (abandoned, or starting after the caller's deadline) is given back with one more
+conditional write if no later slot was reserved meanwhile; otherwise it stays a gap. Unused slots only make the
+schedule run slower, never faster.
+
+The bound. Let ``k`` be the parts of the last message released in a window. In any window of ``W ≥ 1`` seconds
+(measured on the releases), the releases hold **fewer than ``r·W + k`` parts**: the slot starts of the earlier
+messages in the window lie within ``W + δ`` of each other and each message occupied ``k·(1 + δ)/r`` of schedule, so
+they hold fewer than ``r·W`` parts. For a whole MPS ``r`` and a 1-second window:
+
+- **single-part traffic never exceeds ``r`` parts in any 1-second window** — whatever the DynamoDB latency, the
+  number of invocations, their lead, or the start of a busy period;
+- a window whose last message has ``k`` parts holds at most ``r + k − 1`` parts (at most ``r + 9``: a message has at
+  most 10 parts, 1530 GSM-7 characters). A message's parts go out in one ``SendTextMessage`` call, so they cannot be
+  spread; a 2-part message at 1 MPS (US 10DLC) could never be sent if every second were metered strictly. The next
+  message waits ``k·(1 + δ)/r``, so over ``T`` seconds the rate is still ``r``. To cap every 1-second window at the
+  identity's MPS with messages of up to ``k`` parts, pace to ``MPS − (k − 1)``.
+
+Under backlog ``tat`` stays ahead of the clock, every slot is used, and the rate is ``r / (1 + δ)`` (0.2 % under
+``r``) as long as enough invocations are waiting for slots (the event source mapping's maximum concurrency, sized so a
+slot is never idle while an invocation is busy in the API call). With too few invocations for the API latency the
+schedule falls idle between sends and the rate is what the invocations can do, still within the bound.
+
+Clock skew between execution environments (NTP-synchronised, typically well under a millisecond in Lambda) adds to
+``δ``. Stdlib only: the DynamoDB schedule receives a boto3 client from the caller.
 """
 
 from __future__ import annotations
@@ -28,19 +53,38 @@ from typing import Any, Final, Protocol
 
 #: Sort key of the pacer item in the message store.
 PACER_SORT_KEY: Final = "pacer"
-#: Attribute holding the theoretical arrival time (epoch ms).
-TAT_ATTRIBUTE: Final = "tat"
+#: Attribute holding the theoretical arrival time, in epoch **microseconds** (``tat`` in ms before version 0.2).
+TAT_ATTRIBUTE: Final = "tatUs"
+#: Microseconds per second: the schedule's unit.
+MICROS: Final = 1_000_000
+#: A send is released only within this many seconds after its slot starts (``δ``); later, the slot is abandoned.
+DEFAULT_RELEASE_TOLERANCE_SECONDS: Final = 0.002
+#: The lead is this many times the last reservation's round trip (a slot reserved on an idle schedule must still be
+#: ahead when the answer comes back), within the bounds below.
+LEAD_FACTOR: Final = 1.25
+#: Bounds of the lead: how far ahead of the caller's clock an idle schedule starts a slot.
+MIN_LEAD_SECONDS: Final = 0.005
+MAX_LEAD_SECONDS: Final = 0.5
+#: Reservations per :meth:`Pacer.acquire` before it gives up (each one abandoned a slot that had passed).
+DEFAULT_MAX_RESERVATIONS: Final = 8
 
 
 class PacerContentionError(RuntimeError):
-    """The schedule item changed under every attempt to reserve a slot; the record goes back to the queue."""
+    """No usable send slot could be reserved (every attempt lost a race or came back late); the record goes back to
+    the queue."""
 
 
 class Schedule(Protocol):
     """Where the next free send slot of each key is kept."""
 
-    def reserve(self, key: str, now_ms: int, cost_ms: int) -> int:
-        """Reserve ``cost_ms`` of send time on ``key``; return the epoch ms at which the send may start."""
+    def reserve(self, key: str, earliest_us: int, cost_us: int) -> int:
+        """Reserve ``cost_us`` of send time on ``key``, starting no earlier than ``earliest_us``; return the epoch µs
+        at which the slot starts (the end of the last reservation, or ``earliest_us`` if that is later)."""
+        ...
+
+    def release(self, key: str, start_us: int, cost_us: int) -> bool:
+        """Give back an unused slot if it is still the last one reserved on ``key``; ``False`` when a later slot was
+        reserved meanwhile (the slot then stays unused: the schedule runs a little slow, never fast)."""
         ...
 
 
@@ -50,11 +94,18 @@ class MemorySchedule:
     def __init__(self) -> None:
         self.tat: dict[str, int] = {}
 
-    def reserve(self, key: str, now_ms: int, cost_ms: int) -> int:
+    def reserve(self, key: str, earliest_us: int, cost_us: int) -> int:
         """See :meth:`Schedule.reserve`."""
-        start = max(self.tat.get(key, now_ms), now_ms)
-        self.tat[key] = start + cost_ms
+        start = max(self.tat.get(key, earliest_us), earliest_us)
+        self.tat[key] = start + cost_us
         return start
+
+    def release(self, key: str, start_us: int, cost_us: int) -> bool:
+        """See :meth:`Schedule.release`."""
+        if self.tat.get(key) != start_us + cost_us:
+            return False
+        self.tat[key] = start_us
+        return True
 
 
 class DynamoDBSchedule:
@@ -65,7 +116,7 @@ class DynamoDBSchedule:
         self._table = table_name
         self._max_tries = max_tries
 
-    def reserve(self, key: str, now_ms: int, cost_ms: int) -> int:
+    def reserve(self, key: str, earliest_us: int, cost_us: int) -> int:
         """See :meth:`Schedule.reserve`."""
         item_key = {"pk": {"S": key}, "sk": {"S": PACER_SORT_KEY}}
         names = {"#t": TAT_ATTRIBUTE}
@@ -75,27 +126,45 @@ class DynamoDBSchedule:
                     TableName=self._table,
                     Key=item_key,
                     UpdateExpression="SET #t = #t + :cost",
-                    ConditionExpression="#t >= :now",
+                    ConditionExpression="#t >= :earliest",
                     ExpressionAttributeNames=names,
-                    ExpressionAttributeValues={":cost": {"N": str(cost_ms)}, ":now": {"N": str(now_ms)}},
+                    ExpressionAttributeValues={":cost": {"N": str(cost_us)}, ":earliest": {"N": str(earliest_us)}},
                     ReturnValues="UPDATED_NEW",
                 )
-                return int(response["Attributes"][TAT_ATTRIBUTE]["N"]) - cost_ms
+                return int(response["Attributes"][TAT_ATTRIBUTE]["N"]) - cost_us
             except self._client.exceptions.ConditionalCheckFailedException:
                 pass
-            try:  # idle: start now
+            try:  # idle: start at the earliest moment the caller can reach
                 self._client.update_item(
                     TableName=self._table,
                     Key=item_key,
                     UpdateExpression="SET #t = :tat",
-                    ConditionExpression="attribute_not_exists(#t) OR #t < :now",
+                    ConditionExpression="attribute_not_exists(#t) OR #t < :earliest",
                     ExpressionAttributeNames=names,
-                    ExpressionAttributeValues={":tat": {"N": str(now_ms + cost_ms)}, ":now": {"N": str(now_ms)}},
+                    ExpressionAttributeValues={
+                        ":tat": {"N": str(earliest_us + cost_us)},
+                        ":earliest": {"N": str(earliest_us)},
+                    },
                 )
-                return now_ms
+                return earliest_us
             except self._client.exceptions.ConditionalCheckFailedException:
                 continue  # another invocation made the schedule busy in between
         raise PacerContentionError(f"could not reserve a send slot on {key} in {self._max_tries} tries")
+
+    def release(self, key: str, start_us: int, cost_us: int) -> bool:
+        """See :meth:`Schedule.release`: one conditional write (``tat`` back to ``start`` if it is ``start + cost``)."""
+        try:
+            self._client.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": key}, "sk": {"S": PACER_SORT_KEY}},
+                UpdateExpression="SET #t = :start",
+                ConditionExpression="#t = :end",
+                ExpressionAttributeNames={"#t": TAT_ATTRIBUTE},
+                ExpressionAttributeValues={":start": {"N": str(start_us)}, ":end": {"N": str(start_us + cost_us)}},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
 
 class Pacer:
@@ -106,6 +175,9 @@ class Pacer:
     :param parts_per_second: The MPS to pace to.
     :param clock: Seconds since the epoch (``time.time``); injected in tests.
     :param sleep: Waits the given seconds (``time.sleep``); injected in tests.
+    :param release_tolerance: ``δ``: how late after its slot's start a send may still be released, in seconds
+        (default 2 ms). Each part's slot is ``(1 + δ)/r`` long, so the bound holds for sends released up to ``δ`` late.
+    :param max_reservations: Slots reserved per :meth:`acquire` before it raises :class:`PacerContentionError`.
     """
 
     def __init__(
@@ -116,30 +188,53 @@ class Pacer:
         *,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
+        release_tolerance: float = DEFAULT_RELEASE_TOLERANCE_SECONDS,
+        max_reservations: int = DEFAULT_MAX_RESERVATIONS,
     ) -> None:
         if parts_per_second <= 0:
             raise ValueError(f"parts_per_second must be positive, not {parts_per_second}")
+        if not 0 <= release_tolerance < 1:
+            raise ValueError(f"release_tolerance must be in [0, 1) seconds, not {release_tolerance}")
         self.schedule = schedule
         self.key = key
         self.parts_per_second = parts_per_second
+        self.release_tolerance = release_tolerance
+        self.max_reservations = max_reservations
         self._clock = clock
         self._sleep = sleep
+        self._lead = MIN_LEAD_SECONDS
+        #: Slots abandoned because they had passed when the send could be released (for metrics and benchmarks).
+        self.abandoned_slots = 0
 
-    def cost_ms(self, parts: int) -> int:
-        """Milliseconds of send time ``parts`` occupy (rounded up: pacing never runs fast)."""
-        return math.ceil(parts * 1000 / self.parts_per_second)
+    def cost_us(self, parts: int) -> int:
+        """Microseconds of schedule ``parts`` occupy: ``parts·(1 + δ)/r``, rounded up (pacing never runs fast)."""
+        return math.ceil(parts * MICROS * (1 + self.release_tolerance) / self.parts_per_second)
 
     def acquire(self, parts: int, *, deadline: float | None = None) -> bool:
-        """Wait until ``parts`` may be sent; ``False`` (without waiting) when the send would start after ``deadline``
-        — because the slot starts after it, or because the reservation itself took until after it.
+        """Wait until ``parts`` may be sent and return ``True`` at the moment the send is released; ``False`` (without
+        waiting) when the send would start after ``deadline`` — because its slot starts after it, or because the
+        reservation itself took until after it. A slot that is not used (past the deadline, or passed before it could
+        be used) is given back when no later slot was reserved meanwhile, else left unused.
 
-        A slot reserved past the deadline is left unused: the schedule runs a little slow, never fast.
+        Raises :class:`PacerContentionError` when ``max_reservations`` slots in a row had passed before they could
+        be used.
         """
-        now = self._clock()
-        start = self.schedule.reserve(self.key, math.floor(now * 1000), self.cost_ms(parts)) / 1000
-        if deadline is not None and max(start, self._clock()) > deadline:
-            return False
-        wait = start - self._clock()
-        if wait > 0:
-            self._sleep(wait)
-        return True
+        tolerance_us = math.floor(self.release_tolerance * MICROS)
+        cost_us = self.cost_us(parts)
+        for _ in range(self.max_reservations):
+            asked = self._clock()
+            start_us = self.schedule.reserve(self.key, math.ceil((asked + self._lead) * MICROS), cost_us)
+            answered = self._clock()
+            self._lead = min(MAX_LEAD_SECONDS, max(MIN_LEAD_SECONDS, LEAD_FACTOR * (answered - asked)))
+            start = start_us / MICROS
+            if deadline is not None and max(start, answered) > deadline:
+                self.schedule.release(self.key, start_us, cost_us)
+                return False
+            wait = start - answered
+            if wait > 0:
+                self._sleep(wait)
+            if self._clock() * MICROS <= start_us + tolerance_us:  # released at most δ after the slot starts
+                return True
+            self.abandoned_slots += 1  # the slot passed: never send late, give it back and reserve another one
+            self.schedule.release(self.key, start_us, cost_us)
+        raise PacerContentionError(f"{self.max_reservations} send slots on {self.key} passed before they could be used")

@@ -20,6 +20,7 @@ Stdlib only: it runs inside Lambda, in the producer client and at synth time.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from typing import Final
 
@@ -80,8 +81,12 @@ def _weights(body: str, encoding: Encoding) -> list[int]:
     return [2 if ord(c) > 0xFFFF else 1 for c in body]
 
 
+@functools.lru_cache(maxsize=1024)
 def count_parts(body: str) -> PartCount:
-    """The encoding, length in units and number of parts of ``body`` (an empty body is one part)."""
+    """The encoding, length in units and number of parts of ``body`` (an empty body is one part).
+
+    Memoized (the last 1,024 bodies): the sender validates a request several times on its way (parse, idempotent
+    send, store), and a campaign repeats its bodies; a ``PartCount`` is immutable."""
     encoding = Encoding.GSM7 if is_gsm7(body) else Encoding.UCS2
     single, multi = (
         (GSM_SINGLE_PART, GSM_MULTI_PART) if encoding is Encoding.GSM7 else (UCS2_SINGLE_PART, UCS2_MULTI_PART)

@@ -29,6 +29,7 @@ __all__ = [
     "QUEUE_CLIENT",
     "SENDER_DEADLINE_MARGIN_SECONDS",
     "SMS_CLIENT",
+    "TRACE_SDK_CALLS_VARIABLE",
     "BackOff",
     "ClientSettings",
     "RetryMetric",
@@ -118,6 +119,10 @@ def _decode(raw: str, kind: Any) -> Any:
     if kind in (int, float, str):
         return kind(raw)
     raise TypeError(f"no environment encoding for {kind!r}")  # pragma: no cover - a programming error
+
+
+#: ``true`` in a handler's environment: X-Ray subsegments for every AWS SDK call (``sms_constructs_runtime.tracing``).
+TRACE_SDK_CALLS_VARIABLE: Final = "SMS_TRACE_SDK_CALLS"
 
 
 # -- AWS clients ----------------------------------------------------------------------------------------------------
@@ -283,6 +288,7 @@ class SenderSettings(_EnvironmentSettings):
     :param max_price: ``MaxPrice`` of requests that set none.
     :param validate_numbers: ``CarrierLookup`` before the first send to a number.
     :param number_cache_ttl_seconds: How long a lookup is reused.
+    :param trace_sdk_calls: X-Ray subsegments for the AWS SDK calls (the X-Ray SDK is loaded only then).
     """
 
     table_name: str = _env("SMS_TABLE_NAME")
@@ -298,6 +304,7 @@ class SenderSettings(_EnvironmentSettings):
     max_price: str | None = _env("SMS_MAX_PRICE", None)
     validate_numbers: bool = _env("SMS_VALIDATE_NUMBERS", False)
     number_cache_ttl_seconds: int = _env("SMS_NUMBER_CACHE_TTL_SECONDS", 30 * 86_400)
+    trace_sdk_calls: bool | None = _env(TRACE_SDK_CALLS_VARIABLE, None)
 
 
 @dataclass(frozen=True)
@@ -316,6 +323,7 @@ class RetrySettings(_EnvironmentSettings):
     :param window_seconds: No retry starts later than this after the first send.
     :param statuses: Final statuses that are retried.
     :param deadline_required_statuses: Of those, the ones retried only for requests with a deadline (``notAfter``).
+    :param trace_sdk_calls: X-Ray subsegments for the AWS SDK calls (the X-Ray SDK is loaded only then).
     """
 
     table_name: str = _env("SMS_TABLE_NAME")
@@ -330,6 +338,7 @@ class RetrySettings(_EnvironmentSettings):
     window_seconds: int = _env("SMS_RETRY_WINDOW_SECONDS")
     statuses: tuple[str, ...] = _env("SMS_RETRY_STATUSES")
     deadline_required_statuses: tuple[str, ...] = _env("SMS_RETRY_DEADLINE_REQUIRED_STATUSES", ())
+    trace_sdk_calls: bool | None = _env(TRACE_SDK_CALLS_VARIABLE, None)
 
     #: SQS ``DelaySeconds`` is at most 15 minutes.
     MAX_DELAY_SECONDS: ClassVar[int] = 900

@@ -17,10 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
-import cdk_nag
 from constructs import IConstruct
-
-from ..checks import SmsChecks
 
 
 class AwsSolutions:
@@ -104,7 +101,14 @@ def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
 
 
 def add_compliance_checks(scope: IConstruct) -> None:
-    """Attach the AwsSolutions, Serverless and SmsChecks packs to ``scope`` (normally the ``App``)."""
+    """Attach the AwsSolutions, Serverless and SmsChecks packs to ``scope`` (normally the ``App``).
+
+    cdk-nag is imported here, not with the library: acknowledgements are aws-cdk-lib's own ``Validations`` metadata,
+    so an app that attaches no pack never loads cdk-nag (its Python module and its jsii assembly: about 0.5 s)."""
+    import cdk_nag  # noqa: PLC0415
+
+    from ..checks import SmsChecks  # noqa: PLC0415 - the pack is a cdk-nag NagPack
+
     cdk.Validations.of(scope).add_plugins(
         cdk_nag.AwsSolutionsChecks(scope),
         cdk_nag.ServerlessChecks(scope),

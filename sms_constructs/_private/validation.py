@@ -15,19 +15,33 @@ from constructs import IConstruct
 
 from .errors import ValidationError
 
+#: What every encoded string token and list token contains (``${Token[TOKEN.12]}``, ``#{Token[TOKEN.12]}``).
+_STRING_TOKEN_MARKER = "${Token["
+_LIST_TOKEN_MARKER = "#{Token["
+#: Encoded number tokens are doubles around -1.9e289; no literal a construct takes comes near.
+_NUMBER_TOKEN_MAGNITUDE = 1e250
+
 
 def is_unresolved(value: Any) -> bool:
     """True when ``value`` is a CDK token resolved only at deploy time.
 
-    Strings, numbers and string lists are asked of ``Token.is_unresolved`` (an encoded token list is a list of one
-    string); other Python values (enums, dataclasses) cannot be tokens and are not sent through jsii.
+    Strings, numbers and string lists that could hold an encoded token are asked of ``Token.is_unresolved`` (an encoded
+    token list is a list of one string); a string without a token marker, a number of ordinary size and a list of such
+    strings are literals and never cross to jsii (one round trip each: the sample app asks about 250 times). Other
+    Python values (enums, dataclasses) cannot be tokens and are not sent through jsii.
     """
     if isinstance(value, bool):
         return False
-    if isinstance(value, str | int | float):
-        return bool(cdk.Token.is_unresolved(value))
+    if isinstance(value, str):
+        return _STRING_TOKEN_MARKER in value and bool(cdk.Token.is_unresolved(value))
+    if isinstance(value, int | float):
+        return abs(value) > _NUMBER_TOKEN_MAGNITUDE and bool(cdk.Token.is_unresolved(value))
     if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return bool(cdk.Token.is_unresolved(value))
+        return (
+            len(value) == 1
+            and (_LIST_TOKEN_MARKER in value[0] or _STRING_TOKEN_MARKER in value[0])
+            and bool(cdk.Token.is_unresolved(value))
+        )
     # jsii objects (e.g. an IResolvable) can be asked; plain Python objects cannot be tokens.
     return hasattr(type(value), "__jsii_type__") and bool(cdk.Token.is_unresolved(value))
 

@@ -1,24 +1,24 @@
-"""Fixtures for the sender and retry handlers: moto for SQS/DynamoDB/SNS, a faithful fake of the SMS API, an
-injected clock, and an event-source-mapping simulator that builds real SQS event records."""
+"""Fixtures for the sender and retry handlers: moto for SQS/DynamoDB/SNS, the library's fake of the SMS API
+(``sms_constructs.simulate.fake_sms``, also the simulator's), an injected clock, and an event-source-mapping simulator
+that builds real SQS event records."""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sys
-import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from botocore.validate import validate_parameters
 from moto import mock_aws
 
+from sms_constructs.simulate.fake_aws import LambdaContext, sqs_record
+from sms_constructs.simulate.fake_sms import FakeSms, Send
 from tests.conftest import REPO_ROOT
 
 sys.path.insert(0, str(REPO_ROOT / "lambda"))  # handlers import as in Lambda: sender.handler, sms_constructs_runtime
@@ -34,6 +34,8 @@ os.environ.update(
         "AWS_LAMBDA_FUNCTION_NAME": "sender",
     }
 )
+
+__all__ = ["Aws", "EventSourceMapping", "FakeClock", "FakeSms", "LambdaContext", "Send", "sqs_record"]
 
 IDENTITY = "arn:aws:sms-voice:us-east-1:111122223333:pool/pool-0123456789abcdef0123456789abcdef"
 CONFIG_SET = "acme-config"
@@ -56,91 +58,6 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
-
-
-@dataclass
-class Send:
-    """One accepted SendTextMessage call."""
-
-    at: float
-    params: dict[str, Any]
-    message_id: str
-
-
-@dataclass
-class FakeSms:
-    """A fake ``pinpoint-sms-voice-v2`` client that behaves like the service.
-
-    Every request is validated against the real botocore service model; errors are the client's modeled
-    exceptions with the members the model defines (Reason, ...). ``faults`` is a queue of error codes (or
-    ``(code, reason)``, or an exception raised as is) returned by the next calls; ``opted_out`` numbers get the
-    ConflictException the service returns; ``number_types`` drive CarrierLookup.
-    """
-
-    clock: FakeClock
-    faults: list[Any] = field(default_factory=list)
-    opted_out: set[str] = field(default_factory=set)
-    number_types: dict[str, str] = field(default_factory=dict)
-    sends: list[Send] = field(default_factory=list)
-    attempts: int = 0
-    lookups: list[str] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self._client = boto3.client("pinpoint-sms-voice-v2", region_name="us-east-1")
-        self.exceptions = self._client.exceptions
-
-    def _validate(self, operation: str, params: dict[str, Any]) -> None:
-        model = self._client.meta.service_model.operation_model(operation)
-        validate_parameters(params, model.input_shape)
-
-    def _error(self, code: str, message: str, **members: str) -> ClientError:
-        return ClientError({"Error": {"Code": code, "Message": message}, **members}, "SendTextMessage")
-
-    def send_text_message(self, **params: Any) -> dict[str, Any]:
-        self._validate("SendTextMessage", params)
-        self.attempts += 1
-        if self.faults:
-            fault = self.faults.pop(0)
-            if isinstance(fault, Exception):  # a botocore exception as the client raises it (network, HTTP 5xx, ...)
-                raise fault
-            code, reason = fault if isinstance(fault, tuple) else (fault, None)
-            members = {"Reason": reason} if reason else {}
-            raise self._error(code, f"simulated {code}", **members)
-        if params["DestinationPhoneNumber"] in self.opted_out:
-            raise self._error(
-                "ConflictException",
-                "The destination phone number is opted out.",
-                Reason="DESTINATION_PHONE_NUMBER_OPTED_OUT",
-                ResourceType="opted-out-number",
-                ResourceId=params["DestinationPhoneNumber"],
-            )
-        message_id = str(uuid.uuid4())
-        self.sends.append(Send(at=self.clock(), params=params, message_id=message_id))
-        return {"MessageId": message_id}
-
-    def carrier_lookup(self, **params: Any) -> dict[str, Any]:
-        self._validate("CarrierLookup", params)
-        number = params["PhoneNumber"]
-        self.lookups.append(number)
-        return {"E164PhoneNumber": number, "PhoneNumberType": self.number_types.get(number, "MOBILE")}
-
-    def sent_request_ids(self) -> list[tuple[str, str]]:
-        return [(s.params["Context"]["smsRequestId"], s.params["Context"]["smsAttempt"]) for s in self.sends]
-
-
-class LambdaContext:
-    """The parts of the Lambda context the handlers use; the deadline follows the fake clock."""
-
-    def __init__(self, clock: FakeClock, timeout_seconds: float) -> None:
-        self._clock = clock
-        self._deadline = clock() + timeout_seconds
-        self.function_name = "sender"
-        self.memory_limit_in_mb = 256
-        self.invoked_function_arn = "arn:aws:lambda:us-east-1:111122223333:function:sender"
-        self.aws_request_id = str(uuid.uuid4())
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - self._clock()) * 1000))
 
 
 @dataclass
@@ -191,27 +108,6 @@ def aws() -> Iterator[Aws]:
             TopicArn=topic_arn, Protocol="sqs", Endpoint=topic_queue_arn, Attributes={"RawMessageDelivery": "true"}
         )
         yield Aws(sqs, dynamodb, sns, queue_url, dlq_url, queue_arn, topic_arn, topic_queue_url)
-
-
-def sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
-    """A record of the Lambda SQS event, as the event source mapping builds it from a received message."""
-    attributes = message.get("Attributes", {})
-    return {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": {
-            "ApproximateReceiveCount": attributes.get("ApproximateReceiveCount", "1"),
-            "SentTimestamp": attributes.get("SentTimestamp", "1767225600000"),
-            "SenderId": attributes.get("SenderId", "AIDAEXAMPLE"),
-            "ApproximateFirstReceiveTimestamp": attributes.get("ApproximateFirstReceiveTimestamp", "1767225600000"),
-        },
-        "messageAttributes": {},
-        "md5OfBody": hashlib.md5(message["Body"].encode()).hexdigest(),
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": "us-east-1",
-    }
 
 
 class EventSourceMapping:

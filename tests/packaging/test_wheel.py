@@ -70,6 +70,33 @@ def test_wheel_contains_lambda_sources_and_runtime(wheel: Path) -> None:
     assert not any("/tests/" in n or n.startswith("tests/") for n in names)
 
 
+def test_wheel_ships_the_simulator_as_an_extra_with_its_console_script(wheel: Path) -> None:
+    archive = zipfile.ZipFile(wheel)
+    names = set(archive.namelist())
+    simulator = {p.name for p in (REPO_ROOT / "sms_constructs" / "simulate").glob("*.py")}
+    assert {f"sms_constructs/simulate/{name}" for name in simulator} <= names
+    [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
+    assert "sms-constructs-simulate = sms_constructs.simulate.__main__:main" in archive.read(entry_points).decode()
+    [metadata_file] = [n for n in names if n.endswith(".dist-info/METADATA")]
+    requirements = archive.read(metadata_file).decode()
+    simulate_extra = [line for line in requirements.splitlines() if line.endswith('extra == "simulate"')]
+    for requirement in ("duckdb", "pyarrow", "sqlglot", "tqdm", "aws-lambda-powertools"):
+        assert any(line.startswith(f"Requires-Dist: {requirement}") for line in simulate_extra), requirement
+
+
+def test_the_library_loads_neither_the_simulator_nor_cdk_nag() -> None:
+    """The simulator is optional (its extra), and cdk-nag is loaded only by an app that attaches the packs."""
+    code = (
+        "import sys, json; import sms_constructs, sms_constructs.sample_app, sms_constructs_runtime;"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('sms_constructs.simulate', 'cdk_nag')))))"
+    )
+    env = {**os.environ, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO_ROOT, env=env
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
+
+
 def test_installed_wheel_synthesizes_a_consumer_app(wheel: Path, tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)

@@ -19,95 +19,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-import uuid
 import zlib
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-from sms_constructs_runtime.events import CONTEXT_ATTEMPT, CONTEXT_REQUEST_ID, FIELDS
+from sms_constructs_runtime.events import CONTEXT_ATTEMPT, CONTEXT_REQUEST_ID
 
-STREAM_NAME = "SmsEvents-Stream-AbCdEf123456"
+from sms_constructs.simulate.lake import ARRIVED_AT, STREAM_NAME, arrow_schema, arrow_type, firehose_row, write_events
+
+__all__ = [
+    "ARRIVED_AT",
+    "STREAM_NAME",
+    "arrow_schema",
+    "arrow_type",
+    "firehose_row",
+    "foreign_channel_records",
+    "scenario",
+    "write_events",
+]
+
 PROTECT_ID = "protect-e06e5d722c31455286262a108e7d863d"
-#: Not part of the record the service sends: when Firehose received it (epoch ms), which decides the ``dt`` partition.
-#: Absent means the moment of ``eventTimestamp``. Firehose's conversion drops it like any key that is not a column.
-ARRIVED_AT = "_firehoseArrivalTimestamp"
-
-_SCALARS: dict[str, pa.DataType] = {
-    "string": pa.string(),
-    "bigint": pa.int64(),
-    "int": pa.int32(),
-    "boolean": pa.bool_(),
-    "double": pa.float64(),
-}
-
-
-def arrow_type(glue_type: str) -> pa.DataType:
-    """The Parquet (Arrow) type Firehose writes for a Glue/Hive type."""
-    if glue_type in _SCALARS:
-        return _SCALARS[glue_type]
-    if match := re.fullmatch(r"map<(\w+),(\w+)>", glue_type):
-        return pa.map_(_SCALARS[match[1]], _SCALARS[match[2]])
-    if match := re.fullmatch(r"struct<(.+)>", glue_type):
-        members = [member.split(":", 1) for member in match[1].split(",")]
-        return pa.struct([pa.field(name, _SCALARS[kind]) for name, kind in members])
-    raise ValueError(f"no Arrow type for {glue_type}")
-
-
-def arrow_schema() -> pa.Schema:
-    """One column per field of ``FIELDS``, named and typed as the Glue table (the partition column is in the path)."""
-    return pa.schema([pa.field(f.column, arrow_type(f.glue_type)) for f in FIELDS])
-
-
-def _lower_keys(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k).lower(): _lower_keys(v) for k, v in value.items()}
-    return value
-
-
-def firehose_row(record: Mapping[str, Any]) -> dict[str, Any]:
-    """The row Firehose's conversion makes of one JSON record (lower-cased keys, schema columns only)."""
-    lowered = _lower_keys(record)
-    row: dict[str, Any] = {}
-    for f in FIELDS:
-        value = lowered.get(f.column)
-        if value is not None and f.glue_type.startswith("map<"):
-            value = list(value.items())
-        row[f.column] = value
-    return row
-
-
-def write_events(root: Path, records: Iterable[Mapping[str, Any]], *, objects_per_day: int = 2) -> list[Path]:
-    """Write ``records`` under ``root/events/dt=YYYY-MM-DD/`` as Firehose would; return the object paths.
-
-    A record's partition is the UTC day Firehose received it: ``ARRIVED_AT`` when the scenario sets it (an event
-    delivered across midnight), else its ``eventTimestamp`` (arrival seconds later). Each day's records are split over
-    ``objects_per_day`` objects, as successive buffer flushes would.
-    """
-    by_day: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
-    for record in records:
-        arrived = dt.datetime.fromtimestamp(record.get(ARRIVED_AT, record["eventTimestamp"]) / 1000, tz=dt.UTC)
-        by_day[arrived.strftime("%Y-%m-%d")].append(record)
-    schema = arrow_schema()
-    written: list[Path] = []
-    for day, day_records in sorted(by_day.items()):
-        folder = root / "events" / f"dt={day}"
-        folder.mkdir(parents=True, exist_ok=True)
-        chunks = [day_records[i::objects_per_day] for i in range(objects_per_day)]
-        for chunk in filter(None, chunks):
-            first = min(r["eventTimestamp"] for r in chunk)
-            stamp = dt.datetime.fromtimestamp(first / 1000, tz=dt.UTC).strftime("%Y-%m-%d-%H-%M-%S")
-            path = folder / f"{STREAM_NAME}-1-{stamp}-{uuid.uuid4()}.parquet"
-            table = pa.Table.from_pylist([firehose_row(r) for r in chunk], schema=schema)
-            pq.write_table(table, path, compression="snappy")
-            written.append(path)
-    return written
-
 
 # --- the scenario ---------------------------------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.qualify import qualify
 
 from sms_constructs.patterns._analytics_queries import NAMED_QUERIES, PARTITION_COLUMN, TABLE_NAME, NamedQuerySpec
+from sms_constructs.simulate.lake import connect, run_query
 from tests.patterns import analytics_fixture as fixture
 
 QUERIES = {spec.key: spec for spec in NAMED_QUERIES}
@@ -51,13 +52,7 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _connect(lake: Path) -> duckdb.DuckDBPyConnection:
-    connection = duckdb.connect()
-    connection.execute("SET TimeZone = 'UTC'")
-    connection.execute(
-        f"CREATE VIEW {TABLE_NAME} AS SELECT * FROM read_parquet('{lake}/events/*/*.parquet', "
-        "hive_partitioning = true, hive_types = {'dt': VARCHAR})"
-    )
-    return connection
+    return connect(lake)
 
 
 @pytest.fixture(scope="module")
@@ -77,10 +72,7 @@ def boundary_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.Duc
 
 
 def run(db: duckdb.DuckDBPyConnection, key: str) -> list[dict[str, Any]]:
-    sql = sqlglot.transpile(QUERIES[key].sql, read="trino", write="duckdb")[0]
-    cursor = db.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return run_query(db, QUERIES[key].sql)
 
 
 # --- static checks ----------------------------------------------------------------------------------------------

@@ -13,9 +13,16 @@ import aws_cdk.aws_iam as iam
 import aws_cdk.aws_lambda as lambda_
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
-from sms_constructs_runtime.settings import RetryMetric, RetrySettings, SenderMetric, SenderSettings
+from sms_constructs_runtime.settings import (
+    TRACE_SDK_CALLS_VARIABLE,
+    RetryMetric,
+    RetrySettings,
+    SenderMetric,
+    SenderSettings,
+)
 
 from sms_constructs._private.errors import ValidationError
+from sms_constructs.patterns.retry import SmsRetry
 from sms_constructs.patterns.send_queue import (
     SmsSendQueue,
     default_batch_size,
@@ -467,6 +474,25 @@ def test_validate_numbers_adds_carrier_lookup_and_props_reach_the_environment(st
     template.has_resource_properties(
         "AWS::Lambda::EventSourceMapping", {"BatchSize": 5, "ScalingConfig": {"MaximumConcurrency": 20}}
     )
+
+
+def test_sdk_tracing_is_off_by_default_and_one_prop_turns_it_on(stack: cdk.Stack, synthesized: Any) -> None:
+    """Active tracing always; the X-Ray SDK's subsegments (and its ~110 ms of cold start) only when asked for."""
+
+    def traced(template: Template) -> set[str]:
+        functions = template.find_resources("AWS::Lambda::Function").values()
+        for function in functions:
+            assert function["Properties"]["TracingConfig"] == {"Mode": "Active"}
+        return {
+            f["Properties"]["Handler"]
+            for f in functions
+            if f["Properties"].get("Environment", {}).get("Variables", {}).get(TRACE_SDK_CALLS_VARIABLE) == "true"
+        }
+
+    assert traced(synthesized[1]) == set()
+    _, config, queue = build(stack, trace_sdk_calls=True)
+    SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config, trace_sdk_calls=True)
+    assert traced(Template.from_stack(stack)) == {"sender.handler.main", "retry.handler.main"}
 
 
 def test_metrics(synthesized: Any) -> None:

@@ -1,78 +1,237 @@
-"""The shared pacer with an injected clock: the MPS bound across concurrent invocations, and reaching it."""
+"""The shared pacer on a simulated clock: the MPS bound across concurrent invocations, and reaching the MPS.
+
+The invocations are real threads taking turns on :class:`SimulatedClock`; each one reserves slots through the real
+``DynamoDBSchedule`` on an in-memory DynamoDB whose calls take random simulated latencies, waits with the real
+``Pacer.acquire``, and then spends the API call's latency. A send's time is the moment ``acquire`` released it.
+"""
 
 from __future__ import annotations
 
-import heapq
 import itertools
-from collections.abc import Iterator
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import boto3
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
-from sms_constructs_runtime.pacing import DynamoDBSchedule, MemorySchedule, Pacer, Schedule
-
-
-def simulate(
-    schedule: Schedule, *, mps: float, invocations: int, messages: list[int], latency: float
-) -> list[tuple[float, int]]:
-    """``invocations`` concurrent senders drain ``messages`` (parts each): reserve, wait, send, take ``latency``.
-
-    A discrete-event simulation on one virtual clock; returns (send time, parts) of every send.
-    """
-    now = [1_000.0]
-    pacer = Pacer(schedule, "pacer#id", mps, clock=lambda: now[0], sleep=lambda _: None)
-    backlog = list(messages)
-    sends: list[tuple[float, int]] = []
-    ready = [(now[0] + i * 0.001, i) for i in range(invocations)]  # (time the invocation is free, id)
-    heapq.heapify(ready)
-    while backlog:
-        free_at, worker = heapq.heappop(ready)
-        now[0] = free_at
-        parts = backlog.pop(0)
-        start_ms = schedule.reserve(pacer.key, int(now[0] * 1000), pacer.cost_ms(parts))
-        sends.append((start_ms / 1000, parts))
-        heapq.heappush(ready, (start_ms / 1000 + latency, worker))
-    return sorted(sends)
-
-
-def windows(sends: list[tuple[float, int]], width: float) -> Iterator[int]:
-    """Parts sent in every half-open window [t, t + width) that starts at a send."""
-    for i, (start, _) in enumerate(sends):  # compared in integer ms, as the schedule keeps times
-        yield sum(p for t, p in sends[i:] if round(t * 1000) < round((start + width) * 1000))
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    mps=st.sampled_from([1, 3, 10, 20, 100]),
-    invocations=st.integers(min_value=2, max_value=60),
-    messages=st.lists(st.integers(min_value=1, max_value=10), min_size=1, max_size=150),
-    latency=st.floats(min_value=0.01, max_value=0.5),
+from sms_constructs_runtime.pacing import (
+    LEAD_FACTOR,
+    MICROS,
+    DynamoDBSchedule,
+    MemorySchedule,
+    Pacer,
+    PacerContentionError,
+    Schedule,
 )
-def test_combined_rate_never_exceeds_the_mps(mps: int, invocations: int, messages: list[int], latency: float) -> None:
-    sends = simulate(MemorySchedule(), mps=mps, invocations=invocations, messages=messages, latency=latency)
-    largest = max(messages)
-    for parts_in_window in windows(sends, 1.0):
-        assert parts_in_window < mps + largest  # < r·T plus the last message's parts
-    if all(m == 1 for m in messages):
-        assert max(windows(sends, 1.0)) <= mps  # single-part traffic: never above the MPS in any second
+
+from sms_constructs.simulate.clock import SimulatedClock
+from sms_constructs.simulate.fake_aws import FakeDynamoDB
+
+START = 1_767_225_600.0
 
 
-@pytest.mark.parametrize(("mps", "invocations", "latency"), [(1, 2, 0.2), (3, 2, 0.2), (10, 5, 0.25), (100, 50, 0.3)])
-def test_reaches_the_mps_under_backlog(mps: int, invocations: int, latency: float) -> None:
-    messages = [1] * (mps * 60)
-    sends = simulate(MemorySchedule(), mps=mps, invocations=invocations, messages=messages, latency=latency)
-    duration = sends[-1][0] - sends[0][0]
-    rate = (len(sends) - 1) / duration
-    assert rate == pytest.approx(mps, rel=0.01)
+@dataclass
+class Run:
+    """What a simulated busy period did."""
+
+    sends: list[tuple[float, int]] = field(default_factory=list)
+    #: Every slot reserved and not given back: (start µs, cost µs), used or abandoned.
+    slots: list[tuple[int, int]] = field(default_factory=list)
+    abandoned: int = 0
+
+
+class RecordingSchedule:
+    """Records every slot a schedule hands out."""
+
+    def __init__(self, inner: Schedule, slots: list[tuple[int, int]]) -> None:
+        self.inner = inner
+        self.slots = slots
+
+    def reserve(self, key: str, earliest_us: int, cost_us: int) -> int:
+        start = self.inner.reserve(key, earliest_us, cost_us)
+        self.slots.append((start, cost_us))
+        return start
+
+    def release(self, key: str, start_us: int, cost_us: int) -> bool:
+        released = self.inner.release(key, start_us, cost_us)
+        if released:  # free again: a later reservation may take it
+            self.slots.remove((start_us, cost_us))
+        return released
+
+
+def busy_period(
+    *,
+    mps: float,
+    invocations: int,
+    messages: list[int],
+    db_latency: Callable[[], float],
+    api_latency: Callable[[], float],
+    pacer_type: type[Pacer] = Pacer,
+    stagger: float = 0.0,
+) -> Run:
+    """``invocations`` concurrent senders drain ``messages`` (parts each) from the start of a busy period."""
+    clock = SimulatedClock(START)
+    dynamodb = FakeDynamoDB(clock.sleep, latency=lambda _: db_latency())
+    run = Run()
+    schedule = RecordingSchedule(DynamoDBSchedule(dynamodb, "store"), run.slots)
+    backlog = list(messages)
+
+    def invocation() -> None:
+        pacer = pacer_type(schedule, "pacer#id", mps, clock=clock.now, sleep=clock.sleep)
+        while backlog:
+            parts = backlog.pop(0)
+            try:
+                acquired = pacer.acquire(parts)
+            except PacerContentionError:
+                backlog.append(parts)  # back to the queue, as the sender hands the record back
+                continue
+            assert acquired
+            run.sends.append((clock.now(), parts))
+            clock.sleep(api_latency())
+        run.abandoned += pacer.abandoned_slots
+
+    for i in range(invocations):
+        clock.spawn(f"invocation-{i}", invocation, delay=i * stagger)
+    clock.run()
+    run.sends.sort()
+    return run
+
+
+def window_sums(sends: list[tuple[float, int]], width: float = 1.0) -> list[tuple[int, int]]:
+    """For every half-open window [t, t + width) that starts at a send: (parts in it, parts of its last send)."""
+    out = []
+    for i, (start, _) in enumerate(sends):
+        inside = [p for t, p in sends[i:] if t < start + width]
+        out.append((sum(inside), inside[-1]))
+    return out
+
+
+def assert_within_bound(run: Run, mps: float) -> None:
+    """The docstring's bound: every 1-second window holds fewer than ``mps + k`` parts, ``k`` the last send's."""
+    for parts, last in window_sums(run.sends):
+        assert parts < mps + last, (parts, last)
+        if float(mps).is_integer():
+            assert parts <= mps - 1 + last
+
+
+def assert_slots_never_overlap(run: Run) -> None:
+    ordered = sorted(run.slots)
+    for (start_a, cost_a), (start_b, _) in itertools.pairwise(ordered):
+        assert start_a + cost_a <= start_b
+
+
+latencies = st.tuples(st.floats(0.0005, 0.2), st.floats(0.0, 1.0))  # (typical seconds, share of slow 5x outliers)
+
+
+def latency_source(rng: random.Random, typical: float, slow_share: float) -> Callable[[], float]:
+    return lambda: typical * (5 if rng.random() < slow_share * 0.2 else rng.uniform(0.3, 1.7))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    mps=st.sampled_from([1, 3, 5, 20, 50, 100, 2.5]),
+    invocations=st.integers(min_value=1, max_value=40),
+    messages=st.lists(st.integers(min_value=1, max_value=10), min_size=1, max_size=120),
+    db=latencies,
+    api=st.floats(0.0, 0.3),
+    seed=st.integers(0, 2**32),
+    stagger=st.sampled_from([0.0, 0.0001, 0.01]),
+)
+def test_no_window_holds_more_than_the_bound(
+    mps: float,
+    invocations: int,
+    messages: list[int],
+    db: tuple[float, float],
+    api: float,
+    seed: int,
+    stagger: float,
+) -> None:
+    rng = random.Random(seed)
+    run = busy_period(
+        mps=mps,
+        invocations=invocations,
+        messages=messages,
+        db_latency=latency_source(rng, *db),
+        api_latency=lambda: api * rng.uniform(0.5, 1.5),
+        stagger=stagger,
+    )
+    assert sorted(p for _, p in run.sends) == sorted(messages)  # every message released exactly once
+    assert_slots_never_overlap(run)
+    assert_within_bound(run, mps)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    mps=st.sampled_from([1, 3, 20, 50, 100]),
+    invocations=st.integers(min_value=1, max_value=40),
+    db=latencies,
+    seed=st.integers(0, 2**32),
+)
+def test_single_part_traffic_never_exceeds_the_mps_in_any_second(
+    mps: int, invocations: int, db: tuple[float, float], seed: int
+) -> None:
+    rng = random.Random(seed)
+    run = busy_period(
+        mps=mps,
+        invocations=invocations,
+        messages=[1] * (3 * mps + 5),
+        db_latency=latency_source(rng, *db),
+        api_latency=lambda: rng.uniform(0.0, 0.1),
+    )
+    assert max(parts for parts, _ in window_sums(run.sends)) <= mps
+
+
+class SendsLateSlots(Pacer):
+    """The pacer before issue 12: a slot that had passed by the time it was known was used at once."""
+
+    def acquire(self, parts: int, *, deadline: float | None = None) -> bool:  # noqa: ARG002 - as the old one
+        asked = self._clock()
+        start = self.schedule.reserve(self.key, math.floor(asked * MICROS), self.cost_us(parts)) / MICROS
+        wait = start - self._clock()
+        if wait > 0:
+            self._sleep(wait)
+        return True
+
+
+@pytest.mark.parametrize(
+    ("mps", "invocations", "db", "api"), [(50, 16, 0.01, 0.05), (20, 16, 0.02, 0.05), (50, 4, 0.005, 0.05)]
+)
+def test_the_check_catches_the_old_pacer_bursting(mps: int, invocations: int, db: float, api: float) -> None:
+    """The findings of issue 12, reproduced: slots that passed while being reserved were sent at once, so the first
+    second of a busy period (and, with too few invocations, every second) held more than the MPS."""
+    rng = random.Random(12)
+    kwargs = {
+        "mps": mps,
+        "invocations": invocations,
+        "messages": [1] * (4 * mps),
+        "db_latency": lambda: db * rng.uniform(0.5, 1.5),
+        "api_latency": lambda: api,
+    }
+    old = busy_period(**kwargs, pacer_type=SendsLateSlots)  # type: ignore[arg-type]
+    assert max(parts for parts, _ in window_sums(old.sends)) > mps
+    new = busy_period(**kwargs)  # type: ignore[arg-type]
+    assert max(parts for parts, _ in window_sums(new.sends)) <= mps
+
+
+@pytest.mark.parametrize(("mps", "invocations", "api"), [(1, 2, 0.2), (3, 2, 0.2), (10, 5, 0.25), (100, 50, 0.3)])
+def test_reaches_the_mps_under_backlog(mps: int, invocations: int, api: float) -> None:
+    run = busy_period(
+        mps=mps, invocations=invocations, messages=[1] * (mps * 30), db_latency=lambda: 0.005, api_latency=lambda: api
+    )
+    duration = run.sends[-1][0] - run.sends[0][0]
+    assert (len(run.sends) - 1) / duration == pytest.approx(mps / 1.002, rel=0.005)
 
 
 def test_too_few_invocations_for_the_latency_cannot_reach_it() -> None:
-    """The sizing rule matters: 2 invocations at 0.5 s per send top out at 4 sends/s, under an MPS of 10."""
-    sends = simulate(MemorySchedule(), mps=10, invocations=2, messages=[1] * 200, latency=0.5)
-    rate = (len(sends) - 1) / (sends[-1][0] - sends[0][0])
-    assert rate == pytest.approx(4, rel=0.02)
+    """The sizing rule matters: 2 invocations at 0.5 s per send top out near 4 sends/s, under an MPS of 10."""
+    run = busy_period(mps=10, invocations=2, messages=[1] * 100, db_latency=lambda: 0.0, api_latency=lambda: 0.5)
+    rate = (len(run.sends) - 1) / (run.sends[-1][0] - run.sends[0][0])
+    assert 3.8 < rate <= 4.0
+    assert_within_bound(run, 10)
 
 
 def test_acquire_sleeps_until_the_slot_and_respects_the_deadline() -> None:
@@ -83,31 +242,72 @@ def test_acquire_sleeps_until_the_slot_and_respects_the_deadline() -> None:
         slept.append(seconds)
         now[0] += seconds
 
-    pacer = Pacer(MemorySchedule(), "k", 2, clock=lambda: now[0], sleep=sleep)
-    assert pacer.acquire(1)  # idle: immediately
+    pacer = Pacer(MemorySchedule(), "k", 2, clock=lambda: now[0], sleep=sleep, release_tolerance=0)
+    assert pacer.acquire(1)  # idle: after the lead (5 ms)
     assert pacer.acquire(3)  # waits 0.5 s for the first part's slot
     assert not pacer.acquire(1, deadline=now[0] + 1.0)  # next slot is 1.5 s away
-    assert slept == [0.5]
-    assert pacer.cost_ms(1) == 500
-    assert Pacer(MemorySchedule(), "k", 3).cost_ms(1) == 334  # rounded up: never fast
+    assert slept == pytest.approx([0.005, 0.5])
+    assert pacer.cost_us(1) == 500_000
+    assert Pacer(MemorySchedule(), "k", 3, release_tolerance=0).cost_us(1) == 333_334  # rounded up: never fast
+    assert Pacer(MemorySchedule(), "k", 100).cost_us(1) == 10_020  # the release tolerance (2 ms a second) included
+
+
+def test_acquire_abandons_a_slot_that_passed_and_takes_the_next() -> None:
+    """A reservation that came back after its slot started is never used late: the next slot is reserved."""
+    now = [100.0]
+    delays = iter([0.3, 0.0])  # the first reservation takes 300 ms
+
+    class SlowSchedule(MemorySchedule):
+        def reserve(self, key: str, earliest_us: int, cost_us: int) -> int:
+            start = super().reserve(key, earliest_us, cost_us)
+            now[0] += next(delays)
+            return start
+
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    schedule = SlowSchedule()
+    pacer = Pacer(schedule, "k", 10, clock=lambda: now[0], sleep=sleep)
+    assert pacer.acquire(1)
+    assert pacer.abandoned_slots == 1
+    lead = LEAD_FACTOR * 0.3  # the second slot starts a lead ahead: 1.25 x the first reservation's 300 ms
+    assert now[0] == pytest.approx(100.3 + lead)
+    assert schedule.tat["k"] == round((100.3 + lead) * MICROS) + pacer.cost_us(1)
 
 
 def test_acquire_refuses_a_slot_when_the_reservation_itself_ran_past_the_deadline() -> None:
-    """A slow reservation (a DynamoDB brown-out) returns a slot that started in the past: no wait, but the send would
-    begin after the deadline, when the invocation may be killed between the send and its idempotency record."""
+    """A slow reservation (a DynamoDB brown-out) returns a slot that started in the past: the send would begin after
+    the deadline, when the invocation may be killed between the send and its idempotency record."""
     now = [100.0]
 
     class SlowSchedule(MemorySchedule):
-        def reserve(self, key: str, now_ms: int, cost_ms: int) -> int:
-            start = super().reserve(key, now_ms, cost_ms)
+        def reserve(self, key: str, earliest_us: int, cost_us: int) -> int:
+            start = super().reserve(key, earliest_us, cost_us)
             now[0] += 20.0  # the conditional writes took 20 s
             return start
 
     slept: list[float] = []
     pacer = Pacer(SlowSchedule(), "k", 2, clock=lambda: now[0], sleep=slept.append)
     assert not pacer.acquire(1, deadline=110.0)
-    assert pacer.acquire(1, deadline=200.0)
     assert slept == []
+
+
+def test_acquire_gives_up_when_every_slot_has_passed() -> None:
+    now = [100.0]
+
+    class AlwaysLate(MemorySchedule):
+        def reserve(self, key: str, earliest_us: int, cost_us: int) -> int:
+            start = super().reserve(key, earliest_us, cost_us)
+            now[0] += 10.0
+            return start
+
+    pacer = Pacer(AlwaysLate(), "k", 2, clock=lambda: now[0], sleep=lambda _: None, max_reservations=3)
+    with pytest.raises(PacerContentionError, match="3 send slots"):
+        pacer.acquire(1)
+    assert pacer.abandoned_slots == 3
 
 
 def test_fails_on_non_positive_rate() -> None:
@@ -115,7 +315,16 @@ def test_fails_on_non_positive_rate() -> None:
         Pacer(MemorySchedule(), "k", 0)
 
 
-def test_dynamodb_schedule_matches_the_memory_schedule() -> None:
+def test_fails_on_a_release_tolerance_outside_a_second() -> None:
+    with pytest.raises(ValueError, match="release_tolerance"):
+        Pacer(MemorySchedule(), "k", 1, release_tolerance=1.5)
+
+
+def test_dynamodb_schedule_matches_the_memory_schedule_on_dynamodb() -> None:
+    """The conditional writes, against moto's DynamoDB (the real expression semantics), and the in-memory fake."""
+    calls = [(1000, 500), (1000, 500), (1100, 1000), (5000, 500), (5001, 333), (9000, 1)]
+    memory = MemorySchedule()
+    expected = [memory.reserve("pacer#a", n, c) for n, c in calls]
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
         client.create_table(
@@ -127,13 +336,45 @@ def test_dynamodb_schedule_matches_the_memory_schedule() -> None:
             ],
             BillingMode="PAY_PER_REQUEST",
         )
-        shared = DynamoDBSchedule(client, "store")
-        memory = MemorySchedule()
-        calls = [(1000, 500), (1000, 500), (1100, 1000), (5000, 500), (5001, 333), (9000, 1)]
-        assert [shared.reserve("pacer#a", n, c) for n, c in calls] == [
-            memory.reserve("pacer#a", n, c) for n, c in calls
-        ]
-        assert shared.reserve("pacer#b", 1000, 500) == 1000  # keys are independent
-        sends = simulate(shared, mps=3, invocations=4, messages=[1, 2, 1, 3, 1, 1], latency=0.1)
-        gaps = [round(b[0] - a[0], 3) for a, b in itertools.pairwise(sends)]
-        assert gaps == [round(-(-p * 1000 // 3) / 1000, 3) for _, p in sends[:-1]]  # each send's ceil(parts/3 s)
+        for table, candidate in (("store", client), ("store", FakeDynamoDB())):
+            shared = DynamoDBSchedule(candidate, table)
+            assert [shared.reserve("pacer#a", n, c) for n, c in calls] == expected
+            assert shared.reserve("pacer#b", 1000, 500) == 1000  # keys are independent
+            assert not shared.release("pacer#a", expected[-2], 333)  # not the last slot
+            assert shared.release("pacer#a", expected[-1], 1)
+            assert shared.reserve("pacer#a", 0, 7) == expected[-1]  # the slot given back is taken again
+
+
+def test_dynamodb_schedule_gives_up_after_its_tries() -> None:
+    """Every write loses its race: the schedule raises instead of looping for ever."""
+
+    class Contended(FakeDynamoDB):
+        def update_item(self, **_: object) -> dict[str, object]:
+            raise self.exceptions.ConditionalCheckFailedException(
+                {"Error": {"Code": "ConditionalCheckFailedException", "Message": "lost"}}, "UpdateItem"
+            )
+
+    with pytest.raises(PacerContentionError, match="3 tries"):
+        DynamoDBSchedule(Contended(), "store", max_tries=3).reserve("pacer#a", 1000, 10)
+
+
+def test_a_slot_past_the_deadline_is_given_back_when_it_is_still_the_last() -> None:
+    now = [100.0]
+    schedule = MemorySchedule()
+    pacer = Pacer(schedule, "k", 1, clock=lambda: now[0], sleep=lambda _: None)
+    assert pacer.acquire(1)
+    tat = schedule.tat["k"]
+    assert not pacer.acquire(1, deadline=100.5)  # the next slot starts after 101
+    assert schedule.tat["k"] == tat  # given back: the deferral did not push the schedule on
+    assert schedule.reserve("k", 0, 10) == tat
+    assert not schedule.release("k", tat - 5, 5)  # not the last slot any more: stays reserved
+
+
+def test_dynamodb_schedule_gives_back_only_the_last_slot() -> None:
+    dynamodb = FakeDynamoDB()
+    schedule = DynamoDBSchedule(dynamodb, "store")
+    first = schedule.reserve("pacer#a", 1000, 10)
+    second = schedule.reserve("pacer#a", 1000, 10)
+    assert not schedule.release("pacer#a", first, 10)
+    assert schedule.release("pacer#a", second, 10)
+    assert schedule.reserve("pacer#a", 1000, 10) == second

@@ -32,6 +32,7 @@ SENDER = SenderSettings(
     max_price="0.05",
     validate_numbers=True,
     number_cache_ttl_seconds=3600,
+    trace_sdk_calls=True,
 )
 
 
@@ -131,3 +132,27 @@ def test_botocore_config_carries_the_settings(client: ClientSettings) -> None:
     config = client.botocore_config()
     assert config.retries == {"mode": "standard", "total_max_attempts": client.max_attempts}
     assert (config.connect_timeout, config.read_timeout) == (client.connect_timeout, client.read_timeout)
+
+
+def test_sdk_tracing_loads_the_xray_sdk_only_when_asked_for() -> None:
+    """Importing a handler never loads the X-Ray SDK unless its environment turns SDK tracing on."""
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    from sms_constructs_runtime.settings import TRACE_SDK_CALLS_VARIABLE  # noqa: PLC0415
+
+    lambda_root = Path(__file__).resolve().parents[2] / "lambda"
+    probe = "import sys, sender.handler, retry.handler; print('aws_xray_sdk' in sys.modules)"
+    base = {**os.environ, "POWERTOOLS_SERVICE_NAME": "probe", "AWS_DEFAULT_REGION": "us-east-1"}
+    base.pop(TRACE_SDK_CALLS_VARIABLE, None)
+    loaded = {}
+    for value in (None, "true"):
+        env = {**base, **({TRACE_SDK_CALLS_VARIABLE: value} if value else {})}
+        out = subprocess.run(
+            [sys.executable, "-c", probe], cwd=lambda_root, env=env, capture_output=True, text=True, check=False
+        )
+        assert out.returncode == 0, out.stderr
+        loaded[value] = out.stdout.strip()
+    assert loaded == {None: "False", "true": "True"}

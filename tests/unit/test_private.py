@@ -17,6 +17,7 @@ from sms_constructs._private.validation import (
     check_pattern,
     check_range,
     check_unique,
+    is_unresolved,
 )
 
 
@@ -95,3 +96,22 @@ def test_acknowledge_requires_evidence(stack: cdk.Stack) -> None:
 
 def test_granular_finding_id() -> None:
     assert nag.granular(nag.AwsSolutions.IAM5, "Action::s3:Abort*") == "AwsSolutions-IAM5[Action::s3:Abort*]"
+
+
+def test_is_unresolved_finds_every_kind_of_token_and_asks_jsii_only_about_candidates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tokens = [
+        cdk.Aws.ACCOUNT_ID,
+        f"arn:aws:sns:us-east-1:{cdk.Aws.ACCOUNT_ID}:topic",
+        cdk.Token.as_number(cdk.Fn.ref("Count")),
+        cdk.Fn.split(",", cdk.Fn.ref("List")),
+        cdk.Fn.ref("Param"),
+    ]
+    assert [is_unresolved(token) for token in tokens] == [True] * len(tokens)
+    asked: list[object] = []
+    original = cdk.Token.is_unresolved
+    monkeypatch.setattr(cdk.Token, "is_unresolved", lambda value: asked.append(value) or original(value))
+    literals = ["US", "arn:aws:sns:us-east-1:111122223333:topic", 3, 2.5, 86_400, ["US", "CA"], [], True, None]
+    assert [is_unresolved(literal) for literal in literals] == [False] * len(literals)
+    assert asked == []  # literals never cross to jsii

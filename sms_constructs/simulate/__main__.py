@@ -1,0 +1,146 @@
+"""``sms-constructs-simulate`` / ``python -m sms_constructs.simulate`` / ``make simulate``: run the whole pipeline
+offline and print a delivery report that ends with the check line ``0 lost, 0 sent twice``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from .run import SimulationOptions, SimulationResult, simulate
+
+__all__ = ["main", "report"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    defaults = SimulationOptions()
+    parser = argparse.ArgumentParser(
+        prog="sms-constructs-simulate",
+        description="Run SmsSendQueue and SmsRetry offline: the real sender and retry handlers against a fake SMS API "
+        "that behaves like the service, on a simulated clock; then the named Athena queries on the event lake.",
+    )
+    parser.add_argument("--messages", type=int, default=defaults.messages, help="send requests (default %(default)s)")
+    parser.add_argument("--mps", type=float, default=defaults.mps, help="parts per second (default %(default)s)")
+    parser.add_argument(
+        "--concurrency", type=int, default=None, help="concurrent sender invocations (default: the construct's)"
+    )
+    parser.add_argument(
+        "--duration", type=float, default=defaults.duration, help="seconds to spread the requests over (0: a backlog)"
+    )
+    parser.add_argument("--multipart", type=float, default=defaults.multipart, help="share of 2-4 part GSM messages")
+    parser.add_argument("--unicode", type=float, default=defaults.unicode, help="share of UCS-2 messages")
+    parser.add_argument(
+        "--one-time-codes", type=float, default=defaults.one_time_codes, help="share of codes valid 5 minutes"
+    )
+    parser.add_argument(
+        "--failure-scale", type=float, default=defaults.failure_scale, help="multiplies the failure rates (0: none)"
+    )
+    parser.add_argument("--opt-out-rate", type=float, default=defaults.opt_out_rate, help="share of opted-out numbers")
+    parser.add_argument("--api-latency", type=float, default=defaults.api_latency, help="mean seconds per API call")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="same seed, same run (default %(default)s)")
+    parser.add_argument("--lake", type=Path, default=None, help="keep the Parquet event lake in this folder")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv``, simulate, print the report; exit status 1 when a request was lost or sent twice."""
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    args = _parser().parse_args(argv)
+    options = SimulationOptions(
+        messages=args.messages,
+        mps=args.mps,
+        concurrency=args.concurrency,
+        duration=args.duration,
+        multipart=args.multipart,
+        unicode=args.unicode,
+        one_time_codes=args.one_time_codes,
+        failure_scale=args.failure_scale,
+        opt_out_rate=args.opt_out_rate,
+        api_latency=args.api_latency,
+        seed=args.seed,
+        lake=args.lake,
+        progress=not args.no_progress and sys.stderr.isatty(),
+    )
+    result = simulate(options)
+    print(report(result))
+    return 0 if result.lost == 0 and result.duplicates == 0 else 1
+
+
+def _span(seconds: float) -> str:
+    return str(dt.timedelta(seconds=round(seconds)))
+
+
+def report(result: SimulationResult) -> str:
+    """The delivery report: what happened to every request, pacing, spend, what the named queries say, the check."""
+    options, deployment, outcomes = result.options, result.deployment, result.outcomes
+    kinds = Counter(o.kind for o in outcomes.values())
+    lines = [
+        f"sms-constructs simulator: {options.messages:,} requests, seed {options.seed}",
+        f"SmsSendQueue(max_parts_per_second={options.mps:g}): {deployment.max_concurrency} concurrent sender "
+        f"invocations, batch size {deployment.batch_size}, timeout {deployment.sender_timeout:g} s; SmsRetry: "
+        f"{deployment.retry.max_attempts} attempts, delays {list(deployment.retry.delays_seconds)} s",
+        f"Simulated {_span(result.ended_at - result.started_at)} of traffic in {result.wall_seconds:.1f} s "
+        "of wall time.",
+        "",
+        "Requests",
+    ]
+    delivered = [o for o in outcomes.values() if o.kind == "delivered"]
+    recovered = sum(1 for o in delivered if o.attempts > 1)
+    lines.append(
+        f"  delivered                {len(delivered):>7,}  ({len(delivered) - recovered:,} at the first attempt, "
+        f"{recovered:,} retried and recovered)"
+    )
+    for kind, label in (("failed", "failed for good"), ("rejected", "rejected")):
+        details = Counter(o.detail for o in outcomes.values() if o.kind == kind)
+        lines.append(f"  {label:<24} {kinds[kind]:>7,}")
+        lines += [f"    {detail:<32} {count:>7,}" for detail, count in details.most_common()]
+    lines.append(f"  in a dead-letter queue   {kinds['dead-letter']:>7,}")
+    parts = sum(s.parts for s in result.sms.sends)
+    lines += [
+        "",
+        "Sending",
+        f"  SendTextMessage accepted {len(result.sms.sends):>7,}  ({parts:,} parts; "
+        f"{result.sms.attempts - len(result.sms.sends):,} refused, {result.sms.throttled:,} of them throttled)",
+        f"  pacing                   {result.parts_per_second():.2f} parts/s against {options.mps:g} MPS; busiest "
+        f"1-second window {result.busiest_second()} parts; windows over the bound (MPS - 1 + the parts of the "
+        f"window's last message): {result.over_the_bound()}",
+        "  handler metrics          "
+        + ", ".join(f"{name} {value:,}" for name, value in sorted(result.metrics.items()) if value),
+    ]
+    queries = result.queries
+    spend = sum(
+        float(row["price_usd"] or 0) + float(row["carrier_fee_usd"] or 0)
+        for row in queries["spend_by_day_country_type"]
+    )
+    billed = sum(int(row["message_parts"] or 0) for row in queries["spend_by_day_country_type"])
+    latest = Counter(row["messagestatus"] for row in queries["latest_status"])
+    lines += [
+        "",
+        "Analytics (the named Athena queries, run with DuckDB on the Parquet lake)",
+        f"  latest_status            {sum(latest.values()):,} messages: "
+        + ", ".join(f"{status} {count:,}" for status, count in latest.most_common()),
+        f"  spend_by_day_country_type {spend:,.2f} USD for {billed:,} parts",
+        "  retry_outcomes           "
+        + "; ".join(
+            f"{row['attempts']} attempt(s): {row['requests']:,} requests, {row['delivered']:,} delivered"
+            for row in queries["retry_outcomes"]
+        ),
+        "  delivery_latency         "
+        + "; ".join(
+            f"{row['isocountrycode']} p50 {row['p50_ms'] / 1000:.1f} s, p95 {row['p95_ms'] / 1000:.1f} s"
+            for row in queries["delivery_latency"]
+        ),
+        "",
+        f"Check ({len(outcomes):,} requests, {len(result.sms.sends):,} sends):",
+        f"{result.lost} lost, {result.duplicates} sent twice",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
