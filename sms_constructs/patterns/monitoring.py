@@ -30,6 +30,7 @@ import aws_cdk.aws_sns_subscriptions as subscriptions
 from aws_cdk.interfaces.aws_smsvoice import IConfigurationSetRef, IProtectConfigurationRef
 from constructs import Construct
 from sms_constructs_runtime.events import SUCCESS_STATUSES
+from sms_constructs_runtime.settings import SenderMetric
 
 from .._private import nag
 from .._private.errors import ValidationError
@@ -786,33 +787,17 @@ class SmsMonitoring(Construct):
                 height=6,
             ),
         ]
+
+        def by_reason(title: str, metric_name: str) -> cloudwatch.GraphWidget:
+            """A graph of every ``Reason`` of one of the sender's per-reason metrics (a SEARCH expression)."""
+            expression = self._search(queue.metrics_namespace, [_REASON, _SERVICE], metric_name, reasons, 300)
+            return cloudwatch.GraphWidget(
+                title=title, left=[cloudwatch.SearchExpression(expression=expression, label="")], width=8, height=6
+            )
+
         second: list[cloudwatch.IWidget] = [
-            cloudwatch.GraphWidget(
-                title="Rejections by reason",
-                left=[
-                    cloudwatch.SearchExpression(
-                        expression=self._search(
-                            queue.metrics_namespace, [_REASON, _SERVICE], "MessagesRejected", reasons, 300
-                        ),
-                        label="",
-                    )
-                ],
-                width=8,
-                height=6,
-            ),
-            cloudwatch.GraphWidget(
-                title="Held sends by reason (account, limit, identity)",
-                left=[
-                    cloudwatch.SearchExpression(
-                        expression=self._search(
-                            queue.metrics_namespace, [_REASON, _SERVICE], "SendsHeld", reasons, 300
-                        ),
-                        label="",
-                    )
-                ],
-                width=8,
-                height=6,
-            ),
+            by_reason("Rejections by reason", SenderMetric.REJECTED),
+            by_reason("Held sends by reason (account, limit, identity)", SenderMetric.SENDS_HELD),
         ]
         if self.retry is not None:
             second.append(
