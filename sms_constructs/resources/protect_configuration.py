@@ -245,25 +245,36 @@ class ProtectConfiguration(ProtectConfigurationBase):
         *,
         channels: Iterable[NumberCapability] = (NumberCapability.SMS,),
         status: ProtectStatus = ProtectStatus.ALLOW,
-        known_countries: Iterable[str] = SMS_COUNTRY_CODES,
+        known_countries: Iterable[str] | None = None,
         deletion_protection_enabled: bool | None = None,
         removal_policy: cdk.RemovalPolicy | None = None,
         name: str | None = None,
     ) -> ProtectConfiguration:
         """A protect configuration that allows ``countries`` and blocks every other known country on ``channels``.
 
-        See ``CountryRules.allow_only`` for ``countries``, ``channels``, ``status`` and ``known_countries``, and the
-        constructor for the other props. Errors name the path of the configuration being created.
+        The rules are those of ``CountryRules.allow_only``; errors name the path of the configuration being created.
+
+        :param countries: ISO 3166-1 alpha-2 codes to allow, at least one, each in ``known_countries``.
+        :param channels: The channels the rules apply to. Default: SMS only.
+        :param status: The status of ``countries``. Default: ``ProtectStatus.ALLOW`` (``FILTER`` adds AIT filtering).
+        :param known_countries: Every country the service knows: the countries to allow must be among them, and every
+            other one is blocked. Default: ``SMS_COUNTRY_CODES`` plus the codes of the
+            ``sms-constructs:additionalCountryCodes`` context key, as for the constructor.
+        :param deletion_protection_enabled: As for the constructor. Default: ``True``, or ``False`` when
+            ``removal_policy`` is ``DESTROY``.
+        :param removal_policy: As for the constructor. Default: ``RemovalPolicy.RETAIN``.
+        :param name: As for the constructor (the ``Name`` tag). Default: none.
         """
         where = f"{scope.node.path}/{id}" if scope.node.path else id
+        known = list(known_countries) if known_countries is not None else sorted(known_country_codes(scope))
         return ProtectConfiguration(
             scope,
             id,
-            country_rules=_allow_only_rules(where, countries, channels, status, known_countries),
+            country_rules=_allow_only_rules(where, countries, channels, status, known),
             deletion_protection_enabled=deletion_protection_enabled,
             removal_policy=removal_policy,
             name=name,
-            known_countries=known_countries,
+            known_countries=known,
         )
 
     @staticmethod

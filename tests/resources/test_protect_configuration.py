@@ -280,6 +280,25 @@ def test_context_key_adds_country_codes_for_every_check() -> None:
         )
 
 
+def test_context_key_adds_country_codes_to_allow_only_too() -> None:
+    """The docs promise the context key for every country check: ``allow_only`` may allow such a code, and blocks it
+    when it is not allowed."""
+    app = cdk.App(context={"sms-constructs:additionalCountryCodes": ["XK"]})
+    stack = cdk.Stack(app, "Stack")
+
+    allowed = ProtectConfiguration.allow_only(stack, "Allowed", ["XK"])
+    blocked = ProtectConfiguration.allow_only(stack, "Blocked", ["US"])
+
+    assert allowed.country_rules[NumberCapability.SMS]["XK"] is ProtectStatus.ALLOW
+    assert blocked.country_rules[NumberCapability.SMS]["XK"] is ProtectStatus.BLOCK
+    assert set(blocked.country_rules[NumberCapability.SMS]) == SMS_COUNTRY_CODES | {"XK"}
+
+
+def test_fails_allow_only_of_a_context_code_without_the_context_key(stack: cdk.Stack) -> None:
+    with pytest.raises(ValidationError, match=r"^TestStack/Protect: invalid 'countries': must be a destination"):
+        ProtectConfiguration.allow_only(stack, "Protect", ["XK"])
+
+
 def test_fails_context_key_that_is_not_a_list_of_strings() -> None:
     app = cdk.App(context={"sms-constructs:additionalCountryCodes": "XK"})
     with pytest.raises(
