@@ -80,7 +80,8 @@ class RetryPolicy:
     :param max_attempts: Sends in all, the first included (1–10; 1 disables retries). Default: 3.
     :param delays: Wait before retry 1, 2, …; the last one repeats. Each 0–15 minutes (SQS ``DelaySeconds``).
         Default: ``[Duration.seconds(60), Duration.seconds(600)]``.
-    :param jitter: Spread of each delay, as a fraction (0–0.5). Default: 0.1 (±10 %).
+    :param jitter: Spread of each delay, as a fraction (0–0.5): the delay is spread uniformly by ± that fraction.
+        Default: 0.1 (±10 %).
     :param window: No retry starts later than this after the first send (1 minute – 14 days). Default: 3 days.
     :param statuses: Final statuses to retry. Default: all four ``RetryStatus`` values.
     :param deadline_required_for: Statuses among ``statuses`` retried only for requests that carry a deadline

@@ -138,7 +138,7 @@ class SmsSendQueue(Construct):
             ``MaximumConcurrency``, 2–1000; also the function's reserved concurrency). Default:
             ``max(2, ceil(max_parts_per_second × 0.5))``.
         :param batch_size: Records per invocation (1–10). Default: about a minute of single-part sends at one
-            invocation's share of the MPS, at most 10.
+            invocation's share of the MPS, ``floor(60 × max_parts_per_second / max_concurrency)`` between 1 and 10.
         :param message_type: ``MessageType`` of requests that do not set one. Default: ``MessageType.TRANSACTIONAL``.
         :param time_to_live: ``TimeToLive`` of requests that do not set one (5 s – 72 h). Default: 72 hours (the
             service's maximum and default).
@@ -159,7 +159,8 @@ class SmsSendQueue(Construct):
         :param encryption_key: KMS key of the queues, the table, the log group and the environment. Default: a new
             key with rotation.
         :param log_retention: Retention of the sender's log group. Default: ``RetentionDays.ONE_YEAR``.
-        :param metrics_namespace: CloudWatch namespace of the custom metrics. Default: ``"SmsConstructs"``.
+        :param metrics_namespace: CloudWatch namespace of the custom metrics (dimension ``service`` =
+            ``service_name``). Default: ``"SmsConstructs"``.
         :param trace_sdk_calls: Add an X-Ray subsegment for every AWS SDK call of the sender (the X-Ray SDK, about
             110 ms more cold start). Lambda active tracing records every invocation either way. Default: ``False``.
         :param removal_policy: What happens to the message store table when it leaves the stack. Default:

@@ -61,8 +61,9 @@ class OptOutListBase(cdk.Resource):
         another system; it is taken off again (``DeleteOptedOutNumber``) when it leaves the stack. CloudFormation has
         no property for the list's numbers.
 
-        The number is written in the template (the custom resource's parameters) but never logged. The service lets a
-        number be deleted from a list only once every 30 days.
+        The number is written in the template (the custom resource's parameters) and, with the request aws-cdk-lib's
+        handler logs, in the provider's KMS-encrypted log group; never in a construct ID or physical ID (those carry a
+        digest). The service lets a number be deleted from a list only once every 30 days.
 
         :param phone_number: The number in E.164 format (``+14255550142``).
         :returns: The custom resource (one SDK call per lifecycle event).
