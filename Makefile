@@ -9,6 +9,7 @@
 #   make cost    synthesize, then price what the stacks cost per month before any message (PROFILE=...)
 #   make docs    the documentation site, built strictly into site/ (make docs-serve: live preview on localhost:8000)
 #   make diagram regenerate the architecture diagrams from the synthesized sample app
+#   make props   regenerate the props tables of the construct pages from the docstrings
 #   make simulate   the whole pipeline offline on a simulated clock (SIM_ARGS="--messages 2000 --mps 3 ...")
 #   make bench   every benchmark in benchmarks/ (results in benchmarks/results/, plots in docs/images/)
 
@@ -31,7 +32,7 @@ export AWS_EC2_METADATA_DISABLED := true
 CDK := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" npx --no-install cdk
 
 .PHONY: setup synth test lint format diff deploy integ test-message verify-destination cost clean constraints schema \
-	docs docs-serve diagram simulate bench
+	docs docs-serve diagram props simulate bench
 
 setup: $(VENV)/.installed node_modules/.installed $(CHECKOV_VENV)/.installed
 
@@ -125,9 +126,15 @@ docs: $(VENV)/.installed
 docs-serve: $(VENV)/.installed
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict
 
-# Redraw docs/sample-app/diagram.md and the README's picture from both profiles of the synthesized sample app.
+# Redraw docs/sample-app/diagram.md, and the overview in the README and on the home page (docs/index.md), from both
+# profiles of the synthesized sample app.
 diagram: $(VENV)/.installed
 	$(PY) -m sms_constructs.sample_app.diagram
+
+# Rewrite the props tables of the docs pages (between <!-- props:begin NAME --> and <!-- props:end -->) from the
+# docstrings; tests/docs/test_props_tables.py fails when one is stale.
+props: $(VENV)/.installed
+	$(PY) docs/tools/props_tables.py
 
 clean:
 	rm -rf cdk.out site .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info

@@ -6,7 +6,6 @@ here; a second, tiny build shows that the strict settings really fail on what th
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import re
@@ -15,7 +14,6 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import griffe
@@ -24,8 +22,7 @@ import sms_constructs_runtime
 
 import sms_constructs
 from tests.conftest import REPO_ROOT
-
-TOOLS = REPO_ROOT / "docs" / "tools"
+from tests.docs.tools import TOOLS, load_tool
 
 
 def _build(config: Path, site_dir: Path) -> tuple[subprocess.CompletedProcess[str], float]:
@@ -141,6 +138,32 @@ def test_the_sample_app_diagram_is_rendered_as_mermaid(site: Path) -> None:
     assert "flowchart LR" in page
 
 
+def test_props_tables_render_as_tables_also_inside_collapsible_blocks(site: Path) -> None:
+    registration = (site / "resources" / "registration.html").read_text()
+    forms = registration[registration.index('id="the-forms"') :]
+
+    assert len(re.findall(r'<div class="props-table">\s*<table>', registration)) == 2  # Registration, the attachment
+    assert len(re.findall(r"<details class=\"note\">\s*<summary>.*?</summary>.*?<table>", forms, re.S)) == 5
+    assert "| Prop |" not in registration
+    assert "markdown>" not in registration
+    assert "props-table" in (site / "stylesheets" / "extra.css").read_text()
+
+
+def test_long_tables_fold_and_choices_are_tabs(site: Path) -> None:
+    send_queue = (site / "patterns" / "send-queue.html").read_text()
+    errors = send_queue[send_queue.index('<details class="note">') :]
+    getting_started = (site / "getting-started.html").read_text()
+
+    assert re.match(r'<details class="note">\s*<summary>[^<]+</summary>\s*<!-- send-errors:begin -->\s*<table>', errors)
+    assert re.findall(r'<label for="__tabbed_\d+_\d+">([^<]+)</label>', getting_started) == [
+        "Sandbox",
+        "Production",
+        "Sandbox",
+        "Production",
+    ]
+    assert '<div class="admonition warning">' in getting_started
+
+
 # --- the strict settings really fail ------------------------------------------------------------------------------
 
 
@@ -190,17 +213,7 @@ def test_fails_a_strict_build_on_a_broken_link_anchor_unlisted_page_or_unresolve
 # --- the griffe extension -----------------------------------------------------------------------------------------
 
 
-def _load_tool(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(f"docs_tools_{name}", TOOLS / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-ROLES = _load_tool("griffe_sphinx_roles")
+ROLES = load_tool("griffe_sphinx_roles")
 
 
 def test_roles_resolve_from_the_docstring_scope_as_python_would(caplog: pytest.LogCaptureFixture) -> None:
@@ -253,7 +266,7 @@ def test_literal_blocks_become_fenced_python_and_lists_get_their_blank_line() ->
 
 
 def test_api_pages_group_every_exported_name_by_layer() -> None:
-    pages = _load_tool("api_pages").api_pages()
+    pages = load_tool("api_pages").api_pages()
     by_uri = {page.uri: page for page in pages}
 
     assert [name for _, name, _ in by_uri["api/resources/pool.md"].names] == ["Pool", "PoolBase"]

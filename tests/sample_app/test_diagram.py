@@ -16,10 +16,11 @@ import aws_cdk.aws_sqs as sqs
 import pytest
 
 from sms_constructs.sample_app.diagram import (
+    HOME,
+    OVERVIEW_END,
+    OVERVIEW_START,
     PAGE,
     README,
-    README_END,
-    README_START,
     Diagram,
     Edge,
     Node,
@@ -213,18 +214,24 @@ def test_mermaid_nests_groups_and_escapes_labels() -> None:
     ]
 
 
-def test_stale_files_names_the_page_and_the_readme(pictures: Pictures, tmp_path: Path) -> None:
-    (tmp_path / README).write_text(f"# Title\n\n{README_START}\nold picture\n{README_END}\n\nMore.\n")
+def test_stale_files_names_the_page_the_readme_and_the_home_page(pictures: Pictures, tmp_path: Path) -> None:
+    for name in (README, HOME):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(f"# Title\n\n{OVERVIEW_START}\nold picture\n{OVERVIEW_END}\n\nMore.\n")
 
-    assert stale_files(tmp_path, pictures) == [PAGE, README]
+    assert stale_files(tmp_path, pictures) == [PAGE, README, HOME]
 
-    (tmp_path / PAGE).parent.mkdir(parents=True)
+    (tmp_path / PAGE).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / PAGE).write_text(pictures.page())
-    (tmp_path / README).write_text(pictures.readme((tmp_path / README).read_text()))
+    for name in (README, HOME):
+        (tmp_path / name).write_text(pictures.with_overview((tmp_path / name).read_text(), name))
     assert stale_files(tmp_path, pictures) == []
-    assert (tmp_path / README).read_text().endswith(f"{README_END}\n\nMore.\n")
+    for name in (README, HOME):
+        text = (tmp_path / name).read_text()
+        assert text.endswith(f"{OVERVIEW_END}\n\nMore.\n")
+        assert pictures.overview.to_mermaid().rstrip("\n") in text
 
 
-def test_fails_on_a_readme_without_the_diagram_markers(pictures: Pictures) -> None:
-    with pytest.raises(ValueError, match=r"README\.md has no <!-- diagram:start"):
-        pictures.readme("# Title\n\nNo picture here.\n")
+def test_fails_on_a_page_without_the_diagram_markers(pictures: Pictures) -> None:
+    with pytest.raises(ValueError, match=r"docs/index\.md has no <!-- diagram:start"):
+        pictures.with_overview("# Title\n\nNo picture here.\n", HOME)
