@@ -30,7 +30,7 @@ from constructs import Construct
 
 from . import checkov, nag
 from .assets import ASSET_EXCLUDES, LAMBDA_ROOT
-from .kms import allow_logs_to_use_key, library_log_group_name
+from .kms import library_log_group
 
 #: The newest Python runtime of aws-cdk-lib 2.275 (cdk-nag AwsSolutions-L1 asks for the latest).
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -134,14 +134,11 @@ def library_function(
         the acknowledgements). Default: it is only invoked by an SQS event source mapping.
     :param network: The VPC to run in. Default: no VPC.
     """
-    log_group_name, log_group_pattern = library_log_group_name(scope, f"{id}LogGroup")
-    allow_logs_to_use_key(encryption_key, log_group_pattern)
-    log_group = logs.LogGroup(
+    log_group = library_log_group(
         scope,
         f"{id}LogGroup",
-        log_group_name=log_group_name,
-        retention=log_retention,
         encryption_key=encryption_key,
+        retention=log_retention,
         removal_policy=cdk.RemovalPolicy.RETAIN,
     )
     role = iam.Role(

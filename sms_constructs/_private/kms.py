@@ -1,10 +1,11 @@
-"""KMS key-policy statements of the library's keys, and the names of the log groups they encrypt."""
+"""KMS key-policy statements of the library's keys, and the log groups they encrypt."""
 
 from __future__ import annotations
 
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
 import aws_cdk.aws_kms as kms
+import aws_cdk.aws_logs as logs
 import jsii
 from constructs import Construct
 
@@ -68,6 +69,36 @@ def allow_logs_to_use_key(key: kms.IKey, log_group_name_pattern: str) -> None:
             resources=["*"],  # in a key policy, "*" means this key
             conditions={"ArnLike": {"kms:EncryptionContext:aws:logs:arn": cdk.Lazy.list(_Patterns(patterns))}},
         )
+    )
+
+
+def library_log_group(
+    scope: Construct,
+    id: str,
+    *,
+    encryption_key: kms.IKey,
+    retention: logs.RetentionDays,
+    removal_policy: cdk.RemovalPolicy,
+    log_group_name: str | None = None,
+) -> logs.LogGroup:
+    """A log group ``scope/id`` of the library, encrypted with ``encryption_key``, whose policy lets CloudWatch Logs
+    use the key for it (:func:`allow_logs_to_use_key`).
+
+    :param log_group_name: The name. Default: the library's (:func:`library_log_group_name`, the key policy allows its
+        pattern); a given name is allowed as it is.
+    """
+    if log_group_name is None:
+        log_group_name, pattern = library_log_group_name(scope, id)
+    else:
+        pattern = log_group_name
+    allow_logs_to_use_key(encryption_key, pattern)
+    return logs.LogGroup(
+        scope,
+        id,
+        log_group_name=log_group_name,
+        encryption_key=encryption_key,
+        retention=retention,
+        removal_policy=removal_policy,
     )
 
 

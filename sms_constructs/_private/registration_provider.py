@@ -24,7 +24,7 @@ from constructs import Construct, IConstruct
 
 from . import checkov, nag
 from .functions import NO_VPC_REASON, XRAY_REASON, library_function, own_wildcard_policy
-from .kms import allow_logs_to_use_key, library_log_group_name
+from .kms import library_log_group
 
 #: The construct id of the provider, a child of the stack.
 PROVIDER_ID = "SmsConstructsRegistrationProvider"
@@ -183,12 +183,9 @@ class RegistrationProvider(Construct):
             self._role.add_to_principal_policy(statement)
 
     def _create_framework(self) -> cr.Provider:
-        name, pattern = library_log_group_name(self, "FrameworkLogGroup")
-        allow_logs_to_use_key(self.key, pattern)
-        log_group = logs.LogGroup(
+        log_group = library_log_group(
             self,
             "FrameworkLogGroup",
-            log_group_name=name,
             encryption_key=self.key,
             retention=LOG_RETENTION,
             removal_policy=cdk.RemovalPolicy.RETAIN,

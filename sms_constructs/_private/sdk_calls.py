@@ -24,7 +24,7 @@ from constructs import Construct
 
 from . import checkov, nag
 from .functions import XRAY_REASON, own_wildcard_policy
-from .kms import allow_logs_to_use_key, library_log_group_name, limit_grants_to_aws_services
+from .kms import library_log_group, limit_grants_to_aws_services
 
 #: The SDK client (AWS SDK for JavaScript v3 ``@aws-sdk/client-pinpoint-sms-voice-v2``).
 SERVICE = "PinpointSMSVoiceV2"
@@ -130,15 +130,8 @@ def _provider_role_and_logs(stack: cdk.Stack) -> tuple[iam.Role, logs.LogGroup]:
         description="sms-constructs: logs of the custom resources' SDK calls (may hold opted-out phone numbers)",
     )
     limit_grants_to_aws_services(key)
-    name, pattern = library_log_group_name(stack, _LOG_GROUP_ID)
-    allow_logs_to_use_key(key, pattern)
-    log_group = logs.LogGroup(
-        stack,
-        _LOG_GROUP_ID,
-        log_group_name=name,
-        encryption_key=key,
-        retention=LOG_RETENTION,
-        removal_policy=cdk.RemovalPolicy.DESTROY,
+    log_group = library_log_group(
+        stack, _LOG_GROUP_ID, encryption_key=key, retention=LOG_RETENTION, removal_policy=cdk.RemovalPolicy.DESTROY
     )
     role = iam.Role(
         stack,

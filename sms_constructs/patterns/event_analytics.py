@@ -38,7 +38,7 @@ from sms_constructs_runtime.events import (
 
 from .._private import checkov, nag
 from .._private.errors import ValidationError
-from .._private.kms import allow_logs_to_use_key, library_log_group_name, limit_grants_to_aws_services
+from .._private.kms import library_log_group, limit_grants_to_aws_services
 from .._private.metrics import MetricOptions, with_defaults
 from .._private.validation import check_exclusive, check_length, check_pattern, check_range, is_unresolved
 from ..resources.configuration_set import ConfigurationSet, ConfigurationSetEventDestination
@@ -643,14 +643,11 @@ class SmsEventAnalytics(Construct):
         backup: RawEventBackup | None,
     ) -> None:
         stack = cdk.Stack.of(self)
-        name, pattern = library_log_group_name(self, "DeliveryErrors")
-        allow_logs_to_use_key(self.key, pattern)
         #: Receives Firehose's delivery and conversion errors (no event content: error codes and object keys), kept a
         #: year like the functions' logs.
-        self.delivery_log_group = logs.LogGroup(
+        self.delivery_log_group = library_log_group(
             self,
             "DeliveryErrors",
-            log_group_name=name,
             encryption_key=self.key,
             retention=logs.RetentionDays.ONE_YEAR,
             removal_policy=cdk.RemovalPolicy.DESTROY,
@@ -838,18 +835,13 @@ class SmsEventAnalytics(Construct):
         check_pattern(
             self, "quick_look.log_group_name", options.log_group_name, r"[.\-_/#A-Za-z0-9]{1,512}", "log group name"
         )
-        if options.log_group_name is not None:
-            name, pattern = options.log_group_name, options.log_group_name
-        else:
-            name, pattern = library_log_group_name(self, "QuickLook")
-        allow_logs_to_use_key(self.key, pattern)
-        log_group = logs.LogGroup(
+        log_group = library_log_group(
             self,
             "QuickLook",
-            log_group_name=name,
             encryption_key=self.key,
             retention=options.retention,
             removal_policy=cdk.RemovalPolicy.DESTROY,
+            log_group_name=options.log_group_name,
         )
         cfn_log_group = log_group.node.default_child
         assert isinstance(cfn_log_group, logs.CfnLogGroup)
