@@ -19,9 +19,11 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
+from sms_constructs_runtime.contract import E164_PATTERN
+
 from ._aws import EXIT_CANNOT_RUN, CannotRunError, ClientError, aws_error, session
 
-E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+E164 = re.compile(E164_PATTERN)
 CODE = re.compile(r"[A-Za-z0-9]{1,64}")
 CHANNELS = ("TEXT", "VOICE")
 #: ``LanguageCode`` values of ``SendDestinationNumberVerificationCode``.

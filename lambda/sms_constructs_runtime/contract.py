@@ -47,6 +47,9 @@ VERSION_ATTRIBUTE: Final = "smsContractVersion"
 REQUEST_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 #: E.164: a plus sign, then 2 to 15 digits, the first not 0 (``SendTextMessage`` accepts up to 19 digits).
 PHONE_NUMBER_PATTERN: Final = re.compile(r"\+[1-9][0-9]{1,18}")
+#: E.164 as ITU-T defines it: a plus sign, then at most 15 digits, the first not 0. What the library's constructs and
+#: commands check phone numbers they are given against (verified destinations, opted-out numbers, settings).
+E164_PATTERN: Final = r"\+[1-9][0-9]{1,14}"
 MAX_PRICE_PATTERN: Final = re.compile(r"[0-9]{0,2}\.[0-9]{1,5}")
 CONTEXT_KEY_PATTERN: Final = re.compile(r"\S{1,100}")
 CONTEXT_VALUE_PATTERN: Final = re.compile(r"(?!\s)[\s\S]{1,800}(?<!\s)")

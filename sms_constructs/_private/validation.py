@@ -12,6 +12,7 @@ from typing import Any
 
 import aws_cdk as cdk
 from constructs import IConstruct
+from sms_constructs_runtime.contract import E164_PATTERN
 
 from .errors import ValidationError
 
@@ -122,10 +123,6 @@ def check_exclusive(scope: IConstruct, first: tuple[str, Any], second: tuple[str
             f"give either '{first_name}' or '{second_name}', not both",
             {first_name: first_value, second_name: second_value},
         )
-
-
-#: E.164: ``+``, a country code that does not start with 0, at most 15 digits in all (ITU-T E.164).
-E164_PATTERN = r"\+[1-9][0-9]{1,14}"
 
 
 def check_e164(scope: IConstruct | str, prop: str, value: Any) -> None:

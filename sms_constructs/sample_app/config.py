@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from constructs import Construct
+from sms_constructs_runtime.contract import E164_PATTERN
 
 from .._private.errors import ValidationError
-from .._private.validation import E164_PATTERN
 from ..resources.common import NumberType
 from ..resources.countries import SMS_COUNTRY_CODES
 
