@@ -30,13 +30,14 @@ from typing import Any, Final
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from sms_constructs_runtime.contract import MIN_TTL_SECONDS, SendRequest
 from sms_constructs_runtime.events import SmsEvent
-from sms_constructs_runtime.settings import DIMENSION_REASON, DYNAMODB_CLIENT, QUEUE_CLIENT, RetryMetric, RetrySettings
+from sms_constructs_runtime.metrics import count_per_reason
+from sms_constructs_runtime.settings import DYNAMODB_CLIENT, QUEUE_CLIENT, RetryMetric, RetrySettings
 from sms_constructs_runtime.store import MessageStore
 from sms_constructs_runtime.tracing import traced
 
@@ -155,11 +156,7 @@ class Retrier:
             MessageAttributes={"lastStatus": {"DataType": "String", "StringValue": event.message_status}},
         )
         self.store.put_retry_marker(event.message_id, Outcome.EXHAUSTED, now_ms)
-        metrics.add_metric(name=RetryMetric.FINAL_FAILURES, unit=MetricUnit.Count, value=1)
-        with single_metric(
-            name=RetryMetric.FINAL_FAILURES, unit=MetricUnit.Count, value=1, namespace=metrics.namespace
-        ) as by_reason:
-            by_reason.add_dimension(name=DIMENSION_REASON, value=final_reason)
+        count_per_reason(metrics, RetryMetric.FINAL_FAILURES, final_reason)
         logger.warning(
             "not retried again",
             extra={"requestId": request.request_id, "attempts": request.attempt, "reason": final_reason},

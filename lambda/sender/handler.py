@@ -40,7 +40,7 @@ from typing import Any, Final
 
 import boto3
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
@@ -65,10 +65,10 @@ from sms_constructs_runtime.contract import (
     RejectionReason,
     SendRequest,
 )
+from sms_constructs_runtime.metrics import count_per_reason
 from sms_constructs_runtime.pacing import DynamoDBSchedule, Pacer, PacerContentionError
 from sms_constructs_runtime.send_errors import SendErrorOutcome, classify
 from sms_constructs_runtime.settings import (
-    DIMENSION_REASON,
     DYNAMODB_CLIENT,
     QUEUE_CLIENT,
     SENDER_DEADLINE_MARGIN_SECONDS,
@@ -333,7 +333,7 @@ class Sender:
         if outcome is SendErrorOutcome.RETRY:
             metrics.add_metric(name=SenderMetric.TRANSIENT_FAILURES, unit=MetricUnit.Count, value=1)
             raise RecordFailedError(f"{code}: {message}", BackOff.TRANSIENT_SECONDS) from error
-        _count(SenderMetric.SENDS_HELD, reason)
+        count_per_reason(metrics, SenderMetric.SENDS_HELD, reason)
         logger.error(
             "send held: the account, a limit, the identity or the deployment must be fixed, then the DLQ redriven",
             extra={"error": code, "reason": reason, "requestId": send.request_id},
@@ -375,7 +375,7 @@ class Sender:
         sort_key: str | None = None,
         fallback_sort_key: str | None = None,
     ) -> dict[str, Any]:
-        _count(SenderMetric.REJECTED, reason)
+        count_per_reason(metrics, SenderMetric.REJECTED, reason)
         logger.warning("rejected", extra={"requestId": request_id, "attempt": attempt, "reason": reason})
         self.store.put_rejection(
             request_id, attempt, reason, detail, self._now_ms(), sort_key=sort_key, fallback_sort_key=fallback_sort_key
@@ -428,13 +428,6 @@ def _is_transient(error: ClientError) -> bool:
         or code in UNMODELED_TRANSIENT_CODES
         or (isinstance(status, int) and (status >= 500 or status == 429))
     )
-
-
-def _count(metric: str, reason: str) -> None:
-    """One more ``metric``, in the function's ``service`` dimension and per ``Reason``."""
-    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
-    with single_metric(name=metric, unit=MetricUnit.Count, value=1, namespace=metrics.namespace) as by_reason:
-        by_reason.add_dimension(name=DIMENSION_REASON, value=reason)
 
 
 def _receive_count(record: SQSRecord) -> int:

@@ -17,7 +17,7 @@ from sms_constructs_runtime.store import MessageStore
 from tests.patterns.conftest import deployed_environment, synthesize_default
 
 from .conftest import TABLE, Aws, EventSourceMapping, FakeClock, FakeSms, LambdaContext, sqs_record
-from .test_sender import drain, make_sender
+from .test_sender import drain, make_sender, reason_metrics
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -211,7 +211,7 @@ def test_non_final_events_are_ignored(aws: Aws) -> None:
     )
 
 
-def test_exhausted_attempts_publish_one_final_failure(aws: Aws) -> None:
+def test_exhausted_attempts_publish_one_final_failure(aws: Aws, capsys: pytest.CaptureFixture[str]) -> None:
     clock = FakeClock()
     third = REQUEST.next_attempt(int(clock() * 1000)).next_attempt(int(clock() * 1000))
     stored(aws, clock, third, "msg-3")
@@ -233,6 +233,7 @@ def test_exhausted_attempts_publish_one_final_failure(aws: Aws) -> None:
     ]
     final = aws.dynamodb.get_item(TableName=TABLE, Key={"pk": {"S": "request#req-1"}, "sk": {"S": "final"}})["Item"]
     assert (final["status"]["S"], final["attempts"]["N"], final["reason"]["S"]) == ("FAILED", "3", "MAX_ATTEMPTS")
+    assert reason_metrics(capsys.readouterr().out) == [("FinalFailures", "MAX_ATTEMPTS")]  # and none for the duplicate
 
 
 def test_retries_stop_at_the_window(aws: Aws) -> None:
