@@ -138,3 +138,10 @@ props: $(VENV)/.installed
 
 clean:
 	rm -rf cdk.out site .pytest_cache .mypy_cache .ruff_cache build dist *.egg-info
+
+# After a release: renew the upgrade gate's baseline (tests/upgrade/baseline/) from the released commit, extracted with
+# git archive (the work tree and the repository are not touched). See docs/upgrading.md.
+.PHONY: upgrade-baseline
+upgrade-baseline: $(VENV)/.installed
+	@test -n "$(REF)" || { echo "usage: make upgrade-baseline REF=<release commit or tag>"; exit 2; }
+	$(PY) tests/upgrade/make_baseline.py --ref $(REF)

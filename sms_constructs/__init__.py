@@ -4,6 +4,7 @@ Layers: ``sms_constructs.resources`` (L2, one module per ``AWS::SMSVOICE`` type)
 ``sms_constructs.sample_app`` (the sample stacks). This module only re-exports the public names.
 """
 
+from importlib import metadata as _metadata
 from typing import TYPE_CHECKING, Any
 
 from sms_constructs_runtime.producer import SmsProducer, SmsProducerBatchError
@@ -53,6 +54,13 @@ from .resources.verified_destination_number import VerifiedDestinationNumber, Ve
 
 if TYPE_CHECKING:
     from .checks import SmsChecks, SmsRule
+
+try:
+    #: The installed package's version (``pyproject.toml`` is its only source); ``0+unknown`` when it runs from a
+    #: source tree that was never installed.
+    __version__: str = _metadata.version("sms-constructs")
+except _metadata.PackageNotFoundError:  # pragma: no cover - only outside any installation
+    __version__ = "0+unknown"
 
 
 def __getattr__(name: str) -> Any:

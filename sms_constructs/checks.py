@@ -24,7 +24,9 @@ from typing import Any, cast
 
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
+import aws_cdk.aws_kms as kms
 import aws_cdk.aws_smsvoice as smsvoice
+import aws_cdk.aws_sns as sns
 import jsii
 from cdk_nag import IApplyRule, NagMessageLevel, NagPack, NagRuleCompliance
 from constructs import IConstruct
@@ -40,6 +42,11 @@ DEFAULT_PRODUCTION_TAGS: Mapping[str, Sequence[str]] = {
 }
 
 Compliance = NagRuleCompliance | list[str]
+
+#: The resource type of the library's seeded opted-out number (``OptOutList.add_opted_out_number``), and its property
+#: that is ``"true"`` only when the user asked for the number to be removed from the list on delete (OO2).
+OPTED_OUT_NUMBER_TYPE = "Custom::SmsConstructsOptedOutNumber"
+REMOVE_ON_DELETE = "RemoveOnDelete"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -142,20 +149,52 @@ RULES: tuple[SmsRule, ...] = (
         "IAM1",
         NagMessageLevel.ERROR,
         ("AWS::IAM::Role",),
-        "A role trusted by sms-voice.amazonaws.com lacks the aws:SourceAccount and aws:SourceArn conditions.",
+        "A role trusted by sms-voice.amazonaws.com lacks the aws:SourceAccount and aws:SourceArn conditions, or their "
+        "values match any account (a wildcard account, a wildcard ARN, or an ARN with a wildcard account field).",
         "Without them any account's SMS resource could make the service assume the role (the confused-deputy "
-        "problem); the user guide's event destination and two-way roles condition the trust on both keys.",
+        "problem); the user guide's event destination and two-way roles condition the trust on both keys. A key "
+        "that is present but matches every account ('StringLike aws:SourceAccount *', 'ArnLike aws:SourceArn "
+        "arn:aws:sms-voice:*') protects nothing.",
         "Add aws:SourceAccount (your account) and aws:SourceArn (the configuration set, phone number, pool or agent "
-        "ARNs) conditions to the statement that trusts sms-voice.amazonaws.com.",
+        "ARNs, in your account) conditions to the statement that trusts sms-voice.amazonaws.com, with StringEquals / "
+        "ArnEquals / ArnLike; no wildcard in the account.",
     ),
     SmsRule(
         "IAM2",
         NagMessageLevel.ERROR,
         ("AWS::SNS::TopicPolicy", "AWS::SQS::QueuePolicy", "AWS::S3::BucketPolicy", "AWS::KMS::Key"),
-        "A resource policy allows sms-voice.amazonaws.com without the aws:SourceAccount and aws:SourceArn conditions.",
+        "A resource policy allows sms-voice.amazonaws.com without the aws:SourceAccount and aws:SourceArn conditions, "
+        "or with values that match any account.",
         "A topic, queue, bucket or key that lets the SMS service act without conditions can be written to (or used) "
-        "on behalf of any account's SMS resources (the confused-deputy problem).",
-        "Condition the statement on aws:SourceAccount (your account) and aws:SourceArn (the configuration set ARN).",
+        "on behalf of any account's SMS resources (the confused-deputy problem); a wildcard value is no condition.",
+        "Condition the statement on aws:SourceAccount (your account) and aws:SourceArn (the configuration set ARN), "
+        "with no wildcard in the account.",
+    ),
+    SmsRule(
+        "IAM3",
+        NagMessageLevel.ERROR,
+        ("AWS::SNS::TopicPolicy", "AWS::KMS::Key"),
+        "A topic or key the SMS service uses allows Principal '*' (or {'AWS': '*'}) without a condition that narrows "
+        "it to an account, an organization or a source.",
+        "Event-destination topics carry every delivery event (phone numbers, message ids, prices); two-way topics "
+        "carry recipients' replies and STOP requests. A public Allow lets anyone subscribe, read or publish forged "
+        "events and replies, and a public key policy lets anyone use the key that protects them.",
+        "Name the principals (the account, sms-voice.amazonaws.com with aws:SourceAccount and aws:SourceArn), or "
+        "condition the statement on aws:SourceAccount, aws:SourceArn, aws:SourceOwner, aws:PrincipalAccount, "
+        "aws:PrincipalOrgID or kms:CallerAccount with literal values.",
+    ),
+    SmsRule(
+        "OO2",
+        NagMessageLevel.ERROR,
+        (OPTED_OUT_NUMBER_TYPE,),
+        "A seeded opted-out number is removed from its opt-out list when the resource is deleted, replaced or rolled "
+        "back (RemoveOnDelete is true).",
+        "An opted-out number records that a person asked to receive no more messages. Removing it on a stack delete, "
+        "a move to a new logical id or the rollback of a failed deployment would let the next send reach someone who "
+        "said STOP, which carriers and regulators (TCPA in the US) punish; a number can also be removed from a list "
+        "only once every 30 days.",
+        "Leave remove_on_delete off (OptOutList.add_opted_out_number keeps the number by default), or acknowledge "
+        "the finding with the evidence that the numbers are test numbers you own.",
     ),
     SmsRule(
         "SIM1",
@@ -248,6 +287,8 @@ class SmsChecks(NagPack):
             "CS2": _protected_sends,
             "IAM1": _role_trust,
             "IAM2": _resource_policies,
+            "IAM3": _public_principals,
+            "OO2": _opted_out_number_removal,
             "SIM1": self._simulator_in_production,
         }
 
@@ -367,6 +408,98 @@ def _resource_policies(node: cdk.CfnResource) -> Compliance:
     return _conditioned(document)
 
 
+def _public_principals(node: cdk.CfnResource) -> Compliance:
+    """IAM3: a public Allow on a topic or key that the SMS service uses, without a narrowing condition."""
+    stack = cdk.Stack.of(node)
+    if isinstance(node, sns.CfnTopicPolicy):
+        document = _resolve(node, node.policy_document)
+        topics = {_logical_id(t) for t in _as_list(_resolve(node, node.topics))}
+        used = _has_sms_statement(document) or bool(topics & _sms_topics(stack))
+    elif isinstance(node, kms.CfnKey):
+        document = _resolve(node, node.key_policy)
+        used = _has_sms_statement(document) or stack.resolve(stack.get_logical_id(node)) in _sms_keys(stack)
+    else:
+        return NagRuleCompliance.NOT_APPLICABLE
+    if not used:
+        return NagRuleCompliance.NOT_APPLICABLE
+    for statement in _statements(document):
+        if statement.get("Effect") == "Allow" and _is_public(statement.get("Principal")) and not _narrowed(statement):
+            return NagRuleCompliance.NON_COMPLIANT
+    return NagRuleCompliance.COMPLIANT
+
+
+def _opted_out_number_removal(node: cdk.CfnResource) -> Compliance:
+    """OO2: the library's opted-out-number resource with ``RemoveOnDelete`` set to true."""
+    properties = _resolve(node, node._cfn_properties) or {}
+    value = properties.get(REMOVE_ON_DELETE) if isinstance(properties, Mapping) else None
+    if value is None:
+        return NagRuleCompliance.COMPLIANT
+    if isinstance(value, bool):
+        return NagRuleCompliance.NON_COMPLIANT if value else NagRuleCompliance.COMPLIANT
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return NagRuleCompliance.NON_COMPLIANT if value.lower() == "true" else NagRuleCompliance.COMPLIANT
+    raise ValueError(f"{REMOVE_ON_DELETE} is not a literal 'true' or 'false': {value!r}")
+
+
+def _is_public(principal: Any) -> bool:
+    if principal == "*":
+        return True
+    if isinstance(principal, Mapping):
+        return "*" in _as_list(principal.get("AWS"))
+    return False
+
+
+def _narrowed(statement: Mapping[str, Any]) -> bool:
+    for key in NARROWING_KEYS:
+        values = _condition_values(statement, key)
+        wild = _is_wild_arn if key.endswith("Arn") else _is_wild_account
+        if values and not any(wild(v) for v in values):
+            return True
+    return False
+
+
+def _has_sms_statement(document: Any) -> bool:
+    for statement in _statements(document):
+        principal = statement.get("Principal")
+        if isinstance(principal, Mapping) and SMS_VOICE_PRINCIPAL in _as_list(principal.get("Service")):
+            return True
+    return False
+
+
+def _logical_id(value: Any) -> Any:
+    return value.get("Ref") if isinstance(value, Mapping) else value
+
+
+def _sms_resources(stack: cdk.Stack) -> Iterator[Any]:
+    """The resolved properties of every ``AWS::SMSVOICE`` resource in ``stack``."""
+    for construct in stack.node.find_all():
+        if isinstance(construct, cdk.CfnResource) and construct.cfn_resource_type.startswith("AWS::SMSVOICE::"):
+            yield stack.resolve(construct._cfn_properties)
+
+
+def _sms_topics(stack: cdk.Stack) -> set[str]:
+    """Logical ids of the topics in ``stack`` that an SMS resource names (event destinations, two-way channels) or
+    whose topic policy lets the service publish."""
+    topics = {str(stack.resolve(stack.get_logical_id(c))) for c in stack.node.find_all() if isinstance(c, sns.CfnTopic)}
+    used = {lid for properties in _sms_resources(stack) for lid in topics if _references(properties, lid)}
+    for construct in stack.node.find_all():
+        if isinstance(construct, sns.CfnTopicPolicy) and _has_sms_statement(stack.resolve(construct.policy_document)):
+            used.update(str(_logical_id(t)) for t in _as_list(stack.resolve(construct.topics)))
+    return used
+
+
+def _sms_keys(stack: cdk.Stack) -> set[str]:
+    """Logical ids of the keys that encrypt a topic the SMS service uses."""
+    keys = {str(stack.resolve(stack.get_logical_id(c))) for c in stack.node.find_all() if isinstance(c, kms.CfnKey)}
+    used_topics = _sms_topics(stack)
+    used: set[str] = set()
+    for construct in stack.node.find_all():
+        if isinstance(construct, sns.CfnTopic) and str(stack.resolve(stack.get_logical_id(construct))) in used_topics:
+            master_key = stack.resolve(construct.kms_master_key_id)
+            used.update(lid for lid in keys if _references(master_key, lid))
+    return used
+
+
 # --- helpers -------------------------------------------------------------------------------------------------------
 
 
@@ -421,7 +554,8 @@ def _statements(document: Any) -> Iterator[Mapping[str, Any]]:
 
 
 def _conditioned(document: Any) -> Compliance:
-    """NON_COMPLIANT when an Allow statement for sms-voice.amazonaws.com lacks aws:SourceAccount or aws:SourceArn."""
+    """NON_COMPLIANT when an Allow statement for sms-voice.amazonaws.com lacks aws:SourceAccount or aws:SourceArn, or
+    narrows them only to values that match any account."""
     relevant = False
     for statement in _statements(document):
         principal = statement.get("Principal")
@@ -429,10 +563,88 @@ def _conditioned(document: Any) -> Compliance:
         if statement.get("Effect") != "Allow" or SMS_VOICE_PRINCIPAL not in services:
             continue
         relevant = True
-        keys = {key.lower() for condition in (statement.get("Condition") or {}).values() for key in condition}
-        if not {"aws:sourceaccount", "aws:sourcearn"} <= keys:
+        accounts = _condition_values(statement, "aws:SourceAccount")
+        arns = _condition_values(statement, "aws:SourceArn")
+        if not accounts or not arns:
+            return NagRuleCompliance.NON_COMPLIANT
+        if any(_is_wild_account(value) for value in accounts) or any(_is_wild_arn(value) for value in arns):
             return NagRuleCompliance.NON_COMPLIANT
     return NagRuleCompliance.COMPLIANT if relevant else NagRuleCompliance.NOT_APPLICABLE
+
+
+#: Condition operators that narrow a statement to the values they list (negations, ``Null`` and ``...IfExists``
+#: operators do not: they also match a request without the key).
+NARROWING_OPERATORS = frozenset(
+    op.lower()
+    for op in (
+        "StringEquals",
+        "StringLike",
+        "StringEqualsIgnoreCase",
+        "ArnEquals",
+        "ArnLike",
+        "ForAnyValue:StringEquals",
+        "ForAnyValue:StringLike",
+        "ForAllValues:StringEquals",
+        "ForAllValues:StringLike",
+    )
+)
+#: Condition keys that narrow a public principal to an account, an organization or a source.
+NARROWING_KEYS = (
+    "aws:SourceAccount",
+    "aws:SourceArn",
+    "aws:SourceOwner",
+    "aws:PrincipalAccount",
+    "aws:PrincipalArn",
+    "aws:PrincipalOrgID",
+    "aws:ResourceAccount",
+    "kms:CallerAccount",
+)
+_WILDCARDS = ("*", "?")
+
+
+def _condition_values(statement: Mapping[str, Any], key: str) -> list[Any]:
+    """The values ``statement`` requires for ``key`` under a narrowing operator (empty when it requires none)."""
+    values: list[Any] = []
+    conditions = statement.get("Condition")
+    if not isinstance(conditions, Mapping):
+        return values
+    for operator, pairs in conditions.items():
+        if str(operator).lower() not in NARROWING_OPERATORS or not isinstance(pairs, Mapping):
+            continue
+        for name, value in pairs.items():
+            if str(name).lower() == key.lower():
+                values.extend(_as_list(value))
+    return values
+
+
+def _flatten(value: Any) -> str | None:
+    """A literal or ``Fn::Join`` value as text, each deploy-time part (``Ref``, ``Fn::GetAtt``...) as ``{token}``;
+    ``None`` for a value that is a single deploy-time reference."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping) and "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        flat = [_flatten(part) for part in parts]
+        return str(separator).join(part if part is not None else "{token}" for part in flat)
+    return None
+
+
+def _is_wild_account(value: Any) -> bool:
+    text = _flatten(value)
+    if text is None:
+        return False  # e.g. {"Ref": "AWS::AccountId"}: one account, known at deploy time
+    return text == "" or any(w in text for w in _WILDCARDS)
+
+
+def _is_wild_arn(value: Any) -> bool:
+    """True for ``*``, an ARN cut short by a wildcard before its account field, or one with a wildcard account."""
+    text = _flatten(value)
+    if text is None:
+        return False
+    fields = text.split(":", 5)
+    if len(fields) < 6 or fields[0] != "arn":
+        return True
+    return _is_wild_account(fields[4])
 
 
 def _identity_statements(stack: cdk.Stack) -> Iterator[Mapping[str, Any]]:

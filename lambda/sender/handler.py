@@ -12,16 +12,26 @@ Per record (Powertools ``BatchProcessor``, partial batch responses):
    id and attempt.
 5. Outcomes: sent → the idempotency record is COMPLETED, then ``message#<MessageId>`` is stored (the retry handler
    resends from it). Errors are classified by code **and** ``Reason`` (``sms_constructs_runtime.send_errors``):
-   about this destination or message (opted out, blocked by protect, invalid, over ``MaxPrice``) → rejection, never
-   retried; about the account, a limit, the identity or the deployment (spend limit, sandbox, inactive identity,
-   permissions) → batch item failure with the long back-off, so the message ends in the DLQ after ``maxReceiveCount``
-   and can be redriven once fixed (``SendsHeld`` per reason); throttling, server faults, HTTP 5xx or 429 and network
-   errors → batch item failure with the short back-off. Codes the model does not define are held, never rejected.
+   about this destination or message (opted out, blocked by protect, over ``MaxPrice``, a generic
+   ``ValidationException`` whose ``Fields`` name a value the message set) → rejection, never retried; about the
+   account, a limit, the identity or the deployment (spend limit, sandbox, inactive identity, permissions, a generic
+   ``ValidationException`` about anything else) → **held** (``SendsHeld`` per reason, see 8); throttling, server
+   faults, HTTP 5xx or 429 and network errors → batch item failure with the short back-off. Codes and reasons the
+   model does not define are held, never rejected.
 6. A request with a deadline (``notAfter``) is never sent after it: past it, or with less than the 5-second minimum
    ``TimeToLive`` left when its send slot comes, it is a rejection ``EXPIRED``; otherwise ``TimeToLive`` is capped to
    the time left.
 7. Records the invocation cannot finish before its deadline are handed back unsent: a record is only sent when the
    send and the write that completes its idempotency record both fit before the invocation can be killed.
+8. A held record waits as long as its deadline allows, not as long as SQS keeps it: it goes back to the queue with
+   the held back-off (60 s doubling to 1 hour, never past its deadline) until the next back-off would bring it back
+   within a day of the queue's retention (SQS expires a message by its enqueue time) or its receives would reach
+   ``maxReceiveCount``; then it is sent to the queue again as a **new** message with the same body, carrying when it
+   first reached the queue and was first held (message attributes), and only then is the old copy deleted
+   (``HeldSendsReenqueued``). A hold therefore never sends a message to the DLQ, and never lets it expire. Sending the
+   copy twice (a crash before the old one is deleted) is harmless: both copies carry the same ``requestId`` and
+   attempt, and the idempotency records let only one be sent. Past its deadline a held request is rejected
+   ``EXPIRED``. A request without a deadline is held until the cause is fixed.
 
 The SMS client makes one attempt per call: botocore's own retries would resend after a read timeout or a dropped
 connection, when the service may already have accepted the message (``SendTextMessage`` has no idempotency token).
@@ -58,18 +68,23 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as RequestNotSentError
 from sms_constructs_runtime.contract import (
+    FIRST_ENQUEUED_ATTRIBUTE,
+    HELD_SINCE_ATTRIBUTE,
     MAX_TTL_SECONDS,
     MIN_TTL_SECONDS,
+    PRIOR_RECEIVES_ATTRIBUTE,
     REQUEST_ID_PATTERN,
+    VERSION_ATTRIBUTE,
     ContractError,
     RejectionReason,
     SendRequest,
 )
 from sms_constructs_runtime.metrics import count_per_reason
 from sms_constructs_runtime.pacing import DynamoDBSchedule, Pacer, PacerContentionError
-from sms_constructs_runtime.send_errors import SendErrorOutcome, classify
+from sms_constructs_runtime.send_errors import SendErrorOutcome, classify, field_names, message_fields
 from sms_constructs_runtime.settings import (
     DYNAMODB_CLIENT,
+    HELD_REENQUEUE_MARGIN_SECONDS,
     QUEUE_CLIENT,
     SENDER_DEADLINE_MARGIN_SECONDS,
     SMS_CLIENT,
@@ -100,6 +115,20 @@ class RecordFailedError(Exception):
     def __init__(self, message: str, base_delay_seconds: int) -> None:
         super().__init__(message)
         self.base_delay_seconds = base_delay_seconds
+
+
+class HeldError(RecordFailedError):
+    """The send was refused for a reason about the account, a limit, the identity or the deployment: the request is
+    held (back on the queue with the held back-off, or re-enqueued as a new message).
+
+    :param reason: The service's ``Reason`` (or the error code).
+    :param not_after: The request's deadline (epoch ms), if it has one: the back-off never runs past it.
+    """
+
+    def __init__(self, message: str, reason: str, not_after: int | None) -> None:
+        super().__init__(message, BackOff.HELD_SECONDS)
+        self.reason = reason
+        self.not_after = not_after
 
 
 class Sender:
@@ -177,9 +206,68 @@ class Sender:
         """Handle one record; raising makes it a batch item failure."""
         try:
             self._process(record)
+        except HeldError as error:
+            self._hold(record, error)
         except RecordFailedError as error:
             self._back_off(record, self._delay(error.base_delay_seconds, _receive_count(record)))
             raise
+
+    # -- holds ---------------------------------------------------------------------------------------------------
+
+    def _hold(self, record: SQSRecord, error: HeldError) -> None:
+        """Back off a held record, or re-enqueue it as a new message (then the old copy succeeds and is deleted)."""
+        receives = _receive_count(record)
+        prior = _int_attribute(record, PRIOR_RECEIVES_ATTRIBUTE) or 0
+        delay = self._delay(BackOff.HELD_SECONDS, prior + receives, cap=BackOff.HELD_MAX_SECONDS)
+        if error.not_after is not None:  # come back at the deadline, to be rejected EXPIRED then, not later
+            delay = max(1, min(delay, math.ceil((error.not_after - self._now_ms()) / 1000)))
+        now_ms = self._now_ms()
+        copy_sent_ms = _int_attribute(record, "SentTimestamp", message_attribute=False) or now_ms
+        comes_back_ms = now_ms + delay * 1000
+        expires_ms = copy_sent_ms + self.config.queue_retention_seconds * 1000
+        last_receive = receives >= self.config.max_receive_count - 1
+        if not last_receive and comes_back_ms < expires_ms - HELD_REENQUEUE_MARGIN_SECONDS * 1000:
+            self._back_off(record, delay)
+            raise error
+        try:
+            self._reenqueue(record, error, min(delay, BackOff.MAX_DELAY_SECONDS), prior + receives, now_ms)
+        except (ClientError, BotoCoreError) as failure:  # the old copy stays: it comes back and is tried again
+            logger.warning("could not re-enqueue a held send", extra={"messageId": record.message_id})
+            self._back_off(record, self._delay(BackOff.TRANSIENT_SECONDS, receives))
+            raise RecordFailedError(f"re-enqueue failed: {failure}", BackOff.TRANSIENT_SECONDS) from failure
+
+    def _reenqueue(self, record: SQSRecord, error: HeldError, delay: int, receives: int, now_ms: int) -> None:
+        first_enqueued = _int_attribute(record, FIRST_ENQUEUED_ATTRIBUTE) or _int_attribute(
+            record, "SentTimestamp", message_attribute=False
+        )
+        held_since = _int_attribute(record, HELD_SINCE_ATTRIBUTE) or _int_attribute(
+            record, "ApproximateFirstReceiveTimestamp", message_attribute=False
+        )
+        attributes = {
+            name: {"DataType": "Number", "StringValue": str(value)}
+            for name, value in (
+                (FIRST_ENQUEUED_ATTRIBUTE, first_enqueued or now_ms),
+                (HELD_SINCE_ATTRIBUTE, held_since or now_ms),
+                (PRIOR_RECEIVES_ATTRIBUTE, receives),
+            )
+        }
+        version = _int_attribute(record, VERSION_ATTRIBUTE)
+        if version is not None:
+            attributes[VERSION_ATTRIBUTE] = {"DataType": "Number", "StringValue": str(version)}
+        response = self.sqs.send_message(
+            QueueUrl=self.config.queue_url, MessageBody=record.body, DelaySeconds=delay, MessageAttributes=attributes
+        )
+        count_per_reason(metrics, SenderMetric.HELD_REENQUEUED, error.reason)
+        logger.info(
+            "held send re-enqueued as a new message",
+            extra={
+                "reason": error.reason,
+                "oldMessageId": record.message_id,
+                "newMessageId": response.get("MessageId"),
+                "heldForSeconds": (now_ms - (held_since or now_ms)) // 1000,
+                "queuedForSeconds": (now_ms - (first_enqueued or now_ms)) // 1000,
+            },
+        )
 
     def _process(self, record: SQSRecord) -> None:
         if self._deadline is not None and self._clock() > self._deadline:
@@ -325,20 +413,27 @@ class Sender:
         service_reason = error.response.get("Reason")
         reason = str(service_reason or code)
         message = str(error.response.get("Error", {}).get("Message", ""))
-        outcome = classify(code, str(service_reason) if service_reason else None)
+        fields = field_names(error.response)
+        own = message_fields(
+            time_to_live=send.time_to_live_seconds is not None or send.not_after is not None,
+            max_price=send.max_price is not None,
+            message_type=send.message_type is not None,
+        )
+        outcome = classify(code, str(service_reason) if service_reason else None, fields, own)
         if outcome is None:  # not in the service model: a gateway error, expired credentials, a signing error...
             outcome = SendErrorOutcome.RETRY if _is_transient(error) else SendErrorOutcome.HOLD
         if outcome is SendErrorOutcome.REJECT:
-            return self._reject(send.request_id, send.attempt, reason, f"{code}: {message}")
+            named = f" (Fields: {', '.join(fields)})" if fields else ""
+            return self._reject(send.request_id, send.attempt, reason, f"{code}: {message}{named}")
         if outcome is SendErrorOutcome.RETRY:
             metrics.add_metric(name=SenderMetric.TRANSIENT_FAILURES, unit=MetricUnit.Count, value=1)
             raise RecordFailedError(f"{code}: {message}", BackOff.TRANSIENT_SECONDS) from error
         count_per_reason(metrics, SenderMetric.SENDS_HELD, reason)
         logger.error(
-            "send held: the account, a limit, the identity or the deployment must be fixed, then the DLQ redriven",
-            extra={"error": code, "reason": reason, "requestId": send.request_id},
+            "send held: the account, a limit, the identity or the deployment must be fixed; the request waits",
+            extra={"error": code, "reason": reason, "fields": list(fields), "requestId": send.request_id},
         )
-        raise RecordFailedError(f"{code} ({reason}): {message}", BackOff.HELD_SECONDS) from error
+        raise HeldError(f"{code} ({reason}): {message}", reason, send.not_after) from error
 
     def _check_number(self, send: SendRequest) -> dict[str, Any] | None:
         number = send.destination_phone_number
@@ -354,7 +449,8 @@ class Sender:
                 if code == "ValidationException":
                     number_type = "INVALID"
                 else:
-                    raise RecordFailedError(f"CarrierLookup {code}", BackOff.HELD_SECONDS) from error
+                    count_per_reason(metrics, SenderMetric.SENDS_HELD, code)
+                    raise HeldError(f"CarrierLookup {code}", code, send.not_after) from error
             else:
                 number_type = str(looked_up["PhoneNumberType"])
             self.store.put_number_type(number, number_type, now_ms, self.config.number_cache_ttl_seconds)
@@ -395,12 +491,12 @@ class Sender:
         except (ClientError, BotoCoreError):  # the queue's own visibility timeout applies instead
             logger.warning("could not shorten the visibility timeout", extra={"messageId": record.message_id})
 
-    def _delay(self, base_seconds: int, receive_count: int) -> int:
+    def _delay(self, base_seconds: int, receive_count: int, cap: int = BackOff.MAX_SECONDS) -> int:
         if base_seconds <= 0:
             return 0
-        seconds: int = min(BackOff.MAX_SECONDS, base_seconds * 2 ** max(0, min(receive_count - 1, 10)))
+        seconds: int = min(cap, base_seconds * 2 ** max(0, min(receive_count - 1, 10)))
         jittered = round(seconds * (1 - BackOff.JITTER + 2 * BackOff.JITTER * self._jitter()))
-        return min(BackOff.MAX_SECONDS, max(1, jittered))
+        return min(cap, max(1, jittered))
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
@@ -435,6 +531,19 @@ def _receive_count(record: SQSRecord) -> int:
         return int(str(record.attributes.approximate_receive_count))
     except (TypeError, ValueError, KeyError):
         return 1
+
+
+def _int_attribute(record: SQSRecord, name: str, *, message_attribute: bool = True) -> int | None:
+    """A whole-number message attribute (or, with ``message_attribute=False``, SQS attribute) of ``record``."""
+    try:
+        if message_attribute:
+            attribute = record.message_attributes[name]
+            raw = attribute.string_value if attribute is not None else None
+        else:
+            raw = record.attributes.get(name)
+        return int(str(raw)) if raw is not None else None
+    except (TypeError, ValueError, KeyError):
+        return None
 
 
 def _ids_of(record: SQSRecord) -> tuple[str, int]:

@@ -43,6 +43,11 @@ CONTRACT_VERSION: Final = 2
 SUPPORTED_VERSIONS: Final = (1, 2)
 #: SQS message attribute that carries the version, so consumers can route without parsing the body.
 VERSION_ATTRIBUTE: Final = "smsContractVersion"
+#: SQS message attributes of a held request the sender re-enqueued as a new message (the body is unchanged): when the
+#: request first reached the queue, when it was first held (epoch ms), and how often it was received before this copy.
+FIRST_ENQUEUED_ATTRIBUTE: Final = "smsFirstEnqueuedAt"
+HELD_SINCE_ATTRIBUTE: Final = "smsHeldSince"
+PRIOR_RECEIVES_ATTRIBUTE: Final = "smsPriorReceives"
 
 REQUEST_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 #: E.164: a plus sign, then 2 to 15 digits, the first not 0 (``SendTextMessage`` accepts up to 19 digits).

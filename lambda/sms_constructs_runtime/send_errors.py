@@ -16,10 +16,17 @@ has one of three outcomes:
   Counted as ``SendsHeld`` per reason.
 - :attr:`SendErrorOutcome.RETRY` — "not now" (throttling, server faults): back on the queue with the short back-off.
 
-Reasons the model does not list (a newer service version) fall back to the code's default: ``HOLD`` for every code but
-``ValidationException``, whose default is ``REJECT`` (the service says the request itself is invalid). Errors the
-model does not define at all (a gateway's HTTP 5xx, expired credentials) are decided by the sender: HTTP 5xx and 429
-are retried, the rest held.
+The generic ``ValidationException`` reasons (``INVALID_PARAMETER``, ``MISSING_PARAMETER``, ``FIELD_VALIDATION_FAILED``,
+``CANNOT_PARSE``, ``OTHER``, …) do not say whose value is wrong; the exception's ``Fields`` list does
+(``[{"Name": ..., "Message": ...}]``). Their rule is :data:`BY_FIELD`: a **rejection only when a field names a value the
+message set** (:func:`message_fields`: the destination, the body, the context, and the TTL, max price or message type
+when the request, not the queue's defaults, set them); any other field (the origination identity, the configuration
+set, a queue default) or no field at all is a deployment problem, and the message is held. One bad setting must never
+turn a whole queue into rejections.
+
+Reasons the model does not list (a newer service version) fall back to the code's default, which is ``HOLD`` for every
+code: a new service rule must not reject every queued message. Errors the model does not define at all (a gateway's
+HTTP 5xx, expired credentials) are decided by the sender: HTTP 5xx and 429 are retried, the rest held.
 
 The reason lists are those of botocore's ``pinpoint-sms-voice-v2`` model (``ConflictExceptionReason``,
 ``ServiceQuotaExceededExceptionReason``, ``ValidationExceptionReason``, ``AccessDeniedExceptionReason``); a test checks
@@ -32,9 +39,10 @@ Stdlib only.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 
 class SendErrorOutcome(enum.Enum):
@@ -46,6 +54,18 @@ class SendErrorOutcome(enum.Enum):
     HOLD = "HOLD"
     #: Back on the queue with the short back-off (``TransientSendFailures``).
     RETRY = "RETRY"
+    #: A rule, never an outcome: ``REJECT`` when the error's ``Fields`` name a value the message set, else ``HOLD``
+    #: (:func:`classify` resolves it).
+    BY_FIELD = "BY_FIELD"
+
+
+#: The rule of the generic ``ValidationException`` reasons: the ``Fields`` of the error decide.
+BY_FIELD: Final = SendErrorOutcome.BY_FIELD
+
+#: ``SendTextMessage`` parameters that always come from the message itself.
+ALWAYS_MESSAGE_FIELDS: Final = frozenset({"DestinationPhoneNumber", "MessageBody", "Context"})
+#: ``SendTextMessage`` parameters that come from the message only when the request set them (else a queue default).
+OPTIONAL_MESSAGE_FIELDS: Final = frozenset({"TimeToLive", "MaxPrice", "MessageType"})
 
 
 @dataclass(frozen=True)
@@ -63,9 +83,10 @@ class ErrorRule:
 
 
 REJECT, HOLD, RETRY = SendErrorOutcome.REJECT, SendErrorOutcome.HOLD, SendErrorOutcome.RETRY
+_GENERIC = "a generic reason: the error's Fields say whether the message or the deployment is wrong"
 
 _ACCOUNT = "a limit, quota or setting of the account"
-_IDENTITY = "the origination identity or the configuration (fix it, then redrive)"
+_IDENTITY = "the origination identity or the configuration (held until it is fixed)"
 _MANAGEMENT = "not expected from SendTextMessage (a management operation's reason); held, so nothing is lost"
 _DESTINATION = "this destination"
 _MESSAGE = "this message"
@@ -152,7 +173,7 @@ SEND_ERROR_RULES: Final[Mapping[str, ErrorRule]] = {
         {
             **_rows(
                 HOLD,
-                "the account's monthly spend limit: raise it (SmsAccountSettings or a support case), then redrive",
+                "the account's monthly spend limit: held until it is raised or the month turns",
                 "MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT",
                 "MONTHLY_SPEND_LIMIT_REACHED_FOR_MEDIA",
                 "MONTHLY_SPEND_LIMIT_REACHED_FOR_VOICE",
@@ -193,8 +214,8 @@ SEND_ERROR_RULES: Final[Mapping[str, ErrorRule]] = {
         },
     ),
     "ValidationException": ErrorRule(
-        REJECT,
-        "the service says the request is invalid",
+        HOLD,
+        "a reason this table does not know: held, so a new service rule cannot reject every queued message",
         {
             **_rows(
                 REJECT,
@@ -203,14 +224,14 @@ SEND_ERROR_RULES: Final[Mapping[str, ErrorRule]] = {
                 "CANNOT_ADD_OPTED_OUT_NUMBER",
                 "PHONE_NUMBER_CANNOT_BE_OPTED_IN",
             ),
+            **_rows(REJECT, "this message's body is longer than the service accepts", "MAXIMUM_SIZE_EXCEEDED"),
             **_rows(
-                REJECT,
-                _MESSAGE,
+                BY_FIELD,
+                _GENERIC,
                 "CANNOT_PARSE",
                 "FIELD_VALIDATION_FAILED",
                 "INVALID_PARAMETER",
                 "INVALID_REQUEST",
-                "MAXIMUM_SIZE_EXCEEDED",
                 "MISSING_PARAMETER",
                 "PARAMETERS_CANNOT_BE_USED_TOGETHER",
                 "UNSPECIFIED_PARAMETER_NOT_SUPPORTED",
@@ -271,14 +292,48 @@ SEND_ERROR_RULES: Final[Mapping[str, ErrorRule]] = {
 }
 
 
-def classify(code: str, reason: str | None) -> SendErrorOutcome | None:
-    """The outcome of a modelled error ``code`` with ``reason``; ``None`` for a code the model does not define."""
+def classify(
+    code: str, reason: str | None, fields: Iterable[str] = (), message_fields: Iterable[str] = ()
+) -> SendErrorOutcome | None:
+    """The outcome of a modelled error ``code`` with ``reason``; ``None`` for a code the model does not define.
+
+    :param fields: ``Fields[].Name`` of the error (:func:`field_names`).
+    :param message_fields: The ``SendTextMessage`` parameters the message set (:func:`message_fields`): a
+        :data:`BY_FIELD` reason is a rejection only when one of ``fields`` is one of them.
+    """
     rule = SEND_ERROR_RULES.get(code)
     if rule is None:
         return None
-    if reason and reason in rule.reasons:
-        return rule.reasons[reason][0]
-    return rule.default
+    outcome = rule.reasons[reason][0] if reason and reason in rule.reasons else rule.default
+    if outcome is BY_FIELD:
+        own = {_normalise(name) for name in message_fields}
+        return REJECT if any(_normalise(name) in own for name in fields) else HOLD
+    return outcome
+
+
+def message_fields(*, time_to_live: bool, max_price: bool, message_type: bool) -> frozenset[str]:
+    """The ``SendTextMessage`` parameters whose value the message chose: :data:`ALWAYS_MESSAGE_FIELDS`, plus each
+    optional one the request (not a queue default) set."""
+    chosen = {"TimeToLive": time_to_live, "MaxPrice": max_price, "MessageType": message_type}
+    return ALWAYS_MESSAGE_FIELDS | {name for name, set_by_request in chosen.items() if set_by_request}
+
+
+def field_names(response: Mapping[str, Any]) -> tuple[str, ...]:
+    """``Fields[].Name`` of a parsed error response (botocore puts the modelled members beside ``Error``)."""
+    fields = response.get("Fields")
+    if not isinstance(fields, list):
+        return ()
+    return tuple(str(item["Name"]) for item in fields if isinstance(item, Mapping) and item.get("Name"))
+
+
+#: A field name's first segment: ``MessageBody``, ``Context.orderId``, ``context[orderId]``, ``/TimeToLive``.
+_FIELD_HEAD = re.compile(r"[^./\[\]]+")
+
+
+def _normalise(name: str) -> str:
+    """Case and path insensitive: ``messageBody``, ``MessageBody`` → ``messagebody``; ``Context.key`` → ``context``."""
+    head = _FIELD_HEAD.search(name)
+    return (head[0] if head else name).strip().lower()
 
 
 def rows() -> Iterator[tuple[str, str, SendErrorOutcome, str]]:
@@ -292,7 +347,11 @@ def rows() -> Iterator[tuple[str, str, SendErrorOutcome, str]]:
 def markdown_table() -> str:
     """The table of :data:`SEND_ERROR_RULES` as Markdown (what docs/patterns/send-queue.md shows)."""
     lines = ["| Error | Reason | Outcome | Why |", "|---|---|---|---|"]
-    lines += [f"| `{code}` | `{reason}` | {outcome.value} | {why} |" for code, reason, outcome, why in rows()]
+    shown = {BY_FIELD: "REJECT if `Fields` names a value the message set, else HOLD"}
+    lines += [
+        f"| `{code}` | `{reason}` | {shown.get(outcome, outcome.value)} | {why} |"
+        for code, reason, outcome, why in rows()
+    ]
     return "\n".join(lines)
 
 

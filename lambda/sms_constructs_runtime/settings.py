@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Final, Self, TypeVar
 __all__ = [
     "DIMENSION_REASON",
     "DYNAMODB_CLIENT",
+    "HELD_REENQUEUE_MARGIN_SECONDS",
     "METRIC_DIMENSION_SERVICE",
     "QUEUE_CLIENT",
     "SENDER_DEADLINE_MARGIN_SECONDS",
@@ -176,7 +177,8 @@ SENDER_DEADLINE_MARGIN_SECONDS: Final = (
 
 
 class BackOff:
-    """How long a record the sender hands back stays invisible: ``base × 2^(receives − 1)``, ±20 %, at most 15 min."""
+    """How long a record the sender hands back stays invisible: ``base × 2^(receives − 1)``, ±20 %, at most 15 min
+    (1 hour for a held send, whose receives are counted across its re-enqueued copies)."""
 
     #: Throttling, server faults, network errors.
     TRANSIENT_SECONDS: Final = 10
@@ -186,8 +188,18 @@ class BackOff:
     IN_PROGRESS_SECONDS: Final = 30
     #: The longest back-off.
     MAX_SECONDS: Final = 900
+    #: The longest back-off of a held send (spend limit, sandbox, inactive identity): a hold lasts hours or weeks, so
+    #: the sender asks the service again at most once an hour per message, not every 15 minutes.
+    HELD_MAX_SECONDS: Final = 3600
+    #: The longest delay of a re-enqueued copy (SQS ``DelaySeconds`` maximum).
+    MAX_DELAY_SECONDS: Final = 900
     #: Spread of each back-off (±).
     JITTER: Final = 0.2
+
+
+#: A held send is re-enqueued as a new message once its copy would come back later than this long before the send
+#: queue's retention ends (SQS expires a message by its enqueue time), so a backlog still leaves a day to receive it.
+HELD_REENQUEUE_MARGIN_SECONDS: Final = 86_400
 
 
 # -- metrics --------------------------------------------------------------------------------------------------------
@@ -222,6 +234,9 @@ class SenderMetric:
     OUTCOME_UNKNOWN: Final = "SendOutcomeUnknown"
     #: Requests past their deadline (``notAfter``), never sent (also a rejection with reason ``EXPIRED``).
     EXPIRED: Final = "MessagesExpired"
+    #: Held sends put back on the send queue as a new message (before SQS would expire the old copy, or before its
+    #: receives would move it to the DLQ); also per ``Reason``.
+    HELD_REENQUEUED: Final = "HeldSendsReenqueued"
 
     #: All of them.
     ALL: Final = (
@@ -235,6 +250,7 @@ class SenderMetric:
         STORE_WRITE_FAILURES,
         OUTCOME_UNKNOWN,
         EXPIRED,
+        HELD_REENQUEUED,
     )
 
 
@@ -289,6 +305,8 @@ class SenderSettings(_EnvironmentSettings):
     :param validate_numbers: ``CarrierLookup`` before the first send to a number.
     :param number_cache_ttl_seconds: How long a lookup is reused.
     :param trace_sdk_calls: X-Ray subsegments for the AWS SDK calls (the X-Ray SDK is loaded only then).
+    :param queue_retention_seconds: The send queue's ``MessageRetentionPeriod``: a held send is re-enqueued before it.
+    :param max_receive_count: The send queue's ``maxReceiveCount``: a held send is re-enqueued before it reaches it.
     """
 
     table_name: str = _env("SMS_TABLE_NAME")
@@ -305,6 +323,8 @@ class SenderSettings(_EnvironmentSettings):
     validate_numbers: bool = _env("SMS_VALIDATE_NUMBERS", False)
     number_cache_ttl_seconds: int = _env("SMS_NUMBER_CACHE_TTL_SECONDS", 30 * 86_400)
     trace_sdk_calls: bool | None = _env(TRACE_SDK_CALLS_VARIABLE, None)
+    queue_retention_seconds: int = _env("SMS_QUEUE_RETENTION_SECONDS", 4 * 86_400)
+    max_receive_count: int = _env("SMS_MAX_RECEIVE_COUNT", 10)
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,10 @@ def library_log_group(
     """A log group ``scope/id`` of the library, encrypted with ``encryption_key``, whose policy lets CloudWatch Logs
     use the key for it (:func:`allow_logs_to_use_key`).
 
+    A log group kept on delete (``RETAIN``) is kept except when the operation that created it fails
+    (``RetainExceptOnCreate``): it has a fixed name, so a group CloudFormation retained from a rolled-back update would
+    make the next deployment of the same change fail with "already exists".
+
     :param log_group_name: The name. Default: the library's (:func:`library_log_group_name`, the key policy allows its
         pattern); a given name is allowed as it is.
     """
@@ -92,6 +96,8 @@ def library_log_group(
     else:
         pattern = log_group_name
     allow_logs_to_use_key(encryption_key, pattern)
+    if removal_policy == cdk.RemovalPolicy.RETAIN:
+        removal_policy = cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
     return logs.LogGroup(
         scope,
         id,

@@ -8,6 +8,7 @@ import aws_cdk.aws_sqs as sqs
 from constructs import Construct
 
 from . import nag
+from .errors import ValidationError
 
 #: How long a dead-lettered message stays for inspection and redrive (the SQS maximum).
 DEAD_LETTER_RETENTION = cdk.Duration.days(14)
@@ -40,3 +41,31 @@ def dead_letter_queue(scope: Construct, key: kms.IKey, *, redrive_sources: str) 
         "ApproximateNumberOfMessagesVisible (metric_dead_letter_messages).",
     )
     return queue
+
+
+def check_redrive_fits_retention(
+    scope: Construct,
+    prop: str,
+    *,
+    max_receive_count: int,
+    longest_receive_seconds: int,
+    retention: cdk.Duration,
+    queue: str,
+) -> None:
+    """Refuse a ``max_receive_count`` whose worst case outlives the queue's retention: SQS expires a message by its
+    enqueue time, so a message that keeps failing must reach the dead-letter queue before that, not vanish.
+
+    :param longest_receive_seconds: The longest one receive can keep the message: its processing plus the longest
+        back-off, or the visibility timeout when the function is killed.
+    """
+    worst = max_receive_count * longest_receive_seconds
+    retention_seconds = int(retention.to_seconds())
+    if worst > retention_seconds:
+        raise ValidationError(
+            scope,
+            prop,
+            f"{max_receive_count} receives of up to {longest_receive_seconds} s each ({worst} s) outlive the "
+            f"{queue}'s retention of {retention_seconds} s: a message that keeps failing would expire before it "
+            f"reaches the dead-letter queue; use at most {retention_seconds // longest_receive_seconds}",
+            max_receive_count,
+        )

@@ -3,13 +3,21 @@
 - the handler (``lambda/registrations/handler.py``, standard library and boto3 only) comes from the library's
   function factory (runtime, arm64, KMS-encrypted log group and environment, JSON logs, X-Ray, reserved
   concurrency), without the Powertools layer it does not use;
-- the provider framework function (CDK's, which CloudFormation invokes) gets its own role (no AWS managed policy),
-  the same KMS-encrypted log group conventions, X-Ray, an explicit memory size and reserved concurrency;
+- the provider framework function (CDK's, which CloudFormation invokes) comes from the library's hardened framework
+  (``_private/provider.py``): its own role, a KMS-encrypted log group, its log level pinned to ``FATAL`` (it would log
+  each request with its properties), X-Ray, an explicit memory size and reserved concurrency;
+- the key that encrypts both log groups and environments denies ``kms:CreateGrant`` unless an AWS service creates the
+  grant for an AWS resource, like every key of the library;
 - IAM is least privilege as far as the service allows: registration IDs are unknown at synth time, so per-registration
-  actions are scoped to ``registration/*`` in this account and Region, and every action that changes or deletes a
-  registration also needs the provider's owner tag on it (``aws:ResourceTag``), which only this provider sets
-  (``CreateRegistration`` and ``TagResource`` need it in the request, ``aws:RequestTag``). Associations are allowed on
-  the ARNs of the associated phone numbers and RCS agents only, attachment reads on the attachments used.
+  actions are scoped to ``registration/*`` in this account and Region, and every one of them — reads, tags,
+  associations, changes, deletion — also needs the provider's owner tag on the registration (``aws:ResourceTag``; the
+  Service Authorization Reference lists that condition key for the ``registration`` resource type), which only this
+  provider sets (``CreateRegistration`` and ``TagResource`` need it in the request, ``aws:RequestTag``).
+  ``DescribeRegistrations`` also lists (to adopt a registration this stack kept after a rollback): a list has no
+  resource, so it is allowed on ``*``; it returns IDs, types and statuses, never field values. Associations are
+  allowed on the ARNs of the associated phone numbers and RCS agents only, attachment reads on the attachments used,
+  ``secretsmanager:GetSecretValue`` and ``ssm:GetParameter`` on exactly the secrets and parameters the field values
+  refer to (``kms:Decrypt`` through those services only, on their customer-managed keys).
 """
 
 from __future__ import annotations
@@ -17,14 +25,12 @@ from __future__ import annotations
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
 import aws_cdk.aws_kms as kms
-import aws_cdk.aws_lambda as lambda_
 import aws_cdk.aws_logs as logs
-import aws_cdk.custom_resources as cr
-from constructs import Construct, IConstruct
+import aws_cdk.aws_secretsmanager as secretsmanager
+from constructs import Construct
 
-from . import checkov, nag
-from .functions import NO_VPC_REASON, XRAY_REASON, library_function, own_wildcard_policy
-from .kms import library_log_group
+from . import nag
+from .provider import LibraryProvider
 
 #: The construct id of the provider, a child of the stack.
 PROVIDER_ID = "SmsConstructsRegistrationProvider"
@@ -34,6 +40,9 @@ OWNER_TAG_KEY = "sms-constructs:registration-provider"
 RESERVED_CONCURRENCY = 5
 #: The handler waits for attachment uploads at most this long (the framework function allows 15 minutes).
 HANDLER_TIMEOUT = cdk.Duration.minutes(10)
+#: How long CloudFormation waits for an answer (``ServiceTimeout``): the framework function's own 15-minute limit,
+#: which covers the handler's 10 minutes and the framework's retries; after that nothing could answer any more.
+SERVICE_TIMEOUT = cdk.Duration.minutes(15)
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
 HANDLER_INVOCATION_REASON = (
@@ -44,21 +53,18 @@ HANDLER_INVOCATION_REASON = (
 UNSCOPED_REASON = (
     "sms-voice:CreateRegistration and sms-voice:DescribeRegistrationFieldDefinitions have no resource type in the "
     "Service Authorization Reference (AWS End User Messaging SMS and Voice V2), so they can only be granted on '*'; "
-    "CreateRegistration is allowed only with the provider's owner tag in the request (aws:RequestTag)."
-)
-FRAMEWORK_DLQ_REASON = (
-    "CloudFormation invokes the provider framework function asynchronously with a pre-signed response URL; the "
-    "framework catches every handler error and reports FAILED to that URL itself. An event that never runs would "
-    "only hold a response URL for a request CloudFormation times out and rolls back on its own (the custom resource "
-    "timeout), so a DLQ would hold nothing anyone could replay."
+    "CreateRegistration is allowed only with the provider's owner tag in the request (aws:RequestTag). "
+    "sms-voice:DescribeRegistrations lists registrations by type to find the one this stack and logical ID own (after "
+    "a rollback kept it): a list request names no resource (the registration resource type is optional for it), and "
+    "the answer holds IDs, types and statuses only, never field values; every other read needs the owner tag."
 )
 
-#: Reads of a registration and its versions, values and associations.
+#: Reads of a registration's versions, values, associations and tags (conditioned on its owner tag).
 READ_ACTIONS = [
-    "sms-voice:DescribeRegistrations",
     "sms-voice:DescribeRegistrationVersions",
     "sms-voice:DescribeRegistrationFieldValues",
     "sms-voice:ListRegistrationAssociations",
+    "sms-voice:ListTagsForResource",
 ]
 #: Changes to a registration the provider owns (conditioned on its owner tag).
 OWNED_ACTIONS = [
@@ -72,47 +78,25 @@ OWNED_ACTIONS = [
 ]
 
 
-class RegistrationProvider(Construct):
+class RegistrationProvider(LibraryProvider):
     """The stack's registration provider; use :meth:`of`."""
 
-    @staticmethod
-    def of(scope: IConstruct) -> RegistrationProvider:
-        """The provider of ``scope``'s stack, created on first use."""
-        stack = cdk.Stack.of(scope)
-        existing = stack.node.try_find_child(PROVIDER_ID)
-        if isinstance(existing, RegistrationProvider):
-            return existing
-        return RegistrationProvider(stack, PROVIDER_ID)
+    PROVIDER_ID = PROVIDER_ID
+    PURPOSE = "registrations"
+    #: The key also encrypts registration logs, which name companies.
+    KEY_DESCRIPTION = "sms-constructs registration provider: log groups and function environments"
+    HANDLER = "registrations.handler.main"
+    HANDLER_DESCRIPTION = "Creates, fills, associates and submits AWS End User Messaging SMS registrations"
+    HANDLER_TIMEOUT = HANDLER_TIMEOUT
+    INVOCATION_REASON = HANDLER_INVOCATION_REASON
+    RESERVED_CONCURRENCY = RESERVED_CONCURRENCY
+    LOG_RETENTION = LOG_RETENTION
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
         stack = cdk.Stack.of(self)
         #: The value of the owner tag: unique to this provider in the app.
         self.owner_tag_value = cdk.Names.unique_id(self)
-        #: Encrypts both log groups and the functions' environments (registration logs name companies).
-        self.key = kms.Key(
-            self,
-            "Key",
-            description="sms-constructs registration provider: log groups and function environments",
-            enable_key_rotation=True,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
-        handler = library_function(
-            self,
-            "Handler",
-            handler="registrations.handler.main",
-            description="Creates, fills, associates and submits AWS End User Messaging SMS registrations",
-            encryption_key=self.key,
-            environment={"LOG_LEVEL": "INFO"},
-            timeout=HANDLER_TIMEOUT,
-            reserved_concurrent_executions=RESERVED_CONCURRENCY,
-            log_retention=LOG_RETENTION,
-            synchronous_only_reason=HANDLER_INVOCATION_REASON,
-            layers=[],
-        )
-        #: The handler function.
-        self.handler = handler.function
-        self._role = handler.role
         self._registrations = stack.format_arn(
             service="sms-voice",
             resource="registration",
@@ -120,29 +104,66 @@ class RegistrationProvider(Construct):
             arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
         )
         self._grant_registration_actions()
-        self._association = iam.PolicyStatement(
-            actions=["sms-voice:CreateRegistrationAssociation"], resources=[self._registrations]
-        )
-        self._role.add_to_principal_policy(self._association)
+        self._association: iam.PolicyStatement | None = None
         self._attachments: iam.PolicyStatement | None = None
+        self._secrets: iam.PolicyStatement | None = None
+        self._parameters: iam.PolicyStatement | None = None
+        self._decrypt: dict[str, iam.PolicyStatement] = {}
 
-        self.provider = self._create_framework()
-        self._acknowledge(handler.role)
-
-    @property
-    def service_token(self) -> str:
-        """The ``ServiceToken`` of the provider."""
-        return self.provider.service_token
+        self._acknowledge(self.role)
 
     def allow_association(self, resource_arn: str) -> None:
-        """Let the handler associate registrations with the resource of ``resource_arn`` (a phone number, an agent)."""
+        """Let the handler associate registrations with the resource of ``resource_arn`` (a phone number, an agent).
+
+        ``CreateRegistrationAssociation`` is authorized on the registration (owner tag required, see
+        ``_grant_registration_actions``) and on the associated resource: this statement names the latter.
+        """
+        if self._association is None:
+            self._association = iam.PolicyStatement(actions=["sms-voice:CreateRegistrationAssociation"])
+            self.role.add_to_principal_policy(self._association)
         self._association.add_resources(resource_arn)
+
+    def allow_secret(self, secret: secretsmanager.ISecret) -> None:
+        """Let the handler read ``secret`` (``GetSecretValue`` on it only; ``kms:Decrypt`` through Secrets Manager on
+        its key when it has a customer-managed one)."""
+        if self._secrets is None:
+            self._secrets = iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"])
+            self.role.add_to_principal_policy(self._secrets)
+        arn = secret.secret_full_arn or f"{secret.secret_arn}-??????"
+        if arn not in self._secrets.resources:
+            self._secrets.add_resources(arn)
+        if secret.encryption_key is not None:
+            self._allow_decrypt(secret.encryption_key, "secretsmanager")
+
+    def allow_parameter(self, parameter_arn: str, encryption_key: kms.IKey | None) -> None:
+        """Let the handler read the SSM parameter ``parameter_arn`` with decryption (``ssm:GetParameter``; and
+        ``kms:Decrypt`` through SSM on ``encryption_key`` when it is customer-managed)."""
+        if self._parameters is None:
+            self._parameters = iam.PolicyStatement(actions=["ssm:GetParameter"])
+            self.role.add_to_principal_policy(self._parameters)
+        if parameter_arn not in self._parameters.resources:
+            self._parameters.add_resources(parameter_arn)
+        if encryption_key is not None:
+            self._allow_decrypt(encryption_key, "ssm")
+
+    def _allow_decrypt(self, key: kms.IKey, service: str) -> None:
+        statement = self._decrypt.get(service)
+        if statement is None:
+            stack = cdk.Stack.of(self)
+            statement = iam.PolicyStatement(
+                actions=["kms:Decrypt"],
+                conditions={"StringEquals": {"kms:ViaService": f"{service}.{stack.region}.{stack.url_suffix}"}},
+            )
+            self._decrypt[service] = statement
+            self.role.add_to_principal_policy(statement)
+        if key.key_arn not in statement.resources:
+            statement.add_resources(key.key_arn)
 
     def allow_attachment(self, attachment_arn: str) -> None:
         """Let the handler read the upload status of the attachment ``attachment_arn``."""
         if self._attachments is None:
             self._attachments = iam.PolicyStatement(actions=["sms-voice:DescribeRegistrationAttachments"])
-            self._role.add_to_principal_policy(self._attachments)
+            self.role.add_to_principal_policy(self._attachments)
         self._attachments.add_resources(attachment_arn)
 
     def _grant_registration_actions(self) -> None:
@@ -154,14 +175,17 @@ class RegistrationProvider(Construct):
         unscoped = iam.Policy(
             self,
             "HandlerUnscopedPolicy",
-            roles=[self._role],
+            roles=[self.role],
             statements=[
                 iam.PolicyStatement(
                     actions=["sms-voice:CreateRegistration"],
                     resources=["*"],
                     conditions={"StringEquals": {tag: self.owner_tag_value}},
                 ),
-                iam.PolicyStatement(actions=["sms-voice:DescribeRegistrationFieldDefinitions"], resources=["*"]),
+                iam.PolicyStatement(
+                    actions=["sms-voice:DescribeRegistrationFieldDefinitions", "sms-voice:DescribeRegistrations"],
+                    resources=["*"],
+                ),
             ],
         )
         nag.acknowledge(unscoped, nag.granular(nag.AwsSolutions.IAM5, "Resource::*"), UNSCOPED_REASON)
@@ -172,62 +196,14 @@ class RegistrationProvider(Construct):
                 resources=[self._registrations],
                 conditions={"StringEquals": {tag: self.owner_tag_value}},
             ),
-            iam.PolicyStatement(actions=READ_ACTIONS, resources=[self._registrations]),
             iam.PolicyStatement(
-                actions=OWNED_ACTIONS,
+                actions=[*READ_ACTIONS, "sms-voice:CreateRegistrationAssociation", *OWNED_ACTIONS],
                 resources=[self._registrations],
                 conditions={"StringEquals": {owned: self.owner_tag_value}},
             ),
         ]
         for statement in statements:
-            self._role.add_to_principal_policy(statement)
-
-    def _create_framework(self) -> cr.Provider:
-        log_group = library_log_group(
-            self,
-            "FrameworkLogGroup",
-            encryption_key=self.key,
-            retention=LOG_RETENTION,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
-        )
-        role = iam.Role(
-            self,
-            "FrameworkRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Custom-resource provider framework of the sms-constructs registrations (sms-constructs)",
-        )
-        log_group.grant_write(role)
-        tracing = own_wildcard_policy(
-            self, "FrameworkTracingPolicy", role, ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], XRAY_REASON
-        )
-        provider = cr.Provider(
-            self,
-            "Provider",
-            on_event_handler=self.handler,
-            framework_on_event_role=role,
-            log_group=log_group,
-            provider_function_env_encryption=self.key,
-        )
-        framework = provider.node.find_child("framework-onEvent")
-        resource = framework.node.default_child
-        assert isinstance(resource, lambda_.CfnFunction)
-        # Set on the L1 (not as raw overrides) so cdk-nag and checkov see them.
-        resource.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
-        resource.memory_size = 256
-        resource.reserved_concurrent_executions = RESERVED_CONCURRENCY
-        nag.acknowledge(framework, nag.Serverless.LAMBDA_DLQ, FRAMEWORK_DLQ_REASON)
-        checkov.skip_check(framework, "CKV_AWS_116", FRAMEWORK_DLQ_REASON)
-        checkov.skip_check(framework, "CKV_AWS_117", NO_VPC_REASON)
-        invoke = nag.resource_finding(role, f"{self.handler.function_arn}:*")
-        policy = role.node.find_child("DefaultPolicy")
-        nag.acknowledge(
-            policy,
-            nag.granular(nag.AwsSolutions.IAM5, invoke or "Resource::*"),
-            "lambda:InvokeFunction on '<handler ARN>:*' is added by custom_resources.Provider (grant_invoke covers the "
-            "function's versions and aliases); it names the one registrations handler function only.",
-        )
-        framework.node.add_dependency(tracing)
-        return provider
+            self.role.add_to_principal_policy(statement)
 
     def _acknowledge(self, role: iam.Role) -> None:
         registrations = nag.resource_finding(role, self._registrations)
@@ -236,7 +212,9 @@ class RegistrationProvider(Construct):
             policy,
             nag.granular(nag.AwsSolutions.IAM5, registrations or "Resource::*"),
             "Registration IDs are assigned by the service when the handler creates them, so the per-registration "
-            "actions are scoped to registration/* of this account and Region; every action that changes or deletes a "
-            "registration also requires the provider's owner tag on it (aws:ResourceTag), which only this provider "
-            "sets, so registrations created elsewhere cannot be touched.",
+            "actions are scoped to registration/* of this account and Region; every one of them (reads, tags, "
+            "associations, changes, deletion) also requires the provider's owner tag on the registration "
+            "(aws:ResourceTag, a condition key of the registration resource type in the Service Authorization "
+            "Reference), which only this provider sets, so registrations created elsewhere can be neither read nor "
+            "touched.",
         )

@@ -1,12 +1,16 @@
-"""One SDK call per lifecycle event: the library's ``custom_resources.AwsCustomResource`` for CloudFormation's gaps.
+"""The account provider: the library's one custom-resource provider for the SMS API calls CloudFormation cannot make.
 
-aws-cdk-lib runs every ``AwsCustomResource`` of a stack in one singleton Lambda function. The first one the library
-creates in a stack gives it a role of its own (no ``AWSLambdaBasicExecutionRole``: an inline policy on its log group),
-an explicit memory size, X-Ray tracing, reserved concurrency and a named log group, encrypted with a key of its own
-(the handler logs each request, parameters included: an opted-out phone number is personal data) and kept one year
-(the AWS Control Tower minimum); the findings it keeps are acknowledged on that function only. Responses are not
-logged (``Logging.with_data_hidden()``). Each call's permissions are a separate policy listing exact actions on exact
-ARNs.
+One per stack (:meth:`AccountProvider.of`), our Lambda (``lambda/account_provider/handler.py``, standard library and
+boto3 only, the SMS API model shipped with it: nothing is downloaded at deploy time) behind the hardened provider
+framework of :func:`~sms_constructs._private.provider.create_provider_framework`. It sets the spend-limit overrides,
+the account default protect configuration, configuration sets' default message types and seeded opted-out numbers,
+remembers what was there before in an ownership record (an SSM parameter under ``/sms-constructs/``) and restores it
+when the owning resource is deleted — see the handler's docstring for the lifecycle.
+
+IAM is exact: each custom resource adds the actions it needs on the ARNs it names (the list, the configuration set,
+the protect configuration, its record parameter); the actions with no resource type in the Service Authorization
+Reference (spend limits, ``DescribeAccountAttributes``, ``DeleteAccountDefaultProtectConfiguration``) sit in a policy
+of their own whose ``Resource::*`` acknowledgement covers nothing else.
 """
 
 from __future__ import annotations
@@ -16,147 +20,118 @@ from typing import Any
 
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
-import aws_cdk.aws_kms as kms
-import aws_cdk.aws_lambda as lambda_
 import aws_cdk.aws_logs as logs
-import aws_cdk.custom_resources as cr
 from constructs import Construct
 
-from . import checkov, nag
-from .functions import XRAY_REASON, own_wildcard_policy
-from .kms import library_log_group, limit_grants_to_aws_services
+from . import nag
+from .provider import LibraryProvider
 
-#: The SDK client (AWS SDK for JavaScript v3 ``@aws-sdk/client-pinpoint-sms-voice-v2``).
-SERVICE = "PinpointSMSVoiceV2"
-#: Id of the singleton function aws-cdk-lib creates for ``AwsCustomResource`` (``lambdaPurpose`` + UUID).
-PROVIDER_ID = "AWS" + cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replace("-", "")
-#: CloudFormation creates independent custom resources of a stack in parallel; a few at a time is plenty (a throttled
-#: asynchronous invocation is retried by Lambda).
+#: The construct id of the provider, a child of the stack.
+PROVIDER_ID = "SmsConstructsAccountProvider"
+#: CloudFormation creates independent custom resources of a stack in parallel; a few at a time is plenty.
 RESERVED_CONCURRENCY = 5
-#: How long the provider's log group keeps the requests.
 LOG_RETENTION = logs.RetentionDays.ONE_YEAR
+#: Where the handler finds the SMS API model shipped with it (``/var/task`` is the function's code).
+MODELS_DATA_PATH = "/var/task/account_provider/models"
 
-_ROLE_ID = "SmsConstructsSdkCallsRole"
-_LOG_GROUP_ID = "SmsConstructsSdkCallsLogs"
-_KEY_ID = "SmsConstructsSdkCallsLogsKey"
-_TRACING_POLICY_ID = "SmsConstructsSdkCallsTracingPolicy"
+#: The custom resource types (the handler's ``KINDS``).
+SPEND_LIMIT_TYPE = "Custom::SmsConstructs{channel}SpendLimitOverride"  # Text, Media, Voice, Notify, Rcs
+DEFAULT_PROTECT_CONFIGURATION_TYPE = "Custom::SmsConstructsDefaultProtectConfiguration"
+DEFAULT_MESSAGE_TYPE_TYPE = "Custom::SmsConstructsDefaultMessageType"
+OPTED_OUT_NUMBER_TYPE = "Custom::SmsConstructsOptedOutNumber"
+#: SSM parameter paths of the ownership records (the handler's ``ACCOUNT_SETTINGS_PREFIX`` and
+#: ``OPTED_OUT_NUMBERS_PREFIX``, without the leading slash, as in a parameter ARN).
+ACCOUNT_SETTINGS_RECORDS = "sms-constructs/account-settings"
+OPTED_OUT_NUMBER_RECORDS = "sms-constructs/opted-out-numbers"
+#: What a record needs: read, create or overwrite, delete.
+RECORD_ACTIONS = ["ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"]
 
-_NO_DLQ_REASON = (
-    "The AwsCustomResource provider is invoked only by CloudFormation, once per lifecycle event of a custom resource "
-    "of this stack. A failed SDK call is reported back to CloudFormation, which fails and rolls back the deployment "
-    "and shows the error in the stack events; a dead-letter queue would only hold a copy of a request CloudFormation "
-    "reports."
+HANDLER_INVOCATION_REASON = (
+    "The account provider handler is only invoked synchronously (RequestResponse) by the custom-resource provider "
+    "framework function, which reports every error to CloudFormation itself; it is never invoked asynchronously, so "
+    "an async DLQ or on-failure destination would never receive anything."
 )
-_NO_VPC_REASON = (
-    "The AwsCustomResource provider calls only the regional AWS End User Messaging SMS API and answers CloudFormation "
-    "through a pre-signed S3 URL; a VPC would need NAT or endpoints without reducing exposure."
+UNSCOPED_REASON = (
+    "Only actions with no resource type in the Service Authorization Reference (AWS End User Messaging SMS and Voice "
+    "V2: 'Resource ARN - Not available. Use *') are in this policy: sms-voice:DescribeSpendLimits, the "
+    "Set/Delete<Channel>MessageSpendLimitOverride actions of the limits the stack declares, "
+    "sms-voice:DescribeAccountAttributes and sms-voice:DeleteAccountDefaultProtectConfiguration; so they can only be "
+    "granted on '*'."
+)
+PROTECT_CONFIGURATIONS_REASON = (
+    "Deleting the account default protect configuration of the stack sets the previous default back, which the "
+    "handler reads at deploy time (DescribeAccountAttributes): its ID is unknown at synth time, so "
+    "sms-voice:SetAccountDefaultProtectConfiguration is allowed on protect-configuration/* of this account and Region "
+    "only."
 )
 
 
-def sdk_call(
-    service_action: str,
-    parameters: Mapping[str, Any] | None = None,
-    *,
-    physical_resource_id: str | None = None,
-) -> cr.AwsSdkCall:
-    """``service_action`` (e.g. ``SetTextMessageSpendLimitOverride``) of the SMS API, its response kept out of the
-    log."""
-    return cr.AwsSdkCall(
-        service=SERVICE,
-        action=service_action,
-        parameters=dict(parameters) if parameters is not None else None,
-        physical_resource_id=(
-            cr.PhysicalResourceId.of(physical_resource_id) if physical_resource_id is not None else None
-        ),
-        logging=cr.Logging.with_data_hidden(),
-    )
+class AccountProvider(LibraryProvider):
+    """The stack's account provider; use :meth:`of`."""
 
+    PROVIDER_ID = PROVIDER_ID
+    PURPOSE = "account settings"
+    KEY_DESCRIPTION = "sms-constructs account provider: log groups and function environments"
+    HANDLER = "account_provider.handler.main"
+    HANDLER_DESCRIPTION = "Sets and restores account-level AWS End User Messaging SMS settings and opted-out numbers"
+    HANDLER_TIMEOUT = cdk.Duration.minutes(2)
+    HANDLER_ENVIRONMENT = {"AWS_DATA_PATH": MODELS_DATA_PATH}
+    INVOCATION_REASON = HANDLER_INVOCATION_REASON
+    RESERVED_CONCURRENCY = RESERVED_CONCURRENCY
+    LOG_RETENTION = LOG_RETENTION
 
-def sdk_call_resource(
-    scope: Construct,
-    id: str,
-    *,
-    resource_type: str,
-    on_create: cr.AwsSdkCall,
-    on_delete: cr.AwsSdkCall | None,
-    statements: Sequence[iam.PolicyStatement],
-    install_latest_aws_sdk: bool = False,
-) -> cr.AwsCustomResource:
-    """An ``AwsCustomResource`` making ``on_create`` on create and update and ``on_delete`` on delete, allowed exactly
-    ``statements`` (its own policy on the provider's role)."""
-    stack = cdk.Stack.of(scope)
-    first = stack.node.try_find_child(PROVIDER_ID) is None
-    role: iam.Role | None = None
-    log_group: logs.ILogGroup | None = None
-    if first:
-        role, log_group = _provider_role_and_logs(stack)
-    resource = cr.AwsCustomResource(
-        scope,
-        id,
-        resource_type=resource_type,
-        on_create=on_create,
-        on_update=on_create,
-        on_delete=on_delete,
-        policy=cr.AwsCustomResourcePolicy.from_statements(list(statements)),
-        role=role,
-        log_group=log_group,
-        memory_size=512,
-        timeout=cdk.Duration.minutes(2),
-        install_latest_aws_sdk=install_latest_aws_sdk,
-    )
-    if role is not None:
-        _harden_provider(stack, role)
-    return resource
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        self._unscoped: iam.Policy | None = None
+        self._unscoped_statement = iam.PolicyStatement(resources=["*"])
+        self._unscoped_actions: set[str] = set()
 
+    def allow(self, statement: iam.PolicyStatement) -> None:
+        """Let the handler make ``statement``'s calls (scoped to ARNs)."""
+        self.role.add_to_principal_policy(statement)
 
-def acknowledge_unscoped(resource: cr.AwsCustomResource, actions: Sequence[str]) -> None:
-    """Acknowledge ``Resource::*`` on ``resource``'s policy: ``actions`` have no resource type in the Service
-    Authorization Reference (AWS End User Messaging SMS and Voice V2), so they can only be granted on ``*``."""
-    policy = resource.node.find_child("CustomResourcePolicy")
-    nag.acknowledge(
-        policy,
-        nag.granular(nag.AwsSolutions.IAM5, "Resource::*"),
-        f"{', '.join(actions)} act on no resource type (Service Authorization Reference, AWS End User Messaging SMS "
-        "and Voice V2: 'Resource ARN - Not available. Use *'), so they can only be granted on '*'. The policy holds "
-        "only these actions and belongs to this one custom resource.",
-    )
+    def allow_unscoped(self, actions: Sequence[str]) -> None:
+        """Let the handler make ``actions``, which have no resource type, on ``*`` (their own policy)."""
+        if self._unscoped is None:
+            self._unscoped = iam.Policy(
+                self, "HandlerUnscopedPolicy", roles=[self.role], statements=[self._unscoped_statement]
+            )
+            nag.acknowledge(self._unscoped, nag.granular(nag.AwsSolutions.IAM5, "Resource::*"), UNSCOPED_REASON)
+            self.handler.node.add_dependency(self._unscoped)
+        new = sorted(set(actions) - self._unscoped_actions)
+        self._unscoped_actions.update(new)
+        self._unscoped_statement.add_actions(*new)
 
+    def allow_records(self, *parameter_names: str) -> None:
+        """Let the handler read, write and delete the ownership records ``parameter_names`` (without leading ``/``)."""
+        stack = cdk.Stack.of(self)
+        arns = [
+            stack.format_arn(
+                service="ssm", resource="parameter", resource_name=name, arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME
+            )
+            for name in parameter_names
+        ]
+        self.allow(iam.PolicyStatement(actions=RECORD_ACTIONS, resources=arns))
 
-def _provider_role_and_logs(stack: cdk.Stack) -> tuple[iam.Role, logs.LogGroup]:
-    key = kms.Key(
-        stack,
-        _KEY_ID,
-        enable_key_rotation=True,
-        description="sms-constructs: logs of the custom resources' SDK calls (may hold opted-out phone numbers)",
-    )
-    limit_grants_to_aws_services(key)
-    log_group = library_log_group(
-        stack, _LOG_GROUP_ID, encryption_key=key, retention=LOG_RETENTION, removal_policy=cdk.RemovalPolicy.DESTROY
-    )
-    role = iam.Role(
-        stack,
-        _ROLE_ID,
-        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-        description="Makes the SDK calls of the sms-constructs custom resources of this stack",
-    )
-    log_group.grant_write(role)
-    return role, log_group
+    def acknowledge_scoped_wildcard(self, arn: str, reason: str) -> None:
+        """Acknowledge ``AwsSolutions-IAM5`` for ``arn`` (a ``…/*`` ARN) on the handler's policy, with ``reason``."""
+        policy = self.role.node.find_child("DefaultPolicy")
+        finding = nag.resource_finding(self.role, arn)
+        nag.acknowledge(policy, nag.granular(nag.AwsSolutions.IAM5, finding or "Resource::*"), reason)
 
-
-def _harden_provider(stack: cdk.Stack, role: iam.Role) -> None:
-    """Tracing and reserved concurrency on the provider function, set on its L1 (``AwsCustomResource`` has no props for
-    them; not raw overrides, so cdk-nag and checkov see them), and the findings it keeps."""
-    function = stack.node.find_child(PROVIDER_ID)
-    assert isinstance(function, lambda_.Function)
-    resource = function.node.default_child
-    assert isinstance(resource, lambda_.CfnFunction)
-    resource.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
-    resource.reserved_concurrent_executions = RESERVED_CONCURRENCY
-    tracing = own_wildcard_policy(
-        stack, _TRACING_POLICY_ID, role, ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], XRAY_REASON
-    )
-    function.node.add_dependency(tracing)
-    nag.acknowledge(function, nag.Serverless.LAMBDA_DLQ, _NO_DLQ_REASON)
-    nag.acknowledge(function, nag.ControlTower.LAMBDA_INSIDE_VPC, _NO_VPC_REASON)
-    checkov.skip_check(function, "CKV_AWS_116", _NO_DLQ_REASON)
-    checkov.skip_check(function, "CKV_AWS_117", _NO_VPC_REASON)
+    def add_resource(
+        self, scope: Construct, id: str, *, resource_type: str, properties: Mapping[str, Any]
+    ) -> cdk.CustomResource:
+        """A custom resource ``scope/id`` of ``resource_type`` served by this provider. The handler's policies are
+        created before it and deleted after it."""
+        resource = cdk.CustomResource(
+            scope,
+            id,
+            service_token=self.service_token,
+            resource_type=resource_type,
+            properties=dict(properties),
+        )
+        resource.node.add_dependency(self.role)
+        if self._unscoped is not None:
+            resource.node.add_dependency(self._unscoped)
+        return resource

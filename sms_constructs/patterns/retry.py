@@ -25,7 +25,7 @@ from .._private.errors import ValidationError
 from .._private.functions import FunctionNetwork, library_function
 from .._private.kms import limit_grants_to_aws_services
 from .._private.metrics import MetricOptions, custom_metric, with_defaults
-from .._private.queues import dead_letter_queue
+from .._private.queues import check_redrive_fits_retention, dead_letter_queue
 from .._private.validation import check_range
 from ..resources.configuration_set import ConfigurationSet, ConfigurationSetEventDestination
 from ..resources.event_destination import EventDestination, EventType
@@ -36,6 +36,9 @@ from .send_queue import SmsSendQueue
 FINAL_EVENT_DELAY = cdk.Duration.hours(72)
 #: SQS ``DelaySeconds`` is at most 15 minutes.
 MAX_DELAY_SECONDS = RetrySettings.MAX_DELAY_SECONDS
+#: Receives of a final event before it moves to the dead-letter queue, and how long the event queue keeps one.
+_EVENT_MAX_RECEIVE_COUNT = 5
+_EVENT_RETENTION = cdk.Duration.days(4)
 
 _ESM_NAG_REASON = (
     "SQS event source mappings support no OnFailure destination (only Kinesis, DynamoDB Streams and Kafka do; "
@@ -240,6 +243,15 @@ class SmsRetry(Construct):
             self, key, redrive_sources="the retry event queue and of its SNS subscription"
         )
         timeout = cdk.Duration.seconds(30)
+        # The retry handler never extends a record's visibility: each receive lasts at most the visibility timeout.
+        check_redrive_fits_retention(
+            self,
+            "max_receive_count",
+            max_receive_count=_EVENT_MAX_RECEIVE_COUNT,
+            longest_receive_seconds=6 * int(timeout.to_seconds()),
+            retention=_EVENT_RETENTION,
+            queue="retry event queue",
+        )
         #: The queue of final events of the retryable statuses.
         self.queue = sqs.Queue(
             self,
@@ -248,8 +260,10 @@ class SmsRetry(Construct):
             encryption_master_key=key,
             enforce_ssl=True,
             visibility_timeout=cdk.Duration.seconds(6 * timeout.to_seconds()),
-            retention_period=cdk.Duration.days(4),
-            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=5, queue=self.dead_letter_queue),
+            retention_period=_EVENT_RETENTION,
+            dead_letter_queue=sqs.DeadLetterQueue(
+                max_receive_count=_EVENT_MAX_RECEIVE_COUNT, queue=self.dead_letter_queue
+            ),
         )
         statuses = [s.value for s in self.policy.statuses]
         self.events_topic.add_subscription(

@@ -25,6 +25,7 @@ from sms_constructs_runtime.settings import (
     DIMENSION_REASON,
     METRIC_DIMENSION_SERVICE,
     SENDER_DEADLINE_MARGIN_SECONDS,
+    BackOff,
     SenderMetric,
     SenderSettings,
 )
@@ -35,7 +36,7 @@ from .._private.errors import ValidationError
 from .._private.functions import library_function, own_wildcard_policy
 from .._private.kms import limit_grants_to_aws_services
 from .._private.metrics import MetricOptions, custom_metric, with_defaults
-from .._private.queues import dead_letter_queue
+from .._private.queues import check_redrive_fits_retention, dead_letter_queue
 from .._private.runtime_layer import MIN_PYTHON_MINOR, python_minor, runtime_layer
 from .._private.validation import check_range, is_unresolved
 from ..resources.common import MessageType
@@ -88,9 +89,10 @@ class SmsSendQueue(Construct):
     Each message follows the producer contract (``sms_constructs_runtime.contract``; ``SmsProducer`` writes it) and is
     sent at most once per ``requestId`` and attempt, never after its deadline. Throttling and internal errors come back
     later; errors about the message or its destination (opted out, invalid, blocked by protect, malformed) are
-    rejections recorded in the message store with their reason; errors about the account, a limit or the identity
-    (spend limit, sandbox, inactive identity) hold the message on the queue and then in the dead-letter queue, for a
-    redrive once fixed. The store maps every MessageId to its request, so ``SmsRetry`` can resend it.
+    rejections recorded in the message store with their reason; errors about the account, a limit, the identity or the
+    deployment (spend limit, sandbox, inactive identity, a bad setting) hold the message: it waits on the queue,
+    re-enqueued as a new message before SQS would expire it, as long as its deadline allows, and is sent once the
+    cause is fixed. The store maps every MessageId to its request, so ``SmsRetry`` can resend it.
 
     Example::
 
@@ -152,10 +154,12 @@ class SmsSendQueue(Construct):
             – 1 year): at least the queue's 4-day retention, so a copy still on the queue is never sent twice, and,
             with ``SmsRetry``, the retry window plus the 72 hours a final event can take. Default: 14 days.
         :param max_receive_count: Receives before a message moves to the dead-letter queue. Every throttling or
-            network error, and every send held for the account, a limit or the identity (spend limit, sandbox,
-            permissions), uses one; the back-off doubles from 10 s (60 s for held sends) up to 15 minutes: with the
-            default, a message that keeps failing reaches the DLQ after about 50 minutes (90 for held sends; redrive
-            it when the cause is gone). Default: 10.
+            network error uses one; the back-off doubles from 10 s up to 15 minutes: with the default, a message that
+            keeps failing reaches the DLQ after about 50 minutes. A send held for the account, a limit or the identity
+            (spend limit, sandbox, permissions) never reaches the DLQ for being held: before its receives run out, or
+            before SQS's 4-day retention would expire it, it is re-enqueued as a new message, and waits as long as
+            its deadline allows. At most what fits in the queue's 4-day retention: ``max_receive_count`` × (the
+            sender's timeout + 15 min, or its visibility timeout if longer) (360 with a 60 s timeout). Default: 10.
         :param encryption_key: KMS key of the queues, the table, the log group and the environment. Default: a new
             key with rotation.
         :param log_retention: Retention of the sender's log group. Default: ``RetentionDays.ONE_YEAR``.
@@ -238,6 +242,7 @@ class SmsSendQueue(Construct):
         #: CloudWatch namespace of the custom metrics.
         self.metrics_namespace = metrics_namespace or DEFAULT_METRICS_NAMESPACE
         timeout = sender_timeout(max_parts_per_second, self.max_concurrency, self.batch_size)
+        visibility_timeout = _check_receives(self, max_receive_count, receives, timeout)
 
         #: KMS key of the queues, table, log group and environment.
         self.encryption_key: kms.IKey = encryption_key or kms.Key(
@@ -253,9 +258,9 @@ class SmsSendQueue(Construct):
             encryption=sqs.QueueEncryption.KMS,
             encryption_master_key=self.encryption_key,
             enforce_ssl=True,
-            visibility_timeout=cdk.Duration.seconds(min(43_200, 6 * timeout.to_seconds())),
+            visibility_timeout=visibility_timeout,
             retention_period=QUEUE_RETENTION,
-            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=receives, queue=self.dead_letter_queue),
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=int(receives), queue=self.dead_letter_queue),
         )
         #: The message store: MessageId → request, outcomes, rejections, idempotency records, the pacer.
         self.table = dynamodb.Table(
@@ -296,6 +301,8 @@ class SmsSendQueue(Construct):
                 validate_numbers=bool(validate_numbers),
                 number_cache_ttl_seconds=int(lookup_ttl.to_seconds()),
                 trace_sdk_calls=True if trace_sdk_calls else None,
+                queue_retention_seconds=int(QUEUE_RETENTION.to_seconds()),
+                max_receive_count=int(receives),
             ).to_environment(),
             timeout=timeout,
             reserved_concurrent_executions=self.max_concurrency,
@@ -305,6 +312,11 @@ class SmsSendQueue(Construct):
         self.function = sender.function
         self.log_group = sender.log_group
         self.queue.grant_consume_messages(sender.role)
+        # A held send is re-enqueued as a new message on this queue (the key's GenerateDataKey comes with the store's
+        # grant below: one key for the queue and the table).
+        iam.Grant.add_to_principal(
+            grantee=sender.role, actions=["sqs:SendMessage"], resource_arns=[self.queue.queue_arn]
+        )
         # Powertools idempotency puts, updates and deletes its records; the pacer updates its item.
         self._grant_store(
             sender.role, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
@@ -428,7 +440,8 @@ class SmsSendQueue(Construct):
     def metric(self, metric_name: str, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """A custom metric of the sender: one of ``sms_constructs_runtime.settings.SenderMetric`` (``MessagesSent``,
         ``MessagePartsSent``, ``MessagesRejected``, ``TransientSendFailures``, ``SendsHeld``, ``MessagesDeferred``,
-        ``DuplicateSendsSuppressed``, ``StoreWriteFailures``, ``SendOutcomeUnknown``, ``MessagesExpired``), in the
+        ``DuplicateSendsSuppressed``, ``StoreWriteFailures``, ``SendOutcomeUnknown``, ``MessagesExpired``,
+        ``HeldSendsReenqueued``), in the
         queue's ``metrics_namespace`` with the sender's ``service`` dimension.
 
         :param options: ``cloudwatch.MetricOptions`` keywords (``statistic``, ``period``, ``label``, ``color``,
@@ -471,14 +484,26 @@ class SmsSendQueue(Construct):
         return self._by_reason(SenderMetric.REJECTED, reason, options)
 
     def metric_sends_held(self, *, reason: str | None = None, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
-        """Sends refused for a reason about the account, a limit or the identity (``SendsHeld``): the message stays on
-        the queue, then reaches the DLQ.
+        """Sends refused for a reason about the account, a limit or the identity (``SendsHeld``): the message waits
+        on the queue (re-enqueued before it would expire) until sent or past its deadline.
 
         :param reason: The service's ``Reason``, e.g. ``"MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT"`` (the spend limit) or
             ``"DESTINATION_PHONE_NUMBER_NOT_VERIFIED"`` (the SMS sandbox). Default: every reason.
         :param options: ``cloudwatch.MetricOptions`` keywords. Default: ``Sum`` over 5 minutes.
         """
         return self._by_reason(SenderMetric.SENDS_HELD, reason, options)
+
+    def metric_held_sends_reenqueued(
+        self, *, reason: str | None = None, **options: Unpack[MetricOptions]
+    ) -> cloudwatch.Metric:
+        """Held sends put back on the queue as a new message, before SQS would expire them or their receives would
+        move them to the DLQ (``HeldSendsReenqueued``). A steady count means requests have been held for days.
+
+        :param reason: The service's ``Reason`` of the hold, e.g. ``"MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT"``.
+            Default: every reason.
+        :param options: ``cloudwatch.MetricOptions`` keywords. Default: ``Sum`` over 5 minutes.
+        """
+        return self._by_reason(SenderMetric.HELD_REENQUEUED, reason, options)
 
     def metric_transient_send_failures(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """Throttling, server faults and network errors of ``SendTextMessage`` (``TransientSendFailures``; the message
@@ -535,6 +560,26 @@ _REASON = re.compile(r"[A-Z][A-Z0-9_]*")
 
 #: Child id marking a function that ``add_producer`` wired (one send queue per function).
 _PRODUCER_MARKER = "SmsConstructsProducerOf"
+
+
+def _check_receives(
+    scope: Construct, max_receive_count: int | None, receives: int, timeout: cdk.Duration
+) -> cdk.Duration:
+    """Refuse a ``max_receive_count`` that is not whole, or whose worst case outlives the queue's retention (each
+    receive: the sender's timeout plus the longest back-off, or the visibility timeout of a killed invocation); returns
+    the send queue's visibility timeout."""
+    if max_receive_count is not None and not float(max_receive_count).is_integer():
+        raise ValidationError(scope, "max_receive_count", "must be a whole number", max_receive_count)
+    visibility_timeout = cdk.Duration.seconds(min(43_200, 6 * timeout.to_seconds()))
+    check_redrive_fits_retention(
+        scope,
+        "max_receive_count",
+        max_receive_count=int(receives),
+        longest_receive_seconds=int(max(timeout.to_seconds() + BackOff.MAX_SECONDS, visibility_timeout.to_seconds())),
+        retention=QUEUE_RETENTION,
+        queue="send queue",
+    )
+    return visibility_timeout
 
 
 def _number(value: float) -> str:

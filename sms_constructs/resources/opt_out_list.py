@@ -7,7 +7,6 @@ import hashlib
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
 import aws_cdk.aws_smsvoice as smsvoice
-import aws_cdk.custom_resources as cr
 import jsii
 from aws_cdk.interfaces.aws_smsvoice import IOptOutListRef, OptOutListReference
 from constructs import Construct
@@ -15,7 +14,7 @@ from constructs import Construct
 from .._private import arns
 from .._private.arns import check_sms_arn, check_sms_id
 from .._private.errors import ValidationError
-from .._private.sdk_calls import sdk_call, sdk_call_resource
+from .._private.sdk_calls import OPTED_OUT_NUMBER_RECORDS, OPTED_OUT_NUMBER_TYPE, AccountProvider
 from .._private.validation import check_e164, check_length, check_pattern, is_unresolved
 from ._base import ResourcePolicyHolder, apply_removal_policy, format_sms_voice_arn, resource_name_from_arn
 
@@ -56,38 +55,48 @@ class OptOutListBase(cdk.Resource):
             self._policy = ResourcePolicyHolder(self, self._arn)
         return self._policy.add(statement)
 
-    def add_opted_out_number(self, phone_number: str) -> cr.AwsCustomResource:
+    def add_opted_out_number(self, phone_number: str, *, remove_on_delete: bool | None = None) -> cdk.CustomResource:
         """Put ``phone_number`` on the list at deploy time (``PutOptedOutNumber``), e.g. to carry opt-outs over from
-        another system; it is taken off again (``DeleteOptedOutNumber``) when it leaves the stack. CloudFormation has
-        no property for the list's numbers.
+        another system. CloudFormation has no property for the list's numbers.
 
-        The number is written in the template (the custom resource's parameters) and, with the request aws-cdk-lib's
-        handler logs, in the provider's KMS-encrypted log group; never in a construct ID or physical ID (those carry a
-        digest). The service lets a number be deleted from a list only once every 30 days.
+        The number stays on the list when it leaves the stack, unless ``remove_on_delete=True``. The number is written
+        in the template (the custom resource's ``OptedOutNumber`` property: the provider needs it at deploy time, and
+        a template has no secret-typed property a custom resource could resolve), so the template holds personal
+        data: it is in the CDK assets bucket and in ``cloudformation:GetTemplate``. It is never in a construct ID, a
+        physical ID or the provider's logs (those carry a digest).
 
         :param phone_number: The number in E.164 format (``+14255550142``).
-        :returns: The custom resource (one SDK call per lifecycle event).
+        :param remove_on_delete: Take the number off the list again (``DeleteOptedOutNumber``) when it leaves the
+            stack — only if this resource put it there (it was not on the list before) and the recipient has not opted
+            out themselves since; the service lets a number be deleted once every 30 days, and a refused removal
+            leaves the number on the list. Default: ``False`` (an opt-out is never removed by the library).
+        :returns: The custom resource (``Custom::SmsConstructsOptedOutNumber``).
         """
         check_e164(self, "phone_number", phone_number)
+        if remove_on_delete is not None and not isinstance(remove_on_delete, bool):
+            raise ValidationError(self, "remove_on_delete", "must be a bool", remove_on_delete)
         # The construct id and the physical ID carry a digest, not the number, so it shows in no console or event.
         digest = hashlib.sha256(phone_number.encode()).hexdigest()[:16] if not is_unresolved(phone_number) else None
-        key = f"OptedOut{digest or cdk.Names.unique_id(self)[-8:]}"
+        key = f"OptedOutNumber{digest or cdk.Names.unique_id(self)[-8:]}"
         if self.node.try_find_child(key) is not None:
             raise ValidationError(self, "phone_number", "is already added to this list", phone_number)
-        parameters = {"OptOutListName": self.opt_out_list_name, "OptedOutNumber": phone_number}
-        return sdk_call_resource(
-            self,
-            key,
-            resource_type="Custom::SmsConstructsOptedOutNumber",
-            on_create=sdk_call("PutOptedOutNumber", parameters, physical_resource_id=f"opted-out/{digest or key}"),
-            on_delete=sdk_call("DeleteOptedOutNumber", parameters),
-            statements=[
-                iam.PolicyStatement(
-                    actions=["sms-voice:PutOptedOutNumber", "sms-voice:DeleteOptedOutNumber"],
-                    resources=[self.opt_out_list_arn],
-                )
-            ],
+        provider = AccountProvider.of(self)
+        provider.allow(
+            iam.PolicyStatement(
+                actions=[
+                    "sms-voice:DescribeOptedOutNumbers",
+                    "sms-voice:PutOptedOutNumber",
+                    *(["sms-voice:DeleteOptedOutNumber"] if remove_on_delete else []),
+                ],
+                resources=[self.opt_out_list_arn],
+            )
         )
+        records = f"{OPTED_OUT_NUMBER_RECORDS}/{self.opt_out_list_name}"
+        provider.allow_records(f"{records}/{digest}" if digest else f"{records}/*")
+        properties = {"OptOutListName": self.opt_out_list_name, "OptedOutNumber": phone_number}
+        if remove_on_delete:
+            properties["RemoveOnDelete"] = "true"
+        return provider.add_resource(self, key, resource_type=OPTED_OUT_NUMBER_TYPE, properties=properties)
 
 
 class OptOutList(OptOutListBase):
@@ -97,8 +106,8 @@ class OptOutList(OptOutListBase):
     and sends to them are refused with ``ConflictException`` ``DESTINATION_PHONE_NUMBER_OPTED_OUT``. Attach the list
     to phone numbers and pools with their ``opt_out_list`` prop.
 
-    CloudFormation cannot add or remove opted-out numbers; :meth:`OptOutList.add_opted_out_number` makes the
-    ``PutOptedOutNumber`` and ``DeleteOptedOutNumber`` calls at deploy time.
+    CloudFormation cannot add opted-out numbers; :meth:`OptOutList.add_opted_out_number` puts them on the list at
+    deploy time and, unless asked to, never takes them off.
 
     Example::
 

@@ -34,6 +34,10 @@ MAX_RCS_EVENTS = 100
 ALL_RCS_EVENTS = "ALL"
 #: ``TwoWayMediaS3KeyPrefix``: 1–1024 characters.
 MAX_KEY_PREFIX_LENGTH = 1024
+#: The IAM action that sends a rich RCS message; it accepts the ``RcsAgent`` resource type.
+SEND_RCS_MESSAGE_ACTION = "sms-voice:SendRcsMessage"
+#: Warning id of ``RcsAgentBase.grant_send_text_message``, which cannot add a scoped permission.
+SEND_TEXT_MESSAGE_WARNING = "sms-constructs:RcsAgentSendTextMessageNotScoped"
 #: ``OptOutListName`` of an RCS agent: a name only (1–64 characters), not an ARN as phone numbers and pools accept.
 OPT_OUT_LIST_NAME_PATTERN = r"[A-Za-z0-9_-]+"
 
@@ -43,7 +47,8 @@ class RcsAgentBase(cdk.Resource):
     """What an owned and an imported RCS agent have in common: attributes and grants.
 
     An RCS agent is an origination identity: pass ``origination_identity_arn`` as ``OriginationIdentity`` to
-    ``SendTextMessage`` or ``SendRcsMessage``.
+    ``SendTextMessage`` or ``SendRcsMessage``. IAM can scope only ``SendRcsMessage`` to the agent
+    (``grant_send_rcs_message``); ``SendTextMessage`` has no ``RcsAgent`` resource type.
     """
 
     _arn: str
@@ -76,12 +81,36 @@ class RcsAgentBase(cdk.Resource):
         )
 
     def grant_send_text_message(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``grantee`` to send text messages from this agent (``sms-voice:SendTextMessage`` on its ARN)."""
-        return self.grant(grantee, SEND_TEXT_MESSAGE_ACTION)
+        """Deprecated: adds nothing, because IAM cannot limit ``sms-voice:SendTextMessage`` to an RCS agent.
+
+        The Service Authorization Reference lists no ``RcsAgent`` resource type for ``SendTextMessage`` (only
+        ``ConfigurationSet``, ``PhoneNumber``, ``Pool``, ``ProtectConfiguration`` and ``SenderId``): a statement on the
+        agent's ARN never matches a ``SendTextMessage`` request. A text message sent through the agent is authorized
+        on the configuration set it names (``ConfigurationSet.grant_send_text_message``), or, through a pool that
+        holds the agent, on the pool (``Pool.grant_send_text_message``); ``SmsSendQueue`` grants its configuration
+        set itself. For rich messages, ``grant_send_rcs_message`` is scoped to the agent.
+
+        The method stays so that an agent can still be passed where an ``IOriginationIdentity`` is expected; it
+        returns a dropped grant (``iam.Grant.drop``) and raises the warning
+        ``sms-constructs:RcsAgentSendTextMessageNotScoped``.
+        """
+        cdk.Annotations.of(self).add_warning_v2(
+            SEND_TEXT_MESSAGE_WARNING,
+            "grant_send_text_message on an RCS agent adds no permission: IAM has no RcsAgent resource type for "
+            "sms-voice:SendTextMessage. Grant it on the configuration set you send with "
+            "(ConfigurationSet.grant_send_text_message) or on the pool that holds the agent; for rich messages use "
+            "grant_send_rcs_message.",
+        )
+        return iam.Grant.drop(grantee, f"{SEND_TEXT_MESSAGE_ACTION} on {self.node.path} (no RcsAgent resource type)")
 
     def grant_send_rcs_message(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``grantee`` to send rich RCS messages from this agent (``sms-voice:SendRcsMessage`` on its ARN)."""
-        return self.grant(grantee, "sms-voice:SendRcsMessage")
+        """Allow ``grantee`` to send rich RCS messages from this agent (``sms-voice:SendRcsMessage`` on its ARN).
+
+        ``SendRcsMessage`` accepts the ``RcsAgent`` resource type, so the statement names this agent only. A request
+        that also names a configuration set (``ConfigurationSetName``) is authorized on it too: add
+        ``configuration_set.grant(grantee, "sms-voice:SendRcsMessage")``.
+        """
+        return self.grant(grantee, SEND_RCS_MESSAGE_ACTION)
 
 
 class RcsAgent(RcsAgentBase):

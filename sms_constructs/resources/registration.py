@@ -19,13 +19,14 @@ from constructs import Construct, IConstruct, IValidation
 
 from .._private.arns import REGISTRATION, check_sms_arn, check_sms_id
 from .._private.errors import ValidationError
-from .._private.registration_provider import OWNER_TAG_KEY, RegistrationProvider
+from .._private.registration_provider import OWNER_TAG_KEY, SERVICE_TIMEOUT, RegistrationProvider
 from .._private.validation import check_length, check_pattern, is_unresolved
 from ._base import check_same_region, format_sms_voice_arn, resource_name_from_arn
 from .registration_fields import (
     RegistrationFieldValue,
     check_value_types,
     definitions,
+    is_personal_field,
     registration_type_data,
     shipped_definitions,
 )
@@ -37,6 +38,8 @@ RESOURCE_TYPE = "registration"
 REGISTRATION_TYPE_PATTERN = r"[A-Za-z0-9_]{1,64}"
 #: The custom resource type in the template.
 RESOURCE_TYPE_NAME = "Custom::SmsRegistration"
+#: The warning a literal personal value draws (acknowledge it, or set ``allow_personal_data_in_template=True``).
+PERSONAL_DATA_WARNING = "sms-constructs:RegistrationPersonalDataInTemplate"
 
 
 @jsii.implements(IRegistrationRef)
@@ -109,6 +112,13 @@ class Registration(RegistrationBase):
     brand vetting, 10DLC campaign and US toll-free; see ``sms_constructs/resources/registration_fields.json`` for the
     sources and date) and, at deploy time, against the Region's live definitions.
 
+    Personal data (names, e-mail addresses, phone numbers, tax IDs, street addresses, postal codes) belongs in a
+    Secrets Manager secret or an SSM ``SecureString`` parameter: ``RegistrationFieldValue.from_secret(...)`` and
+    ``.from_ssm_secure_string(...)`` put only the reference into the template, and the provider reads the value at
+    deploy time. A literal personal value ends up in the template (in the CDK assets bucket, in
+    ``cloudformation:GetTemplate``, in every ``cdk diff``) and draws the warning
+    ``sms-constructs:RegistrationPersonalDataInTemplate`` unless ``allow_personal_data_in_template=True``.
+
     Example::
 
         brand = Registration(self, "Brand", form=UsTenDlcBrandForm(...), submit=True)
@@ -130,6 +140,7 @@ class Registration(RegistrationBase):
         name: str | None = None,
         check_live_definitions: bool | None = None,
         removal_policy: cdk.RemovalPolicy | None = None,
+        allow_personal_data_in_template: bool | None = None,
     ) -> None:
         """
         :param form: The registration type and its field values: ``UsTenDlcBrandForm``, ``UsTenDlcBrandVettingForm``,
@@ -152,6 +163,11 @@ class Registration(RegistrationBase):
             deletes it whatever its status (an approved registration takes weeks to get again). Default: a
             registration that was never submitted is deleted; a submitted one is kept, and only a draft version it may
             have is discarded.
+        :param allow_personal_data_in_template: Accept literal values (``text("...")`` or a plain string) in the
+            fields that hold personal data — names, e-mail addresses, phone numbers, tax IDs, street addresses, postal
+            codes — knowing they are stored in the template. Default: ``False``: each such value draws the warning
+            ``sms-constructs:RegistrationPersonalDataInTemplate``; pass them with
+            ``RegistrationFieldValue.from_secret`` or ``.from_ssm_secure_string`` instead.
         """
         super().__init__(scope, id)
         if not isinstance(form, IRegistrationForm):
@@ -175,12 +191,16 @@ class Registration(RegistrationBase):
         self._rcs_agents: list[IRcsAgentRef] = []
         self._check_values(registration_type, values, check_live_definitions is not False)
 
+        if not allow_personal_data_in_template:
+            self._warn_personal_literals(values)
+
         provider = RegistrationProvider.of(self)
         self._provider = provider
         for value in values.values():
             attachment = value.attachment_ref
             if attachment is not None:
                 provider.allow_attachment(attachment.registration_attachment_ref.registration_attachment_arn)
+            self._allow_source(value)
         tags = [{"Key": OWNER_TAG_KEY, "Value": provider.owner_tag_value}]
         if name is not None:
             tags.append({"Key": "Name", "Value": name})
@@ -200,6 +220,7 @@ class Registration(RegistrationBase):
                 "CheckFieldDefinitions": check_live_definitions is not False,
             },
             removal_policy=_cfn_removal_policy(removal_policy),
+            service_timeout=SERVICE_TIMEOUT,
         )
         self._id = self.resource.get_att_string("RegistrationId")
         self._arn = self.resource.get_att_string("RegistrationArn")
@@ -321,6 +342,39 @@ class Registration(RegistrationBase):
                     "(submit=True); received none"
                 )
         return problems
+
+    # --- personal data ------------------------------------------------------------------------------------------
+
+    def _warn_personal_literals(self, values: Mapping[str, RegistrationFieldValue]) -> None:
+        literal = [path for path, value in values.items() if value.is_literal_text and is_personal_field(path)]
+        if not literal:
+            return
+        props = ", ".join(f"form.{self._form.prop_of(path)}" for path in literal)
+        cdk.Annotations.of(self).add_warning_v2(
+            PERSONAL_DATA_WARNING,
+            f"{props}: personal data written into the template as plain text (kept in the CDK assets bucket, readable "
+            "with cloudformation:GetTemplate, shown by cdk diff). Pass it with RegistrationFieldValue.from_secret(...) "
+            "or .from_ssm_secure_string(...), or set allow_personal_data_in_template=True.",
+        )
+
+    def _allow_source(self, value: RegistrationFieldValue) -> None:
+        """Let the provider read the secret or parameter ``value`` refers to (and nothing else)."""
+        source = value._source
+        if source is None:
+            return
+        if source.secret is not None:
+            check_same_region(self, "form", source.secret)
+            self._provider.allow_secret(source.secret)
+            return
+        name = str(source.parameter_name)
+        stack = cdk.Stack.of(self)
+        arn = stack.format_arn(
+            service="ssm",
+            resource="parameter",
+            resource_name=name if is_unresolved(name) else name.lstrip("/"),
+            arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+        )
+        self._provider.allow_parameter(arn, source.encryption_key)
 
     # --- validation ---------------------------------------------------------------------------------------------
 

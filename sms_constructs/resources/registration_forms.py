@@ -2,8 +2,11 @@
 
 Each typed form maps its props to the field paths of the service's form (``companyInfo.companyName`` ...), as the
 definitions shipped in ``registration_fields.json`` list them; ``RegistrationForm`` takes any registration type with
-field values by path. Select values are the option values of the definitions (``"PRIVATE_PROFIT"``), checked at synth
-against the shipped options; the provider checks them again against the Region's live definitions at deploy time.
+field values by path. A prop that holds personal data (names, e-mail addresses, phone numbers, tax IDs, street
+addresses, postal codes) also takes a ``RegistrationFieldValue.from_secret(...)`` or ``.from_ssm_secure_string(...)``,
+so that the value stays out of the template. Select values are the option values of the definitions
+(``"PRIVATE_PROFIT"``), checked at synth against the shipped options; the provider checks them again against the
+Region's live definitions at deploy time.
 """
 
 from __future__ import annotations
@@ -163,17 +166,17 @@ class UsTenDlcBrandForm(_TypedForm):
     #: The country that issued the tax ID (ISO 3166-1 alpha-2). No default.
     tax_id_issuing_country: str
     #: US: the 9-digit EIN; Canada: the corporation number; elsewhere the main tax or VAT number. No default.
-    tax_id: str
+    tax_id: str | RegistrationFieldValue
     #: ``PRIVATE_PROFIT``, ``PUBLIC_PROFIT``, ``NON_PROFIT`` or ``GOVERNMENT`` (no sole proprietors). No default.
     legal_type: str
     #: Street address (the form's ``companyInfo.address``). No default.
-    address: str
+    address: str | RegistrationFieldValue
     #: City. No default.
     city: str
     #: State or region. No default.
     state: str
     #: Postal code. No default.
-    zip_code: str
+    zip_code: str | RegistrationFieldValue
     #: Country of the address (ISO 3166-1 alpha-2). No default.
     iso_country_code: str
     #: The brand name people know ("doing business as"). No default.
@@ -183,15 +186,15 @@ class UsTenDlcBrandForm(_TypedForm):
     #: The website, with ``https://``. No default.
     website: str
     #: Support e-mail address. No default.
-    support_email: str
+    support_email: str | RegistrationFieldValue
     #: Support phone number in E.164 format (``+12065550142``). No default.
-    support_phone_number: str
+    support_phone_number: str | RegistrationFieldValue
     #: Stock symbol; required for ``PUBLIC_PROFIT``. Default: none.
     stock_symbol: str | None = None
     #: Stock exchange, e.g. ``NASDAQ``; required for ``PUBLIC_PROFIT``. Default: none.
     stock_exchange: str | None = None
     #: A person at the brand who receives the ``PUBLIC_PROFIT`` authentication e-mail. Default: none.
-    business_contact_email: str | None = None
+    business_contact_email: str | RegistrationFieldValue | None = None
     #: Further fields by path (fields added by AWS after the shipped definitions). Default: none.
     extra_field_values: Mapping[str, RegistrationFieldValue] = dataclasses.field(default_factory=dict)
 
@@ -389,25 +392,25 @@ class UsTollFreeForm(_TypedForm):
     #: The public website, with ``https://``. No default.
     website: str
     #: Street address. No default.
-    address1: str
+    address1: str | RegistrationFieldValue
     #: City. No default.
     city: str
     #: State or region. No default.
     state: str
     #: Postal code. No default.
-    zip_code: str
+    zip_code: str | RegistrationFieldValue
     #: Country of the address (ISO 3166-1 alpha-2). No default.
     iso_country_code: str
     #: ``PRIVATE_PROFIT``, ``PUBLIC_PROFIT``, ``NON_PROFIT``, ``SOLE_PROPRIETOR`` or ``GOVERNMENT``. No default.
     business_type: str
     #: Contact's first name. No default.
-    first_name: str
+    first_name: str | RegistrationFieldValue
     #: Contact's last name. No default.
-    last_name: str
+    last_name: str | RegistrationFieldValue
     #: Support e-mail, on the website's domain. No default.
-    support_email: str
+    support_email: str | RegistrationFieldValue
     #: Support phone number in E.164 format. No default.
-    support_phone_number: str
+    support_phone_number: str | RegistrationFieldValue
     #: Expected messages per month: ``"10"``, ``"100"``, ``"1,000"`` ... ``"10,000,000+"``. No default.
     monthly_message_volume: str
     #: The use case, e.g. ``ONE_TIME_PASSCODES`` or ``ACCOUNT_NOTIFICATIONS``. No default.
@@ -427,9 +430,9 @@ class UsTollFreeForm(_TypedForm):
     #: 1–3 sample messages (20–1024 characters each), as ``messageSample1`` ... ``messageSample3``. No default.
     message_samples: Sequence[str]
     #: Second address line. Default: none.
-    address2: str | None = None
+    address2: str | RegistrationFieldValue | None = None
     #: EIN, VAT or registration number; required unless ``SOLE_PROPRIETOR``. Default: none.
-    tax_id: str | None = None
+    tax_id: str | RegistrationFieldValue | None = None
     #: Who issued the tax ID, e.g. ``EIN`` or ``VAT``; required unless ``SOLE_PROPRIETOR``. Default: none.
     tax_id_authority: str | None = None
     #: Country of that authority (ISO 3166-1 alpha-2); required unless ``SOLE_PROPRIETOR``. Default: none.

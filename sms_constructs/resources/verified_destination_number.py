@@ -6,10 +6,15 @@ import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
 import aws_cdk.aws_smsvoice as smsvoice
 import jsii
-from aws_cdk.interfaces.aws_smsvoice import IVerifiedDestinationNumberRef, VerifiedDestinationNumberReference
+from aws_cdk.interfaces.aws_smsvoice import (
+    IConfigurationSetRef,
+    IVerifiedDestinationNumberRef,
+    VerifiedDestinationNumberReference,
+)
 from constructs import Construct
 
 from .._private.arns import VERIFIED_DESTINATION_NUMBER, check_sms_arn
+from .._private.errors import ValidationError
 from .._private.validation import check_e164
 from ._base import (
     NEWER_TYPE_REGIONS,
@@ -18,9 +23,16 @@ from ._base import (
     newer_resource_type,
     resource_name_from_arn,
 )
+from .origination_identity import IOriginationIdentity, OriginationIdentityBase
 
 #: The ARN resource type of verified destination numbers.
 RESOURCE_TYPE = "verified-destination-number"
+#: Submits the code; it accepts the ``VerifiedDestinationNumber`` resource type (required).
+VERIFY_ACTION = "sms-voice:VerifyDestinationNumber"
+#: Sends the code; it accepts ``ConfigurationSet``, ``PhoneNumber``, ``Pool`` and ``SenderId``, not the number.
+SEND_CODE_ACTION = "sms-voice:SendDestinationNumberVerificationCode"
+#: Warning id of ``grant_verify`` when it cannot grant sending the code.
+CODE_NOT_GRANTED_WARNING = "sms-constructs:VerificationCodeNotGranted"
 
 
 @jsii.implements(IVerifiedDestinationNumberRef)
@@ -51,17 +63,85 @@ class VerifiedDestinationNumberBase(cdk.Resource):
             grantee=grantee, actions=check_sms_voice_actions(self, actions), resource_arns=[self._arn]
         )
 
-    def grant_verify(self, grantee: iam.IGrantable) -> iam.Grant:
+    def grant_verify(
+        self,
+        grantee: iam.IGrantable,
+        *,
+        origination_identity: IOriginationIdentity | None = None,
+        configuration_set: IConfigurationSetRef | None = None,
+    ) -> iam.Grant:
         """Allow ``grantee`` to finish the verification of this number.
 
-        Grants ``sms-voice:SendDestinationNumberVerificationCode`` (send the one-time code to the number) and
-        ``sms-voice:VerifyDestinationNumber`` (submit the code the recipient read out) on this number's ARN, e.g. for
-        the role of a small operator tool. Sending the code through a specific origination identity or configuration
-        set may also need grants on those.
+        Grants ``sms-voice:VerifyDestinationNumber`` (submit the code the recipient read out) on this number's ARN.
+        With ``origination_identity`` or ``configuration_set`` it also grants sending the code
+        (``grant_send_verification_code``). ``SendDestinationNumberVerificationCode`` has no
+        ``VerifiedDestinationNumber`` resource type in the Service Authorization Reference: it is authorized on the
+        origination identity and the configuration set the request names, so without either the code cannot be
+        granted here and the warning ``sms-constructs:VerificationCodeNotGranted`` is raised.
+
+        :param grantee: The principal to grant to (e.g. the role of a small operator tool).
+        :param origination_identity: The phone number, sender ID or pool the code is sent from (the request's
+            ``OriginationIdentity``). Default: none (the code is not granted unless ``configuration_set`` is given).
+        :param configuration_set: The configuration set the request names (``ConfigurationSetName``). Default: none.
         """
-        return self.grant(
-            grantee, "sms-voice:SendDestinationNumberVerificationCode", "sms-voice:VerifyDestinationNumber"
+        grant = self.grant(grantee, VERIFY_ACTION)
+        if origination_identity is None and configuration_set is None:
+            cdk.Annotations.of(self).add_warning_v2(
+                CODE_NOT_GRANTED_WARNING,
+                "grant_verify granted sms-voice:VerifyDestinationNumber only: sending the code "
+                "(SendDestinationNumberVerificationCode) is authorized on the origination identity and configuration "
+                "set the request names; pass origination_identity= (and configuration_set=) to grant it.",
+            )
+            return grant
+        return grant.combine(
+            self.grant_send_verification_code(
+                grantee, origination_identity=origination_identity, configuration_set=configuration_set
+            )
         )
+
+    def grant_send_verification_code(
+        self,
+        grantee: iam.IGrantable,
+        *,
+        origination_identity: IOriginationIdentity | None = None,
+        configuration_set: IConfigurationSetRef | None = None,
+    ) -> iam.Grant:
+        """Allow ``grantee`` to send this number its one-time code through one origination identity.
+
+        Grants ``sms-voice:SendDestinationNumberVerificationCode`` on the ARN of ``origination_identity`` and of
+        ``configuration_set``: the resource types the action accepts are ``ConfigurationSet``, ``PhoneNumber``,
+        ``Pool`` and ``SenderId`` (not the verified number, and not an RCS agent). The request must then name them
+        (``OriginationIdentity``, ``ConfigurationSetName``). The grant is not limited to this number: IAM cannot
+        scope the action to it.
+
+        :param grantee: The principal to grant to.
+        :param origination_identity: The phone number, sender ID or pool the code is sent from. Default: none (then
+            ``configuration_set`` is required).
+        :param configuration_set: The configuration set the request names. Default: none (then
+            ``origination_identity`` is required).
+        """
+        arns: list[str] = []
+        if origination_identity is not None:
+            if not isinstance(origination_identity, OriginationIdentityBase):
+                raise ValidationError(
+                    self,
+                    "origination_identity",
+                    "must be a phone number, sender ID or pool: SendDestinationNumberVerificationCode accepts no other "
+                    "origination identity resource type",
+                    origination_identity.node.path,
+                )
+            arns.append(origination_identity.origination_identity_arn)
+        if configuration_set is not None:
+            arns.append(configuration_set.configuration_set_ref.configuration_set_arn)
+        if not arns:
+            raise ValidationError(
+                self,
+                "origination_identity",
+                "give origination_identity or configuration_set: IAM cannot scope "
+                "SendDestinationNumberVerificationCode to a verified destination number",
+                None,
+            )
+        return iam.Grant.add_to_principal(grantee=grantee, actions=[SEND_CODE_ACTION], resource_arns=arns)
 
 
 class VerifiedDestinationNumber(VerifiedDestinationNumberBase):

@@ -476,7 +476,8 @@ class FakeSns(_Timed):
 
 
 def sqs_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, Any]:
-    """A record of the Lambda SQS event, as the event source mapping builds it from a received message."""
+    """A record of the Lambda SQS event, as the event source mapping builds it from a received message (its string
+    message attributes included, in the event's ``stringValue`` / ``dataType`` shape)."""
     attributes = message.get("Attributes", {})
     return {
         "messageId": message["MessageId"],
@@ -488,7 +489,15 @@ def sqs_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, Any]:
             "SenderId": attributes.get("SenderId", "AIDAEXAMPLE"),
             "ApproximateFirstReceiveTimestamp": attributes.get("ApproximateFirstReceiveTimestamp", "1767225600000"),
         },
-        "messageAttributes": {},
+        "messageAttributes": {
+            name: {
+                "stringValue": value.get("StringValue"),
+                "stringListValues": [],
+                "binaryListValues": [],
+                "dataType": value.get("DataType", "String"),
+            }
+            for name, value in message.get("MessageAttributes", {}).items()
+        },
         "md5OfBody": hashlib.md5(message["Body"].encode()).hexdigest(),
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,

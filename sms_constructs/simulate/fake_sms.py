@@ -25,8 +25,9 @@ Destinations decide the outcome, as with the service's simulator:
   carrier unreachable, blocked, TTL expired, opted out… — to exercise every path;
 - every other number draws its outcome from ``rates`` (:class:`OutcomeRates`) with the fake's seeded random numbers.
 
-``faults`` (error codes, ``(code, reason)`` pairs or exceptions, returned by the next calls) and ``number_types``
-(``CarrierLookup`` answers) let tests force a path.
+``faults`` (error codes, ``(code, reason)`` pairs, ``(code, reason, fields)`` triples whose ``Fields`` list — e.g.
+``[{"Name": "MessageBody", "Message": "..."}]`` — is checked against the model, or exceptions, returned by the next
+calls) and ``number_types`` (``CarrierLookup`` answers) let tests force a path.
 """
 
 from __future__ import annotations
@@ -177,8 +178,9 @@ class FakeSms:
     """A fake ``pinpoint-sms-voice-v2`` client (see the module docstring).
 
     :param clock: Seconds since the epoch (simulated in tests and in the simulator).
-    :param faults: Errors returned by the next calls, in order: a code, a ``(code, reason)`` pair, or an exception
-        raised as is (a botocore network error, an HTTP 5xx).
+    :param faults: Errors returned by the next calls, in order: a code, a ``(code, reason)`` pair, a
+        ``(code, reason, fields)`` triple (a ``ValidationException``'s ``Fields``), or an exception raised as is (a
+        botocore network error, an HTTP 5xx).
     :param opted_out: Destinations on the opt-out list.
     :param number_types: ``CarrierLookup`` ``PhoneNumberType`` per number (default ``MOBILE``).
     :param mps: Parts per second each origination identity accepts. Default: ``None``, no throttling.
@@ -228,6 +230,9 @@ class FakeSms:
             fault = self.faults.pop(0)
             if isinstance(fault, Exception):  # a botocore exception as the client raises it (network, HTTP 5xx, ...)
                 raise fault
+            if isinstance(fault, tuple) and len(fault) == 3:  # (code, reason, Fields): checked against the model
+                code, reason, fields = fault
+                raise self._error(code, f"simulated {code}", Reason=reason, Fields=list(fields))
             code, reason = fault if isinstance(fault, tuple) else (fault, None)
             # a forced fault may carry what a newer model defines (a reason, a member): not checked against this model
             raise self._error(code, f"simulated {code}", checked=False, **({"Reason": reason} if reason else {}))
@@ -299,7 +304,7 @@ class FakeSms:
             raise AssertionError(f"the fake built an invalid {operation} response: {report.generate_report()}")
         return response
 
-    def _error(self, code: str, message: str, *, checked: bool = True, **members: str) -> ClientError:
+    def _error(self, code: str, message: str, *, checked: bool = True, **members: Any) -> ClientError:
         if checked:
             report = self._validator.validate({"Message": message, **members}, self._model.shape_for(code))
             if report.has_errors():

@@ -12,7 +12,7 @@ import aws_cdk.aws_sns as sns
 import pytest
 from cdk_nag import NagMessageLevel
 
-from sms_constructs import SmsChecks, SmsRule
+from sms_constructs import OptOutList, SmsChecks, SmsRule
 from sms_constructs.checks import RULES, RULES_BY_SUFFIX
 
 ENV = cdk.Environment(account="111122223333", region="us-east-1")
@@ -73,6 +73,18 @@ def retained(resource: cdk.CfnResource) -> cdk.CfnResource:
     return resource
 
 
+def opted_out_number(stack: cdk.Stack, id: str = "OptedOut", **properties: Any) -> cdk.CfnResource:
+    """A hand-made resource of the library's opted-out-number contract (type and ``RemoveOnDelete`` property)."""
+    props: dict[str, Any] = {
+        "ServiceToken": "arn:aws:lambda:us-east-1:111122223333:function:provider",
+        "OptOutListName": "acme",
+        "OptedOutNumber": "+14255550199",
+    }
+    if "remove_on_delete" in properties:
+        props["RemoveOnDelete"] = properties["remove_on_delete"]
+    return cdk.CfnResource(stack, id, type="Custom::SmsConstructsOptedOutNumber", properties=props)
+
+
 def sender_role(stack: cdk.Stack, resource: str) -> iam.Role:
     role = iam.Role(stack, "Sender", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
     role.add_to_principal_policy(iam.PolicyStatement(actions=["sms-voice:SendTextMessage"], resources=[resource]))
@@ -92,6 +104,8 @@ def test_every_rule_has_an_id_a_level_a_rationale_and_a_fix() -> None:
         "SmsChecks-CS2",
         "SmsChecks-IAM1",
         "SmsChecks-IAM2",
+        "SmsChecks-IAM3",
+        "SmsChecks-OO2",
         "SmsChecks-SIM1",
     ]
     for rule in RULES:
@@ -123,6 +137,10 @@ def test_a_deliberately_bad_app_reports_every_rule() -> None:
             resources=[topic.topic_arn],
         )
     )
+    topic.add_to_resource_policy(
+        iam.PolicyStatement(actions=["sns:Subscribe"], principals=[iam.AnyPrincipal()], resources=[topic.topic_arn])
+    )
+    opted_out_number(stack, remove_on_delete="true")
 
     reported = {name.split("[")[0] for name in findings(app)}
 
@@ -325,9 +343,58 @@ def test_cs2_ignores_grants_on_other_configuration_sets_and_other_actions() -> N
         (
             {
                 "StringEquals": {"aws:SourceAccount": "111122223333"},
-                "ArnLike": {"aws:SourceArn": "arn:aws:sms-voice:*"},
+                "ArnLike": {"aws:SourceArn": "arn:aws:sms-voice:us-east-1:111122223333:configuration-set/*"},
             },
             True,
+        ),
+        (
+            {
+                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                "ArnLike": {
+                    "aws:SourceArn": {
+                        "Fn::Join": ["", ["arn:aws:sms-voice:us-east-1:", {"Ref": "AWS::AccountId"}, ":pool/*"]]
+                    }
+                },
+            },
+            True,
+        ),
+        # Present but matching every account: no protection.
+        (
+            {
+                "StringLike": {"aws:SourceAccount": "*"},
+                "ArnLike": {"aws:SourceArn": "arn:aws:sms-voice:us-east-1:111122223333:configuration-set/*"},
+            },
+            False,
+        ),
+        (
+            {
+                "StringEquals": {"aws:SourceAccount": "111122223333"},
+                "ArnLike": {"aws:SourceArn": "arn:aws:sms-voice:*"},
+            },
+            False,
+        ),
+        (
+            {
+                "StringEquals": {"aws:SourceAccount": "111122223333"},
+                "ArnLike": {"aws:SourceArn": "arn:aws:sms-voice:us-east-1:*:configuration-set/c"},
+            },
+            False,
+        ),
+        ({"StringEquals": {"aws:SourceAccount": "111122223333"}, "ArnLike": {"aws:SourceArn": "*"}}, False),
+        # Operators that also match a request without the key do not narrow.
+        (
+            {
+                "StringEqualsIfExists": {"aws:SourceAccount": "111122223333"},
+                "ArnLike": {"aws:SourceArn": "arn:aws:sms-voice:us-east-1:111122223333:configuration-set/c"},
+            },
+            False,
+        ),
+        (
+            {
+                "StringEquals": {"aws:SourceAccount": "111122223333"},
+                "Null": {"aws:SourceArn": "false"},
+            },
+            False,
         ),
     ],
 )
@@ -400,3 +467,154 @@ def test_sim1_production_tags_are_configurable() -> None:
 
     assert findings(app) == {}
     assert findings(app, SmsChecks(production_tags={"Tier": ["LIVE"]})) == {"SmsChecks-SIM1": ["S/Number"]}
+
+
+# --- IAM2 values, IAM3 (public principals on what the service uses), OO2 (opt-out removal) --------------------------
+
+
+def test_iam2_a_wildcard_source_account_on_a_topic_policy_fails() -> None:
+    app, stack = new_stack()
+    topic = sns.Topic(stack, "Topic")
+    topic.add_to_resource_policy(
+        iam.PolicyStatement(
+            actions=["sns:Publish"],
+            principals=[iam.ServicePrincipal("sms-voice.amazonaws.com")],
+            resources=[topic.topic_arn],
+            conditions={
+                "StringLike": {"aws:SourceAccount": "*"},
+                "ArnLike": {"aws:SourceArn": "arn:aws:sms-voice:us-east-1:111122223333:configuration-set/c"},
+            },
+        )
+    )
+
+    assert findings(app) == {"SmsChecks-IAM2": ["S/Topic/Policy/Resource"]}
+
+
+def _events_topic(stack: cdk.Stack, key: kms.Key | None = None) -> sns.Topic:
+    """A topic the service uses: the SNS event destination of a configuration set."""
+    topic = sns.Topic(stack, "Events", master_key=key)
+    smsvoice.CfnConfigurationSet(
+        stack,
+        "Config",
+        configuration_set_name="acme",
+        event_destinations=[
+            smsvoice.CfnConfigurationSet.EventDestinationProperty(
+                event_destination_name="sns",
+                enabled=True,
+                matching_event_types=["TEXT_ALL"],
+                sns_destination=smsvoice.CfnConfigurationSet.SnsDestinationProperty(topic_arn=topic.topic_arn),
+            )
+        ],
+        protect_configuration_id="protect-0123",
+    )
+    return topic
+
+
+@pytest.mark.parametrize(
+    ("principal", "conditions", "fires"),
+    [
+        (iam.AnyPrincipal(), None, True),
+        (iam.StarPrincipal(), None, True),
+        (iam.AnyPrincipal(), {"StringLike": {"aws:SourceAccount": "*"}}, True),
+        (iam.AnyPrincipal(), {"StringEqualsIfExists": {"aws:SourceOwner": "111122223333"}}, True),
+        (iam.AnyPrincipal(), {"StringEquals": {"aws:SourceOwner": "111122223333"}}, False),
+        (iam.AnyPrincipal(), {"StringEquals": {"aws:PrincipalOrgID": "o-abc123"}}, False),
+        (iam.AccountRootPrincipal(), None, False),
+    ],
+)
+def test_iam3_a_public_statement_on_an_event_destination_topic(principal: Any, conditions: Any, fires: bool) -> None:
+    app, stack = new_stack()
+    topic = _events_topic(stack)
+    topic.add_to_resource_policy(
+        iam.PolicyStatement(
+            actions=["sns:Subscribe"], principals=[principal], resources=[topic.topic_arn], conditions=conditions
+        )
+    )
+
+    assert findings(app) == ({"SmsChecks-IAM3": ["S/Events/Policy/Resource"]} if fires else {})
+
+
+def test_iam3_ignores_topics_the_service_does_not_use_and_public_denies() -> None:
+    app, stack = new_stack()
+    other = sns.Topic(stack, "Other")
+    other.add_to_resource_policy(
+        iam.PolicyStatement(actions=["sns:Subscribe"], principals=[iam.AnyPrincipal()], resources=[other.topic_arn])
+    )
+    sns.Topic(stack, "Secure", enforce_ssl=True)  # a Deny for Principal "*": not an Allow
+    _events_topic(stack)
+
+    assert findings(app) == {}
+
+
+def test_iam3_a_two_way_topic_and_the_key_of_an_event_topic() -> None:
+    app, stack = new_stack()
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    key.add_to_resource_policy(
+        iam.PolicyStatement(actions=["kms:Decrypt"], principals=[iam.AnyPrincipal()], resources=["*"])
+    )
+    _events_topic(stack, key)
+    inbound = sns.Topic(stack, "Inbound")
+    inbound.add_to_resource_policy(
+        iam.PolicyStatement(actions=["sns:Publish"], principals=[iam.AnyPrincipal()], resources=[inbound.topic_arn])
+    )
+    phone_number(
+        stack,
+        two_way=smsvoice.CfnPhoneNumber.TwoWayProperty(
+            enabled=True, channel_arn=inbound.topic_arn, channel_role="arn:aws:iam::111122223333:role/two-way"
+        ),
+    )
+
+    assert findings(app) == {"SmsChecks-IAM3": ["S/Inbound/Policy/Resource", "S/Key/Resource"]}
+
+
+@pytest.mark.parametrize(
+    ("remove_on_delete", "fires"),
+    [("true", True), ("True", True), (True, True), ("false", False), (None, False)],
+)
+def test_oo2_an_opted_out_number_removed_on_delete(remove_on_delete: Any, fires: bool) -> None:
+    app, stack = new_stack()
+    if remove_on_delete is None:
+        opted_out_number(stack)
+    else:
+        opted_out_number(stack, remove_on_delete=remove_on_delete)
+
+    assert findings(app) == ({"SmsChecks-OO2": ["S/OptedOut"]} if fires else {})
+
+
+def test_oo2_is_acknowledged_on_the_resource_when_intended() -> None:
+    app, stack = new_stack()
+    number = opted_out_number(stack, remove_on_delete="true")
+    cdk.Validations.of(number).acknowledge(
+        cdk.Acknowledgment(id="SmsChecks-OO2", reason="A test number we own, removed with the test stack.")
+    )
+    cdk.Validations.of(app).add_plugins(SmsChecks(app))
+
+    app.synth()
+
+    assert findings(app) == {}
+
+
+def test_oo2_a_deploy_time_value_is_an_error_of_the_rule() -> None:
+    app, stack = new_stack()
+    remove = cdk.CfnParameter(stack, "Remove", type="String", allowed_values=["true", "false"])
+    opted_out_number(stack, remove_on_delete=remove.value_as_string)
+
+    (violation,) = SmsChecks().validate_scope(app).violations
+
+    assert violation.rule_name == "SmsChecks-OO2"
+    assert "threw an error" in violation.description
+
+
+def test_oo2_fires_on_the_librarys_own_opted_out_number_only_when_asked() -> None:
+    app, stack = new_stack()
+    opt_outs = OptOutList(stack, "OptOuts")
+    opt_outs.add_opted_out_number("+14255550198")
+    removed = opt_outs.add_opted_out_number("+14255550199", remove_on_delete=True)
+
+    [path] = findings(app)["SmsChecks-OO2"]
+    assert path.startswith(removed.node.path + "/")
+
+    cdk.Validations.of(removed).acknowledge(
+        cdk.Acknowledgment(id="SmsChecks-OO2", reason="A test handset we own, removed with the test stack.")
+    )
+    assert "SmsChecks-OO2" not in findings(app)

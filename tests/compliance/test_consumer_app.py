@@ -1,4 +1,5 @@
-"""A consumer app that uses every pattern, each with its optional features on, passes the four compliance gates."""
+"""A consumer app that uses every pattern, each with its optional features on, passes the four compliance gates (and
+the SMS rule pack)."""
 
 from __future__ import annotations
 
@@ -34,10 +35,13 @@ from tests.compliance.gates import (
     checkov_failures,
     control_tower_violations,
     nag_violations,
+    sms_check_violations,
 )
 from tests.conftest import ENV, cdk_json_context
 
-KEYWORDS = MandatoryKeywords(help="Acme alerts: help at acme.example. Reply STOP to end.", stop="You are unsubscribed.")
+KEYWORDS = MandatoryKeywords(
+    help="Acme alerts: help at acme.example. Reply STOP to end.", stop="Acme alerts: you are unsubscribed."
+)
 
 
 def build_consumer_app(outdir: Path) -> cdk.App:
@@ -110,7 +114,8 @@ def build_consumer_app(outdir: Path) -> cdk.App:
         text_spend_limit_override_usd=50,
         media_spend_limit_override_usd=10,
         voice_spend_limit_override_usd=10,
-        notify_spend_limit_override_usd=10,
+        notify_spend_limit_override_usd=11,  # the Notify minimum
+        rcs_spend_limit_override_usd=10,
         default_protect_configuration=ProtectConfiguration.allow_only(messaging, "DefaultProtect", ["US"]),
     )
     settings.set_default_message_type(config, MessageType.TRANSACTIONAL)
@@ -128,6 +133,7 @@ def consumer(tmp_path_factory: pytest.TempPathFactory) -> tuple[cdk.App, Path]:
 def test_consumer_app_passes_the_four_gates(consumer: tuple[cdk.App, Path]) -> None:
     app, outdir = consumer
     assert nag_violations(app) == []
+    assert sms_check_violations(app) == []
     assert control_tower_violations(app) == []  # synthesizes the app into outdir
     templates = sorted(outdir.glob("*.template.json"))
     assert [t.name for t in templates] == ["ConsumerAnalytics.template.json", "ConsumerMessaging.template.json"]

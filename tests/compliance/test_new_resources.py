@@ -1,5 +1,6 @@
-"""The L2s of registrations, Notify, RCS agents and verified numbers pass every gate: cdk-nag (AwsSolutions,
-Serverless, SmsChecks), cfn-lint and checkov, on one synthesized consumer stack (us-east-1, where the types exist)."""
+"""The L2s of registrations, Notify, RCS agents, sender IDs and verified numbers pass every gate: cdk-nag (AwsSolutions,
+Serverless, SmsChecks), the Control Tower proactive controls, cfn-lint and checkov, on one synthesized consumer stack
+(us-east-1, where the types exist)."""
 
 from __future__ import annotations
 
@@ -24,11 +25,19 @@ from sms_constructs import (
     RcsAgent,
     Registration,
     RegistrationAttachment,
+    SenderId,
     TwoWayChannel,
     UsTenDlcBrandVettingForm,
     VerifiedDestinationNumber,
 )
-from tests.compliance.gates import cfn_lint_findings, checkov_failures, nag_violations, sms_check_violations
+from sms_constructs._private.kms import limit_grants_to_aws_services
+from tests.compliance.gates import (
+    cfn_lint_findings,
+    checkov_failures,
+    control_tower_violations,
+    nag_violations,
+    sms_check_violations,
+)
 from tests.conftest import ENV, cdk_json_context
 from tests.resources.registration_builders import brand_form, campaign_form, toll_free_form
 
@@ -42,11 +51,12 @@ KEYWORDS = MandatoryKeywords(
 class Synthesized:
     app: cdk.App
     outdir: Path
+    control_tower: list[str]
 
 
-@pytest.fixture(scope="module")
-def consumer(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
-    outdir = tmp_path_factory.mktemp("new-resources")
+def build_new_resources_app(outdir: Path) -> cdk.App:
+    """One stack with every registration form kind, Notify, an RCS agent with two-way and media, a verified number and
+    a sender ID (not synthesized)."""
     app = cdk.App(outdir=str(outdir), context=cdk_json_context())
     stack = cdk.Stack(app, "Consumer", env=ENV)
     evidence = s3.Bucket.from_bucket_name(stack, "Evidence", "acme-registration-evidence")
@@ -67,6 +77,7 @@ def consumer(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     )
     NotifyConfiguration(stack, "Otp", display_name="Acme", enabled_channels=[NotifyChannel.SMS])
     key = kms.Key(stack, "InboundKey", enable_key_rotation=True)
+    limit_grants_to_aws_services(key)  # the consumer's own key: the statement Control Tower's CT.KMS.PR.3 asks for
     topic = sns.Topic(stack, "Inbound", master_key=key, enforce_ssl=True)
     RcsAgent(
         stack,
@@ -78,8 +89,21 @@ def consumer(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
         media_key_prefix="inbound/",
     )
     VerifiedDestinationNumber(stack, "Tester", destination_phone_number="+14255550142")
-    app.synth()
-    return Synthesized(app=app, outdir=outdir)
+    SenderId(stack, "Sender", sender_id="ACME", iso_country_code="DE")
+    return app
+
+
+@pytest.fixture(scope="module")
+def consumer(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    outdir = tmp_path_factory.mktemp("new-resources")
+    app = build_new_resources_app(outdir)
+    # Synthesizes the app with the Control Tower plugin attached (the other gates read the result).
+    control_tower = control_tower_violations(app)
+    return Synthesized(app=app, outdir=outdir, control_tower=control_tower)
+
+
+def test_no_unacknowledged_control_tower_finding(consumer: Synthesized) -> None:
+    assert consumer.control_tower == []
 
 
 def test_no_unacknowledged_nag_finding(consumer: Synthesized) -> None:

@@ -32,6 +32,13 @@ PHONE_ID = "phone-0123456789abcdef"
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 TYPE = "ZZ_LONG_CODE_REGISTRATION"
 OWNER = {"Key": "sms-constructs:registration-provider", "Value": "StackProvider1234"}
+STACK_ID = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/Regs/guid"
+LOGICAL_ID = "Brand154304D0"
+#: The tags the handler adds to the template's: the stack and logical ID that own the registration.
+OWNED_BY = [
+    {"Key": "sms-constructs:stack-id", "Value": STACK_ID},
+    {"Key": "sms-constructs:logical-id", "Value": LOGICAL_ID},
+]
 
 HINTS = {"Title": "t", "ShortDescription": "d"}
 DEFINITIONS = [
@@ -111,9 +118,9 @@ def event(
 ) -> dict:
     payload: dict[str, Any] = {
         "RequestType": request,
-        "StackId": f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/Regs/guid",
+        "StackId": STACK_ID,
         "RequestId": f"request-{request.lower()}",
-        "LogicalResourceId": "Brand154304D0",
+        "LogicalResourceId": LOGICAL_ID,
         "ResourceType": "Custom::SmsRegistration",
         "ResourceProperties": props,
     }
@@ -160,11 +167,57 @@ class Sms:
                 {"RegistrationAttachmentIds": [ATTACHMENT_ID]},
             )
 
+    def owned(self, registration_type: str = TYPE, *registrations: dict[str, Any]) -> None:
+        """The search for a registration this stack and logical ID own (``DescribeRegistrations`` by type)."""
+        self.stub.add_response(
+            "describe_registrations",
+            {"Registrations": list(registrations)},
+            {"Filters": [{"Name": "registration-type", "Values": [registration_type]}]},
+        )
+
+    def tags(self, tags: list[dict[str, str]], arn: str = REG_ARN) -> None:
+        self.stub.add_response("list_tags_for_resource", {"ResourceArn": arn, "Tags": tags}, {"ResourceArn": arn})
+
     def create(self, token: str = ANY, registration_type: str = TYPE, tags: list[dict[str, str]] | None = None) -> None:
+        """The search for an owned registration (none), then ``CreateRegistration`` with the owner tags."""
+        self.owned(registration_type)
+        wanted = [*(tags or [OWNER]), *OWNED_BY]
         self.stub.add_response(
             "create_registration",
-            {**_registration("CREATED", 1, registration_type), "Tags": tags or [OWNER]},
-            {"RegistrationType": registration_type, "Tags": tags or [OWNER], "ClientToken": token},
+            {**_registration("CREATED", 1, registration_type), "Tags": wanted},
+            {"RegistrationType": registration_type, "Tags": wanted, "ClientToken": token},
+        )
+
+    def discard(self, version: int) -> None:
+        self.stub.add_response(
+            "discard_registration_version",
+            {
+                "RegistrationArn": REG_ARN,
+                "RegistrationId": REG_ID,
+                "VersionNumber": version,
+                "RegistrationVersionStatus": "DISCARDED",
+                "RegistrationVersionStatusHistory": {"DraftTimestamp": NOW, "DiscardedTimestamp": NOW},
+            },
+            {"RegistrationId": REG_ID},
+        )
+
+    def versions(self, *statuses: str) -> None:
+        """``DescribeRegistrationVersions`` of every version (1, 2, ...)."""
+        self.stub.add_response(
+            "describe_registration_versions",
+            {
+                "RegistrationArn": REG_ARN,
+                "RegistrationId": REG_ID,
+                "RegistrationVersions": [
+                    {
+                        "VersionNumber": number,
+                        "RegistrationVersionStatus": status,
+                        "RegistrationVersionStatusHistory": {"DraftTimestamp": NOW},
+                    }
+                    for number, status in enumerate(statuses, start=1)
+                ],
+            },
+            {"RegistrationId": REG_ID},
         )
 
     def put(self, field: dict[str, Any], version: int = 1) -> None:
@@ -440,21 +493,46 @@ def test_fails_create_when_the_service_refuses_a_value_and_deletes_the_new_regis
     sms.create()
     sms.put(FIELDS[0])
     sms.error("put_registration_field_value", "ValidationException", "FIELD_VALIDATION_FAILED")
+    sms.state("CREATED", 1, "DRAFT")
     sms.stub.add_response("delete_registration", _registration("CREATED", 1), {"RegistrationId": REG_ID})
 
     with pytest.raises(Exception, match=r"FIELD_VALIDATION_FAILED|ValidationException"):
         sms.provider().handle(event("Create", properties()))
 
 
-def test_fails_create_when_submission_is_refused_and_keeps_the_registration(sms: Sms) -> None:
+def test_fails_create_when_submission_is_refused_and_deletes_the_draft_that_holds_the_data(sms: Sms) -> None:
     sms.created_and_filled()
     sms.associations()
     sms.associate()
     sms.error("submit_registration_version", "ConflictException", "SUBMIT_REGISTRATION_VERSION_NOT_ALLOWED")
+    sms.state("CREATED", 1, "DRAFT")
+    sms.stub.add_response("delete_registration", _registration("DELETED", 1), {"RegistrationId": REG_ID})
 
-    # No DeleteRegistration is queued: the Stubber fails the test if the provider tries one after a submission.
-    with pytest.raises(Exception, match="ConflictException"):
+    with pytest.raises(handler.SubmissionRefusedError, match=r"ConflictException \(SUBMIT_REGISTRATION_VERSION_NOT_"):
         sms.provider().handle(event("Create", properties()))
+
+
+def test_fails_create_on_an_ambiguous_submission_error_and_keeps_the_registration_for_adoption(sms: Sms) -> None:
+    sms.created_and_filled()
+    sms.associations()
+    sms.associate()
+    sms.error("submit_registration_version", "InternalServerException", status=500)
+    sms.state("CREATED", 1, "DRAFT")
+
+    # No DeleteRegistration is queued: the Stubber fails the test if the provider deletes what may be submitted.
+    with pytest.raises(handler.AmbiguousSubmissionError, match="the next deployment of this stack adopts it"):
+        sms.provider().handle(event("Create", properties()))
+
+
+def test_create_after_an_ambiguous_submission_error_that_did_submit_succeeds(sms: Sms) -> None:
+    sms.created_and_filled()
+    sms.associations()
+    sms.associate()
+    sms.error("submit_registration_version", "InternalServerException", status=500)
+    sms.state("SUBMITTED", 1, "SUBMITTED")
+    sms.state("SUBMITTED", 1, "SUBMITTED")
+
+    assert data(sms.provider().handle(event("Create", properties())))["VersionStatus"] == "SUBMITTED"
 
 
 def test_create_treats_already_submitted_and_already_associated_as_done(sms: Sms) -> None:
@@ -472,6 +550,7 @@ def test_fails_create_when_the_brand_is_not_complete_for_an_association(sms: Sms
     sms.put(FIELDS[0])
     sms.associations()
     sms.error("create_registration_association", "ConflictException", "REGISTRATION_NOT_COMPLETE")
+    sms.state("CREATED", 1, "DRAFT")
     sms.stub.add_response("delete_registration", _registration("CREATED", 1), {"RegistrationId": REG_ID})
 
     with pytest.raises(Exception, match="ConflictException"):
@@ -509,8 +588,6 @@ def test_fails_update_of_field_values_while_the_version_is_under_review(sms: Sms
     fields = [{"FieldPath": "companyInfo.companyName", "TextValue": "Acme Inc."}, *FIELDS[1:]]
     sms.state("REVIEWING", 1, status)
     sms.values(1, FIELDS)
-    sms.definitions()
-    sms.attachments("UPLOAD_COMPLETE")
 
     with pytest.raises(ProviderError, match=f"version 1 is {status}: its field values cannot change until the review"):
         sms.provider().handle(_update(properties(FieldValues=fields)))
@@ -620,7 +697,7 @@ def test_update_syncs_tags_and_never_removes_the_owner_tag(sms: Sms) -> None:
     sms.values(1, FIELDS)
     sms.associations(PHONE_ID)
     sms.stub.add_response(
-        "tag_resource", {}, {"ResourceArn": REG_ARN, "Tags": [OWNER, {"Key": "Name", "Value": "New"}]}
+        "tag_resource", {}, {"ResourceArn": REG_ARN, "Tags": [OWNER, {"Key": "Name", "Value": "New"}, *OWNED_BY]}
     )
     sms.stub.add_response("untag_resource", {}, {"ResourceArn": REG_ARN, "TagKeys": ["team"]})
     sms.state("SUBMITTED", 1, "SUBMITTED")
@@ -802,3 +879,237 @@ def toll_free_fields() -> list[dict[str, Any]]:
         *({"FieldPath": p, "SelectChoices": [v]} for p, v in select.items()),
         {"FieldPath": "messagingUseCase.optInImage", "RegistrationAttachmentId": ATTACHMENT_ID},
     ]
+
+
+# --- adoption, no second submission -----------------------------------------------------------------------------
+
+
+def test_create_adopts_the_registration_this_stack_and_logical_id_kept_instead_of_registering_again(sms: Sms) -> None:
+    """A submitted registration kept by a rolled-back deployment: the next create finds it by its owner tags and
+    submits nothing (its approved version has the declared values)."""
+    other_arn = f"arn:aws:sms-voice:{REGION}:{ACCOUNT}:registration/registration-ffffffffffffffffffffffffffffffff"
+    other = {**_registration("COMPLETE", 1), "RegistrationArn": other_arn, "RegistrationId": other_arn[-45:]}
+    sms.definitions()
+    sms.attachments("UPLOAD_COMPLETE")
+    sms.owned(TYPE, other, _registration("COMPLETE", 1))
+    sms.error("list_tags_for_resource", "AccessDeniedException", status=403)  # not this provider's: unreadable
+    sms.tags([OWNER, *OWNED_BY])
+    sms.version(1, "APPROVED")
+    sms.values(1, FIELDS)
+    sms.associations(PHONE_ID)
+    sms.stub.add_response("tag_resource", {}, {"ResourceArn": REG_ARN, "Tags": [OWNER, *OWNED_BY]})
+    sms.state("COMPLETE", 1, "APPROVED")
+
+    response = sms.provider().handle(event("Create", properties()))
+
+    assert (response["PhysicalResourceId"], data(response)["VersionStatus"]) == (REG_ID, "APPROVED")
+
+
+def test_create_ignores_a_registration_of_another_logical_id(sms: Sms) -> None:
+    sms.definitions()
+    sms.attachments("UPLOAD_COMPLETE")
+    sms.owned(TYPE, _registration("COMPLETE", 1))
+    sms.tags([OWNER, OWNED_BY[0], {"Key": "sms-constructs:logical-id", "Value": "Campaign1234"}])
+    sms.stub.add_response(
+        "create_registration",
+        {**_registration("CREATED", 1), "Tags": [OWNER, *OWNED_BY]},
+        {"RegistrationType": TYPE, "Tags": [OWNER, *OWNED_BY], "ClientToken": ANY},
+    )
+    for field in FIELDS:
+        sms.put(field)
+    sms.state("CREATED", 1, "DRAFT")
+
+    sms.provider().handle(event("Create", properties(Submit="false", Associations=[])))
+
+
+def test_update_discards_a_draft_that_would_resubmit_the_last_submitted_values(sms: Sms) -> None:
+    """A failed update left version 2 as a draft; the rollback asks for version 1's values again: nothing is
+    submitted (it would be a second, billed review of the same values)."""
+    sms.state("COMPLETE", 2, "DRAFT")
+    sms.values(2, [{"FieldPath": "companyInfo.companyName", "TextValue": "Acme Inc."}])
+    sms.versions("APPROVED", "DRAFT")
+    sms.values(1, FIELDS)
+    sms.discard(2)
+    sms.associations(PHONE_ID)
+    sms.state("COMPLETE", 2, "DISCARDED")
+
+    assert data(sms.provider().handle(_update(properties())))["VersionStatus"] == "DISCARDED"
+
+
+def test_update_after_a_discarded_version_compares_with_the_last_submitted_one(sms: Sms) -> None:
+    sms.state("COMPLETE", 2, "DISCARDED")
+    sms.values(2, [])
+    sms.versions("APPROVED", "DISCARDED")
+    sms.values(1, FIELDS)
+    sms.associations(PHONE_ID)
+    sms.state("COMPLETE", 2, "DISCARDED")
+
+    sms.provider().handle(_update(properties()))  # no CreateRegistrationVersion, no submission
+
+
+def test_fails_update_when_the_new_version_is_refused_and_discards_that_draft(sms: Sms) -> None:
+    fields = [*FIELDS[:2]]
+    sms.state("COMPLETE", 1, "APPROVED")
+    sms.values(1, FIELDS)
+    sms.definitions()
+    sms.associations(PHONE_ID)
+    sms.new_version(2)
+    for field in fields:
+        sms.put(field, version=2)
+    sms.error("submit_registration_version", "ValidationException", "INVALID_PARAMETER")
+    sms.discard(2)
+
+    with pytest.raises(handler.SubmissionRefusedError, match="ValidationException"):
+        sms.provider().handle(_update(properties(FieldValues=fields)))
+
+
+# --- DeniedReasons in the response ------------------------------------------------------------------------------
+
+
+def test_denied_reasons_are_cut_to_fit_the_response_cloudformation_accepts(sms: Sms) -> None:
+    """18 long reasons: the response the framework would send (``cfn-response``'s body, with the longest stack ARN and
+    logical ID CloudFormation allows) stays under 4,096 bytes and says how many reasons were left out."""
+    denied = [
+        {"Reason": f"Reason {n:02d} " + "r" * 40, "ShortDescription": "The opt-in description must " + "d" * 170}
+        for n in range(18)
+    ]
+    sms.state("REQUIRES_UPDATES", 1, "DENIED", denied)
+    sms.values(1, FIELDS)
+    sms.associations(PHONE_ID)
+    sms.state("REQUIRES_UPDATES", 1, "DENIED", denied)
+    stack_id = f"arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{'S' * 128}/{'0' * 36}"
+    request = {**_update(properties()), "StackId": stack_id, "LogicalResourceId": "L" * 255}
+
+    response = sms.provider().handle(request)
+
+    body = {
+        "Status": "SUCCESS",
+        "Reason": "SUCCESS",
+        "StackId": stack_id,
+        "RequestId": "0" * 36,
+        "PhysicalResourceId": response["PhysicalResourceId"],
+        "LogicalResourceId": "L" * 255,
+        "NoEcho": False,
+        "Data": response["Data"],
+    }
+    assert len(json.dumps(body).encode()) < 4096
+    reasons = data(response)["DeniedReasons"]
+    assert reasons.startswith("Reason 00 ")
+    kept = reasons.count("The opt-in description must")
+    assert 0 < kept < 18
+    assert reasons.endswith(f"; and {18 - kept} more reasons (see the console)")
+
+
+def test_denied_reasons_that_fit_are_kept_whole() -> None:
+    denied = [{"Reason": "A", "ShortDescription": "b"}, {"Reason": "C", "ShortDescription": "d"}]
+
+    assert handler.denied_reasons(denied) == "A: b; C: d"
+    long = [*denied[:1], {"Reason": "C" * 60, "ShortDescription": "d"}]
+    assert handler.denied_reasons(long, max_bytes=60) == "A: b; and 1 more reason (see the console)"
+
+
+# --- values by reference ----------------------------------------------------------------------------------------
+
+SECRET_ARN = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:acme/registration-AbCdEf"
+SECRET_VALUE = '{"companyName": "Acme Corporation (secret)", "taxId": "12-3456789"}'
+PARAMETER = "/acme/registration/company"
+
+
+class References:
+    """Stubbed Secrets Manager and SSM clients."""
+
+    def __init__(self) -> None:
+        self.secrets = boto3.client("secretsmanager", region_name=REGION)
+        self.parameters = boto3.client("ssm", region_name=REGION)
+        self.secrets_stub = Stubber(self.secrets)
+        self.parameters_stub = Stubber(self.parameters)
+
+    def secret(self, value: str = SECRET_VALUE, version: str | None = None) -> None:
+        request = {"SecretId": SECRET_ARN, **({"VersionId": version} if version else {})}
+        self.secrets_stub.add_response(
+            "get_secret_value",
+            {"ARN": SECRET_ARN, "Name": "acme/registration", "VersionId": "v" * 32, "SecretString": value},
+            request,
+        )
+
+    def parameter(self, value: str, version: int = 3, kind: str = "SecureString") -> None:
+        self.parameters_stub.add_response(
+            "get_parameter",
+            {"Parameter": {"Name": PARAMETER, "Type": kind, "Value": value, "Version": version}},
+            {"Name": f"{PARAMETER}:{version}", "WithDecryption": True},
+        )
+
+
+@pytest.fixture
+def refs() -> Iterator[References]:
+    fake = References()
+    with fake.secrets_stub, fake.parameters_stub:
+        yield fake
+        fake.secrets_stub.assert_no_pending_responses()
+        fake.parameters_stub.assert_no_pending_responses()
+
+
+def test_create_reads_values_by_reference_and_never_logs_or_returns_them(
+    sms: Sms, refs: References, caplog: pytest.LogCaptureFixture
+) -> None:
+    fields = [
+        {"FieldPath": "companyInfo.companyName", "TextValueFrom": {"SecretId": SECRET_ARN, "JsonField": "companyName"}},
+        {"FieldPath": "companyInfo.legalType", "SelectChoices": ["PRIVATE_PROFIT"]},
+        {
+            "FieldPath": "companyInfo.stockSymbol",
+            "TextValueFrom": {"ParameterName": PARAMETER, "ParameterVersion": "3"},
+        },
+    ]
+    refs.secret()
+    refs.parameter("ACME-SSM")
+    sms.definitions()
+    sms.create()
+    sms.put({"FieldPath": "companyInfo.companyName", "TextValue": "Acme Corporation (secret)"})
+    sms.put(fields[1])
+    sms.put({"FieldPath": "companyInfo.stockSymbol", "TextValue": "ACME-SSM"})
+    sms.state("CREATED", 1, "DRAFT")
+    provider = RegistrationProvider(sms.client, secrets=refs.secrets, parameters=refs.parameters)
+    caplog.set_level("DEBUG")
+
+    response = provider.handle(event("Create", properties(FieldValues=fields, Submit="false", Associations=[])))
+
+    assert "Acme Corporation (secret)" not in json.dumps(response) + caplog.text
+    assert "ACME-SSM" not in json.dumps(response) + caplog.text
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ({"SecretId": SECRET_ARN, "JsonField": "missing"}, "has no JSON field 'missing'"),
+        ({"SecretId": SECRET_ARN, "JsonField": "taxId", "VersionId": "v" * 32}, None),
+        ({"ParameterName": PARAMETER, "ParameterVersion": "3"}, "is a String, not a SecureString"),
+    ],
+)
+def test_references_are_checked_and_failures_never_show_the_value(
+    refs: References, source: dict[str, str], message: str | None
+) -> None:
+    if "SecretId" in source:
+        refs.secret(version=source.get("VersionId"))
+    else:
+        refs.parameter("plain text in SSM", kind="String")
+    provider = RegistrationProvider(None, secrets=refs.secrets, parameters=refs.parameters)
+    spec = Spec.parse(properties(FieldValues=[{"FieldPath": "companyInfo.taxId", "TextValueFrom": source}]))
+
+    if message is None:
+        assert provider._resolve(spec).fields["companyInfo.taxId"].text == "12-3456789"
+        return
+    with pytest.raises(ProviderError, match=message) as raised:
+        provider._resolve(spec)
+    assert "12-3456789" not in str(raised.value)
+    assert "plain text in SSM" not in str(raised.value)
+
+
+def test_fails_on_a_reference_without_a_source_or_with_a_bad_parameter_version() -> None:
+    with pytest.raises(ProviderError, match="needs a SecretId or a ParameterName"):
+        Spec.parse(properties(FieldValues=[{"FieldPath": "a.b", "TextValueFrom": {}}]))
+    with pytest.raises(ProviderError, match="ParameterVersion must be 1 or more"):
+        Spec.parse(
+            properties(
+                FieldValues=[{"FieldPath": "a.b", "TextValueFrom": {"ParameterName": "p", "ParameterVersion": 0}}]
+            )
+        )

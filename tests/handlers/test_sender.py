@@ -16,9 +16,11 @@ from collections import Counter
 from typing import Any
 
 import boto3
+import moto.sqs.models as moto_sqs
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
+from moto.core import DEFAULT_ACCOUNT_ID
 from sender import handler
 from sender.handler import Sender
 from sms_constructs_runtime import send_errors
@@ -36,7 +38,17 @@ from sms_constructs_runtime.settings import (
 from sms_constructs.patterns.send_queue import sender_timeout
 from tests.patterns.conftest import deployed_environment, synthesize_default
 
-from .conftest import CONFIG_SET, IDENTITY, TABLE, Aws, EventSourceMapping, FakeClock, FakeSms, LambdaContext
+from .conftest import (
+    CONFIG_SET,
+    IDENTITY,
+    TABLE,
+    Aws,
+    EventSourceMapping,
+    FakeClock,
+    FakeSms,
+    LambdaContext,
+    sqs_record,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")  # Powertools warns when no metrics were added
 
@@ -107,6 +119,61 @@ def dlq_bodies(aws: Aws) -> list[str]:
         "Messages", []
     )
     return [m["Body"] for m in messages]
+
+
+@pytest.fixture
+def sqs_clock(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """A clock that moto's SQS follows too: ``SentTimestamp``, delays, visibility timeouts and the queue's 4-day
+    retention (moto does not return a message past it) run on it, so a test can hold a message for weeks."""
+    clock = FakeClock()
+    monkeypatch.setattr(moto_sqs, "unix_time", lambda _=None: clock())
+    monkeypatch.setattr(moto_sqs, "unix_time_millis", lambda _=None: clock() * 1000)
+    return clock
+
+
+class ClockedEventSourceMapping(EventSourceMapping):
+    """The Lambda SQS poller on the test's clock: message attributes included, failed records wait for the visibility
+    the sender gave them (no ``expire_visibility``)."""
+
+    def receive(self) -> list[dict[str, Any]]:
+        messages = self.sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.batch_size,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        return [sqs_record(m, self.queue_arn) for m in messages]
+
+
+def _next_visible_ms(queue_url: str) -> float | None:
+    """When moto's queue next has a message to receive (visibility and delay), or ``None`` when it is empty."""
+    queue = moto_sqs.sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].queues[queue_url.rsplit("/", 1)[1]]
+    times = [max(m.visible_at or 0, m.delayed_until or 0) for m in queue._messages]
+    return min(times) if times else None
+
+
+def run_on_the_clock(aws: Aws, sender: Sender, clock: FakeClock, *, days: float) -> int:
+    """Poll the send queue for ``days`` of simulated time, jumping the clock from one visible message to the next
+    (queue-level waits only; nothing is made visible early). Returns the number of records the sender received."""
+    esm = ClockedEventSourceMapping(aws.sqs, aws.queue_url, aws.queue_arn)
+    until = clock() + days * 86_400
+    received = 0
+    while clock() < until:
+        records = esm.receive()
+        if records:
+            received += len(records)
+            esm.settle(records, sender.handle({"Records": records}, LambdaContext(clock, 60)))
+            esm.in_flight.clear()
+            continue
+        next_ms = _next_visible_ms(aws.queue_url)
+        if next_ms is None:
+            break
+        clock.now = min(until, max(clock() + 0.001, next_ms / 1000 + 0.001))
+    return received
+
+
+def queue_depth(aws: Aws) -> int:
+    return EventSourceMapping(aws.sqs, aws.queue_url, aws.queue_arn).depth()
 
 
 def assert_nothing_lost_or_duplicated(aws: Aws, sms: FakeSms, request_ids: list[str]) -> None:
@@ -273,6 +340,8 @@ def test_every_row_of_the_send_error_table(
     the short back-off."""
     clock = FakeClock()
     service_reason = "A_REASON_OF_A_NEWER_MODEL" if reason == "*" else reason
+    if outcome is SendErrorOutcome.BY_FIELD:  # the fault names no field: nothing shows the message is wrong
+        outcome = SendErrorOutcome.HOLD
     sms = FakeSms(clock, faults=[(code, service_reason)])
     enqueue(aws, request(1))
     sender = make_sender(aws, sms, clock)
@@ -312,35 +381,48 @@ def test_the_table_covers_every_reason_of_the_installed_service_model() -> None:
         assert set(rule.reasons) == reasons, code
 
 
-def test_spend_limit_holds_every_message_until_the_dlq_never_a_rejection(aws: Aws) -> None:
-    """The monthly spend limit is hit mid-campaign: nothing is rejected; every message comes back with the long
-    back-off until the DLQ, from which a redrive sends each once after the limit is raised."""
-    clock = FakeClock()
+def test_spend_limit_holds_every_message_and_sends_each_once_after_never_a_rejection(
+    aws: Aws, sqs_clock: FakeClock
+) -> None:
+    """The monthly spend limit is hit mid-campaign: nothing is rejected and nothing reaches the DLQ; every message
+    waits (re-enqueued before its receives run out) and is sent once after the limit is raised."""
+    clock = sqs_clock
     spend_limit = ("ServiceQuotaExceededException", "MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT")
-    sms = FakeSms(clock, faults=[spend_limit] * 30)
+    sms = FakeSms(clock, faults=[spend_limit] * 10_000)
     enqueue(aws, *(request(n) for n in range(3)))
-    drain(aws, make_sender(aws, sms, clock), clock, rounds=15)
+    sender = make_sender(aws, sms, clock)
+    run_on_the_clock(aws, sender, clock, days=2)
     assert sms.sends == []
     assert all(history(aws, f"req-{n}") == [] for n in range(3))
-    assert sorted(json.loads(b)["requestId"] for b in dlq_bodies(aws)) == ["req-0", "req-1", "req-2"]
-    assert_nothing_lost_or_duplicated(aws, sms, [f"req-{n}" for n in range(3)])
-    # The limit is raised; the DLQ is redriven to the send queue: each message is sent once.
-    for message in aws.sqs.receive_message(QueueUrl=aws.dlq_url, MaxNumberOfMessages=10)["Messages"]:
-        aws.sqs.send_message(QueueUrl=aws.queue_url, MessageBody=message["Body"])
-        aws.sqs.delete_message(QueueUrl=aws.dlq_url, ReceiptHandle=message["ReceiptHandle"])
-    sms.faults.clear()
-    drain(aws, make_sender(aws, sms, clock), clock)
+    assert dlq_bodies(aws) == []
+    assert queue_depth(aws) == 3
+    sms.faults.clear()  # the limit is raised
+    run_on_the_clock(aws, sender, clock, days=1)
     assert sorted(sms.sent_request_ids()) == [(f"req-{n}", "1") for n in range(3)]
+    assert_nothing_lost_or_duplicated(aws, sms, [f"req-{n}" for n in range(3)])
 
 
-@pytest.mark.parametrize("reason", ["RESOURCE_NOT_ACTIVE", "DESTINATION_PHONE_NUMBER_NOT_VERIFIED"])
-def test_an_inactive_identity_or_the_sandbox_holds_the_message(aws: Aws, reason: str) -> None:
-    clock = FakeClock()
-    sms = FakeSms(clock, faults=[("ConflictException", reason)] * 10)
+@pytest.mark.parametrize(
+    "fault",
+    [
+        ("ConflictException", "RESOURCE_NOT_ACTIVE"),
+        ("ConflictException", "DESTINATION_PHONE_NUMBER_NOT_VERIFIED"),
+        ("AccessDeniedException", "ACCOUNT_DISABLED"),
+        ("ValidationException", "INVALID_PARAMETER", [{"Name": "OriginationIdentity", "Message": "malformed ARN"}]),
+    ],
+)
+def test_an_account_identity_or_deployment_error_holds_the_message_past_max_receive_count(
+    aws: Aws, sqs_clock: FakeClock, fault: tuple[Any, ...]
+) -> None:
+    """Held for longer than maxReceiveCount (10) receives could keep it: re-enqueued, never dead-lettered."""
+    clock = sqs_clock
+    sms = FakeSms(clock, faults=[fault] * 40)
     enqueue(aws, request(1))
-    drain(aws, make_sender(aws, sms, clock), clock, rounds=12)
+    receives = run_on_the_clock(aws, make_sender(aws, sms, clock), clock, days=1)
+    assert receives > 10  # more receives than maxReceiveCount, across re-enqueued copies
     assert history(aws, "req-1") == []
-    assert [json.loads(b)["requestId"] for b in dlq_bodies(aws)] == ["req-1"]
+    assert dlq_bodies(aws) == []
+    assert queue_depth(aws) == 1
 
 
 # -- request deadlines ----------------------------------------------------------------------------------------------
@@ -534,18 +616,6 @@ def test_same_request_id_with_another_body_is_a_rejection_not_a_send(aws: Aws) -
     assert outcomes["attempt#01"]["status"] == "SENT"
     [conflict] = [h for sk, h in outcomes.items() if sk.startswith("conflict#")]
     assert conflict["reason"] == "IDEMPOTENCY_KEY_REUSED"
-
-
-def test_configuration_errors_go_back_to_the_queue_and_end_in_the_dlq(aws: Aws) -> None:
-    clock = FakeClock()
-    sms = FakeSms(clock, faults=[("AccessDeniedException", "ACCOUNT_DISABLED")] * 20)
-    enqueue(aws, request(1))
-    failures = drain(aws, make_sender(aws, sms, clock), clock, rounds=15)
-    assert all(f == [next(iter(failures[0]))] for f in failures)
-    assert len(failures) == 10  # maxReceiveCount
-    assert [json.loads(b)["requestId"] for b in dlq_bodies(aws)] == ["req-1"]
-    assert sms.sends == []
-    assert_nothing_lost_or_duplicated(aws, sms, ["req-1"])
 
 
 def test_retry_attempt_is_a_new_send_of_the_same_request(aws: Aws) -> None:
@@ -788,7 +858,7 @@ def test_deadline_margin_covers_a_send_and_the_idempotency_save(monkeypatch: pyt
             {"Error": {"Code": "502", "Message": "Bad Gateway"}, "ResponseMetadata": {"HTTPStatusCode": 502}},
             True,
         ),
-        # Credentials or signing problems: a deployment problem, never the message's fault -> DLQ for a redrive.
+        # Credentials or signing problems: a deployment problem, never the message's fault -> held, sent once fixed.
         (
             {
                 "Error": {"Code": "ExpiredTokenException", "Message": "expired"},
@@ -798,16 +868,16 @@ def test_deadline_margin_covers_a_send_and_the_idempotency_save(monkeypatch: pyt
         ),
     ],
 )
-def test_unmodeled_errors_are_never_recorded_as_rejections(aws: Aws, error: dict[str, Any], sent: bool) -> None:
-    clock = FakeClock()
+def test_unmodeled_errors_are_never_recorded_as_rejections(
+    aws: Aws, sqs_clock: FakeClock, error: dict[str, Any], sent: bool
+) -> None:
+    clock = sqs_clock
     sms = FakeSms(clock, faults=[ClientError(error, "SendTextMessage")] * (1 if sent else 20))  # type: ignore[arg-type]
     enqueue(aws, request(1))
-    drain(aws, make_sender(aws, sms, clock), clock)
+    run_on_the_clock(aws, make_sender(aws, sms, clock), clock, days=2)
     assert "REJECTED" not in {h["status"] for h in history(aws, "req-1")}
-    if sent:
-        assert sms.sent_request_ids() == [("req-1", "1")]
-    else:
-        assert [json.loads(b)["requestId"] for b in dlq_bodies(aws)] == ["req-1"]
+    assert sms.sent_request_ids() == [("req-1", "1")]  # once the 20 faults are over, when held
+    assert sms.attempts == (2 if sent else 21)
     assert_nothing_lost_or_duplicated(aws, sms, ["req-1"])
 
 
@@ -858,11 +928,238 @@ def test_every_item_expires_through_the_tables_ttl_attribute_in_epoch_seconds(aw
     assert int(idempotency["expiration"]["N"]) == pytest.approx(time.time() + retention, abs=60)
 
 
-@pytest.mark.parametrize(("base", "minutes"), [(BackOff.TRANSIENT_SECONDS, 51), (BackOff.HELD_SECONDS, 90)])
-def test_a_message_that_keeps_failing_reaches_the_dlq_after_the_documented_time(
-    aws: Aws, base: int, minutes: int
-) -> None:
-    """The docs promise ~50 minutes (transient) and ~90 minutes (configuration) with maxReceiveCount 10."""
+def test_a_message_that_keeps_failing_reaches_the_dlq_after_the_documented_time(aws: Aws) -> None:
+    """The docs promise ~50 minutes for transient failures with maxReceiveCount 10."""
     sender = make_sender(aws, FakeSms(FakeClock()), FakeClock())  # jitter centred
-    waited = sum(sender._delay(base, receive) for receive in range(1, 10))  # the 10th failure goes to the DLQ
-    assert round(waited / 60) == minutes
+    waited = sum(sender._delay(BackOff.TRANSIENT_SECONDS, receive) for receive in range(1, 10))
+    assert round(waited / 60) == 51
+
+
+def test_the_held_back_off_doubles_from_a_minute_to_an_hour(aws: Aws) -> None:
+    sender = make_sender(aws, FakeSms(FakeClock()), FakeClock())  # jitter centred
+    delays = [sender._delay(BackOff.HELD_SECONDS, n, cap=BackOff.HELD_MAX_SECONDS) for n in range(1, 9)]
+    assert delays == [60, 120, 240, 480, 960, 1920, 3600, 3600]
+
+
+# -- held messages outlive SQS retention -------------------------------------------------------------------------
+
+SPEND_LIMIT = ("ServiceQuotaExceededException", "MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT")
+DAY_MS = 86_400_000
+
+
+def spy_on_send_message(aws: Aws, sender: Sender) -> list[dict[str, Any]]:
+    """The ``SendMessage`` calls the sender makes (its re-enqueued copies), still made against moto."""
+    sent: list[dict[str, Any]] = []
+    real = aws.sqs
+
+    class Spy:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def send_message(self, **params: Any) -> Any:
+            sent.append(params)
+            return real.send_message(**params)
+
+    sender.sqs = Spy()
+    return sent
+
+
+def test_a_message_held_for_35_days_is_sent_exactly_once_and_a_deadline_passed_while_held_is_rejected(
+    aws: Aws, sqs_clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The spend limit is reached on day 0 and raised on day 35 — far past the queue's 4-day retention (moto drops a
+    message past it) and its 10 receives. A request without a deadline and one due on day 40 are each sent once after
+    the limit is raised; one due on day 10 is rejected EXPIRED on day 10 and never sent."""
+    clock = sqs_clock
+    start_ms = int(clock() * 1000)
+    sms = FakeSms(clock, faults=[SPEND_LIMIT] * 100_000)
+    no_deadline, due_day_10, due_day_40 = (
+        request(1),
+        request(2, not_after=start_ms + 10 * DAY_MS),
+        request(3, not_after=start_ms + 40 * DAY_MS),
+    )
+    enqueue(aws, no_deadline, due_day_10, due_day_40)
+    sender = make_sender(aws, sms, clock)
+    run_on_the_clock(aws, sender, clock, days=35)
+    assert sms.sends == []
+    assert sms.attempts > 3 * 35 * 20  # asked the service about once an hour per message all along
+    [expired] = history(aws, "req-2")
+    assert (expired["status"], expired["reason"]) == ("REJECTED", "EXPIRED")
+    assert start_ms + 10 * DAY_MS <= int(expired["at"]) <= start_ms + 10 * DAY_MS + 60_000
+    assert history(aws, "req-1") == history(aws, "req-3") == []
+    assert dlq_bodies(aws) == []
+    assert queue_depth(aws) == 2
+    reenqueued = [r for m, r in reason_metrics(capsys.readouterr().out) if m == "HeldSendsReenqueued"]
+    assert len(reenqueued) >= 2 * 8
+    assert set(reenqueued) == {SPEND_LIMIT[1]}
+
+    sms.faults.clear()  # the limit is raised
+    run_on_the_clock(aws, sender, clock, days=1)
+    assert sorted(sms.sent_request_ids()) == [("req-1", "1"), ("req-3", "1")]
+    assert sms.sends[-1].at - 35 * 86_400 - start_ms / 1000 <= BackOff.HELD_MAX_SECONDS * 1.2  # within the back-off
+    assert [h["status"] for h in history(aws, "req-1")] == ["SENT"]
+    assert_nothing_lost_or_duplicated(aws, sms, ["req-1", "req-2", "req-3"])
+
+
+def test_without_re_enqueueing_the_held_message_would_have_expired(aws: Aws, sqs_clock: FakeClock) -> None:
+    """The test above can fail: told that the queue keeps messages for ever and never dead-letters them, the sender
+    never re-enqueues, and SQS (moto) moves the held message to the DLQ after 10 receives and expires it: when the
+    limit is raised it is not sent."""
+    clock = sqs_clock
+    sms = FakeSms(clock, faults=[SPEND_LIMIT] * 100_000)
+    enqueue(aws, request(1))
+    sender = make_sender(aws, sms, clock, max_receive_count=1_000_000, queue_retention_seconds=10**9)
+    run_on_the_clock(aws, sender, clock, days=6)
+    sms.faults.clear()
+    run_on_the_clock(aws, sender, clock, days=1)
+    assert sms.sends == []  # dead-lettered, then expired by SQS: not sent when the hold lifted
+    assert history(aws, "req-1") == []
+
+
+def test_a_crash_after_re_enqueueing_leaves_two_copies_and_still_one_send(aws: Aws, sqs_clock: FakeClock) -> None:
+    """The invocation dies after the new copy is on the queue and before the old one is deleted: both copies come
+    back; once the hold lifts, the idempotency records let only one be sent."""
+    clock = sqs_clock
+    sms = FakeSms(clock, faults=[SPEND_LIMIT] * 100_000)
+    enqueue(aws, request(1))
+    sender = make_sender(aws, sms, clock)
+    copies = spy_on_send_message(aws, sender)
+    esm = ClockedEventSourceMapping(aws.sqs, aws.queue_url, aws.queue_arn)
+    while not copies:
+        records = esm.receive()
+        if not records:
+            next_ms = _next_visible_ms(aws.queue_url)
+            assert next_ms is not None
+            clock.now = max(clock() + 0.001, next_ms / 1000 + 0.001)
+            continue
+        response = sender.handle({"Records": records}, LambdaContext(clock, 60))
+        if not copies:  # once re-enqueued, the invocation is killed before the ESM deletes the old copy
+            esm.settle(records, response)
+    assert len(copies) == 1
+    assert len(moto_sqs.sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].queues["send"]._messages) == 2
+    run_on_the_clock(aws, sender, clock, days=1)
+    sms.faults.clear()
+    run_on_the_clock(aws, sender, clock, days=1)
+    assert sms.sent_request_ids() == [("req-1", "1")]
+    assert_nothing_lost_or_duplicated(aws, sms, ["req-1"])  # both copies consumed, one send
+
+
+def test_a_re_enqueued_copy_carries_the_body_and_when_it_was_first_queued_and_held(
+    aws: Aws, sqs_clock: FakeClock
+) -> None:
+    clock = sqs_clock
+    first_ms = int(clock() * 1000)
+    sms = FakeSms(clock, faults=[SPEND_LIMIT] * 100_000)
+    original = request(1, not_after=first_ms + 30 * DAY_MS)
+    enqueue(aws, original)
+    sender = make_sender(aws, sms, clock)
+    sent = spy_on_send_message(aws, sender)
+    run_on_the_clock(aws, sender, clock, days=9)
+    assert len(sent) >= 2
+    for copy in sent:
+        assert copy["MessageBody"] == original.to_json()
+        assert 0 < copy["DelaySeconds"] <= 900
+        attributes = {k: int(v["StringValue"]) for k, v in copy["MessageAttributes"].items()}
+        assert attributes["smsFirstEnqueuedAt"] == first_ms  # the original enqueue time, across copies
+        assert first_ms <= attributes["smsHeldSince"] <= first_ms + 1000
+        assert attributes["smsPriorReceives"] >= 9
+    assert [int(c["MessageAttributes"]["smsPriorReceives"]["StringValue"]) for c in sent] == sorted(
+        int(c["MessageAttributes"]["smsPriorReceives"]["StringValue"]) for c in sent
+    )
+
+
+# -- ValidationException: reject only what the message caused ----------------------------------------------------
+
+
+def stubbed_validation_error(fields: list[dict[str, str]], reason: str = "INVALID_PARAMETER") -> Any:
+    """A real client whose SendTextMessage fails once with a ValidationException shaped as botocore parses it."""
+    client = boto3.client("pinpoint-sms-voice-v2", region_name="us-east-1")
+    stubber = Stubber(client)
+    stubber.add_client_error(
+        "send_text_message",
+        service_error_code="ValidationException",
+        service_message="1 validation error detected",
+        http_status_code=400,
+        modeled_fields={"Message": "1 validation error detected", "Reason": reason, "Fields": fields},
+    )
+    stubber.add_response("send_text_message", {"MessageId": "m-after-fix"})
+    stubber.activate()
+    return client
+
+
+def test_a_validation_error_naming_the_body_is_a_rejection_with_the_fields_recorded(aws: Aws) -> None:
+    clock = FakeClock()
+    client = stubbed_validation_error([{"Name": "MessageBody", "Message": "must not contain a link"}])
+    enqueue(aws, request(1))
+    failures = drain(aws, make_sender(aws, client, clock), clock)
+    assert failures == [[]]
+    [rejection] = history(aws, "req-1")
+    assert (rejection["status"], rejection["reason"]) == ("REJECTED", "INVALID_PARAMETER")
+    assert "Fields: MessageBody" in rejection["detail"]
+
+
+@pytest.mark.parametrize("field", ["DestinationPhoneNumber", "Context"])
+def test_a_validation_error_naming_the_destination_or_context_is_a_rejection(aws: Aws, field: str) -> None:
+    clock = FakeClock()
+    sms = FakeSms(clock, faults=[("ValidationException", "FIELD_VALIDATION_FAILED", [{"Name": field, "Message": "x"}])])
+    enqueue(aws, request(1))
+    drain(aws, make_sender(aws, sms, clock), clock)
+    assert [(h["status"], h["reason"]) for h in history(aws, "req-1")] == [("REJECTED", "FIELD_VALIDATION_FAILED")]
+    assert sms.sends == []
+
+
+def test_a_validation_error_naming_the_identity_holds_then_sends(aws: Aws) -> None:
+    """A malformed identity ARN is the deployment's: every queued message would get it; none is rejected."""
+    clock = FakeClock()
+    client = stubbed_validation_error([{"Name": "OriginationIdentity", "Message": "not a valid ARN"}])
+    enqueue(aws, request(1))
+    failures = drain(aws, make_sender(aws, client, clock), clock)
+    assert len(failures[0]) == 1
+    assert failures[1:] == [[]]
+    assert [h["status"] for h in history(aws, "req-1")] == ["SENT"]
+
+
+def test_a_validation_error_without_fields_holds(aws: Aws) -> None:
+    clock = FakeClock()
+    client = stubbed_validation_error([], reason="OTHER")
+    enqueue(aws, request(1))
+    drain(aws, make_sender(aws, client, clock), clock)
+    assert [h["status"] for h in history(aws, "req-1")] == ["SENT"]
+
+
+@pytest.mark.parametrize(
+    ("field", "request_sets"),
+    [
+        ("TimeToLive", {"time_to_live_seconds": 600}),
+        ("MaxPrice", {"max_price": "0.01"}),
+        ("MessageType", {"message_type": "PROMOTIONAL"}),
+    ],
+)
+def test_ttl_max_price_or_message_type_reject_only_when_the_request_set_them(
+    aws: Aws, field: str, request_sets: dict[str, Any]
+) -> None:
+    clock = FakeClock()
+    fault = ("ValidationException", "INVALID_PARAMETER", [{"Name": field, "Message": "out of range"}])
+    sms = FakeSms(clock, faults=[fault, fault])
+    enqueue(aws, request(1, **request_sets), request(2))  # request 2 takes the queue's default
+    drain(aws, make_sender(aws, sms, clock), clock)
+    assert [(h["status"], h["reason"]) for h in history(aws, "req-1")] == [("REJECTED", "INVALID_PARAMETER")]
+    assert [h["status"] for h in history(aws, "req-2")] == ["SENT"]  # held once, then sent
+    assert sms.sent_request_ids() == [("req-2", "1")]
+
+
+def test_an_unknown_validation_reason_holds_even_naming_the_body(aws: Aws) -> None:
+    clock = FakeClock()
+    error = ClientError(
+        {
+            "Error": {"Code": "ValidationException", "Message": "a new rule"},
+            "Reason": "A_REASON_OF_A_NEWER_MODEL",
+            "Fields": [{"Name": "MessageBody", "Message": "a new rule"}],
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        },
+        "SendTextMessage",
+    )
+    sms = FakeSms(clock, faults=[error])
+    enqueue(aws, request(1))
+    drain(aws, make_sender(aws, sms, clock), clock)
+    assert [h["status"] for h in history(aws, "req-1")] == ["SENT"]

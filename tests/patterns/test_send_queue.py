@@ -150,7 +150,8 @@ def test_sender_function(synthesized: Any) -> None:
                 "RetentionInDays": 365,
                 "KmsKeyId": {"Fn::GetAtt": [logical_id(stack, queue.encryption_key), "Arn"]},
             },
-            "DeletionPolicy": "Retain",
+            "DeletionPolicy": "RetainExceptOnCreate",
+            "UpdateReplacePolicy": "Retain",
         },
     )
 
@@ -230,13 +231,14 @@ def test_sender_iam_is_least_privilege(synthesized: Any) -> None:
                             "Effect": "Allow",
                             "Resource": {"Fn::GetAtt": [logical_id(stack, queue.log_group), "Arn"]},
                         },
-                        {
+                        {  # SendMessage: a held send is re-enqueued as a new message on its own queue
                             "Action": [
                                 "sqs:ChangeMessageVisibility",
                                 "sqs:DeleteMessage",
                                 "sqs:GetQueueAttributes",
                                 "sqs:GetQueueUrl",
                                 "sqs:ReceiveMessage",
+                                "sqs:SendMessage",
                             ],
                             "Effect": "Allow",
                             "Resource": {"Fn::GetAtt": [logical_id(stack, queue.queue), "Arn"]},
@@ -564,6 +566,51 @@ def test_each_function_environment_is_exactly_its_handler_settings(
         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
     }
     assert required <= set(environment)
+
+
+def test_fails_when_max_receive_count_outlives_the_queue_retention(stack: cdk.Stack) -> None:
+    """400 receives of up to 960 s (a 60 s sender at 1-record batches, then the 15-minute back-off) is 4.4 days: a
+    message that keeps failing would expire on the 4-day queue before it reached the DLQ."""
+    with pytest.raises(
+        ValidationError,
+        match=r"TestStack/Send: invalid 'max_receive_count': 400 receives of up to 960 s each \(384000 s\) outlive "
+        r"the send queue's retention of 345600 s: .* use at most 360; received 400",
+    ):
+        build(stack, batch_size=1, max_receive_count=400)
+
+
+def test_the_longest_max_receive_count_that_fits_the_retention_is_accepted(stack: cdk.Stack) -> None:
+    _, _, queue = build(stack, batch_size=1, max_receive_count=360)
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::SQS::Queue", {"RedrivePolicy": Match.object_like({"maxReceiveCount": 360})}
+    )
+    assert queue.function.timeout is not None
+    assert queue.function.timeout.to_seconds() == 60
+
+
+def test_a_slow_sender_counts_its_visibility_timeout_against_the_retention(stack: cdk.Stack) -> None:
+    """At 0.1 MPS with 10-record batches the sender's timeout is 900 s, its visibility timeout 5400 s (a killed
+    invocation), so at most 64 receives fit in 4 days."""
+    with pytest.raises(ValidationError, match=r"65 receives of up to 5400 s each .* use at most 64"):
+        build(stack, max_parts_per_second=0.1, batch_size=10, max_receive_count=65)
+
+
+def test_the_sender_is_told_the_queue_retention_and_max_receive_count(stack: cdk.Stack) -> None:
+    """The sender re-enqueues a held send before either would lose it: it reads both from its settings."""
+    _, _, queue = build(stack, max_receive_count=12)
+    template = Template.from_stack(stack)
+    environment = function_environment(template, "sender.handler.main")
+    settings = SenderSettings.from_environment(
+        {k: v if isinstance(v, str) else "token" for k, v in environment.items()} | {"SMS_MAX_PARTS_PER_SECOND": "3"}
+    )
+    assert (settings.queue_retention_seconds, settings.max_receive_count) == (4 * 86_400, 12)
+    template.has_resource_properties(
+        "AWS::SQS::Queue",
+        {"MessageRetentionPeriod": 345_600, "RedrivePolicy": Match.object_like({"maxReceiveCount": 12})},
+    )
+    assert queue.metric_held_sends_reenqueued(reason="MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT").metric_name == (
+        "HeldSendsReenqueued"
+    )
 
 
 def test_fails_when_idempotency_would_expire_before_a_queued_copy(stack: cdk.Stack) -> None:

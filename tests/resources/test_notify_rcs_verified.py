@@ -14,6 +14,7 @@ import pytest
 from aws_cdk.assertions import Annotations, Match, Template
 
 from sms_constructs import (
+    ConfigurationSet,
     NotifyChannel,
     NotifyConfiguration,
     NotifyUseCase,
@@ -295,19 +296,31 @@ def test_rcs_agent_two_way_and_media_roles_trust_only_this_accounts_agents(stack
     assert len(media) == 2
 
 
-def test_rcs_agent_grants(stack: cdk.Stack) -> None:
+def test_rcs_agent_grants_send_rcs_message_on_its_arn(stack: cdk.Stack) -> None:
     arn = "arn:aws:sms-voice:us-east-1:111122223333:rcs-agent/rcs-a1b2c3d4"
     agent = RcsAgent.from_rcs_agent_arn(stack, "Agent", arn)
     role = _role(stack)
 
     agent.grant_send_rcs_message(role)
-    agent.grant_send_text_message(role)
 
     assert agent.rcs_agent_id == "rcs-a1b2c3d4"
     assert agent.rcs_agent_ref.rcs_agent_arn == arn
-    assert _statements(stack, role) == [
-        {"Action": ["sms-voice:SendRcsMessage", "sms-voice:SendTextMessage"], "Effect": "Allow", "Resource": arn}
-    ]
+    assert _statements(stack, role) == [{"Action": "sms-voice:SendRcsMessage", "Effect": "Allow", "Resource": arn}]
+
+
+def test_rcs_agent_send_text_message_grant_adds_nothing_and_warns(stack: cdk.Stack) -> None:
+    agent = RcsAgent(stack, "Agent")
+    role = _role(stack)
+
+    grant = agent.grant_send_text_message(role)
+
+    assert not grant.success
+    assert _statements(stack, role) == []
+    warnings = Annotations.from_stack(stack).find_warning(
+        "/TestStack/Agent", Match.string_like_regexp("no RcsAgent resource type for sms-voice:SendTextMessage")
+    )
+    assert len(warnings) == 1
+    assert "sms-constructs:RcsAgentSendTextMessageNotScoped" in json.dumps(warnings[0].entry.data)
 
 
 @pytest.mark.parametrize(
@@ -374,27 +387,69 @@ def test_rcs_agent_outside_its_regions_warns() -> None:
 
 def test_verified_destination_number(stack: cdk.Stack) -> None:
     number = VerifiedDestinationNumber(stack, "Tester", destination_phone_number="+14255550142")
-    role = _role(stack)
-
-    number.grant_verify(role)
 
     Template.from_stack(stack).has_resource(
         "AWS::SMSVOICE::VerifiedDestinationNumber",
         {"Properties": {"DestinationPhoneNumber": "+14255550142"}, "DeletionPolicy": "Retain"},
     )
-    arn = {"Fn::GetAtt": [_lid(stack, number), "VerifiedDestinationNumberArn"]}
-    assert _statements(stack, role) == [
-        {
-            "Action": ["sms-voice:SendDestinationNumberVerificationCode", "sms-voice:VerifyDestinationNumber"],
-            "Effect": "Allow",
-            "Resource": arn,
-        }
-    ]
     assert stack.resolve(number.verified_destination_number_id) == {
         "Fn::GetAtt": [_lid(stack, number), "VerifiedDestinationNumberId"]
     }
     assert stack.resolve(number.status) == {"Fn::GetAtt": [_lid(stack, number), "Status"]}
     assert "F3006" not in _acknowledged(number)  # aws-cdk-lib's validation knows this type: nothing to acknowledge
+
+
+def test_grant_verify_alone_grants_verify_on_the_number_and_warns(stack: cdk.Stack) -> None:
+    number = VerifiedDestinationNumber(stack, "Tester", destination_phone_number="+14255550142")
+    role = _role(stack)
+
+    number.grant_verify(role)
+
+    arn = {"Fn::GetAtt": [_lid(stack, number), "VerifiedDestinationNumberArn"]}
+    assert _statements(stack, role) == [
+        {"Action": "sms-voice:VerifyDestinationNumber", "Effect": "Allow", "Resource": arn}
+    ]
+    warnings = Annotations.from_stack(stack).find_warning(
+        "/TestStack/Tester", Match.string_like_regexp("sending the code")
+    )
+    assert len(warnings) == 1
+
+
+def test_grant_verify_with_an_identity_grants_the_code_on_the_identity_and_configuration_set(stack: cdk.Stack) -> None:
+    number = VerifiedDestinationNumber(stack, "Tester", destination_phone_number="+14255550142")
+    pool_arn = "arn:aws:sms-voice:us-east-1:111122223333:pool/pool-0123abcd"
+    config_arn = "arn:aws:sms-voice:us-east-1:111122223333:configuration-set/otp"
+    pool = Pool.from_pool_arn(stack, "Pool", pool_arn)
+    config = ConfigurationSet.from_configuration_set_arn(stack, "Config", config_arn)
+    role = _role(stack)
+
+    number.grant_verify(role, origination_identity=pool, configuration_set=config)
+
+    arn = {"Fn::GetAtt": [_lid(stack, number), "VerifiedDestinationNumberArn"]}
+    assert _statements(stack, role) == [
+        {"Action": "sms-voice:VerifyDestinationNumber", "Effect": "Allow", "Resource": arn},
+        {
+            "Action": "sms-voice:SendDestinationNumberVerificationCode",
+            "Effect": "Allow",
+            "Resource": [config_arn, pool_arn],  # CDK sorts resources
+        },
+    ]
+    assert Annotations.from_stack(stack).find_warning("/TestStack/Tester", Match.any_value()) == []
+
+
+def test_fails_send_verification_code_without_identity_or_configuration_set(stack: cdk.Stack) -> None:
+    number = VerifiedDestinationNumber(stack, "Tester", destination_phone_number="+14255550142")
+
+    with pytest.raises(ValidationError, match=r"TestStack/Tester: invalid 'origination_identity': give origination"):
+        number.grant_send_verification_code(_role(stack))
+
+
+def test_fails_send_verification_code_through_an_rcs_agent(stack: cdk.Stack) -> None:
+    number = VerifiedDestinationNumber(stack, "Tester", destination_phone_number="+14255550142")
+    agent = RcsAgent(stack, "Agent")
+
+    with pytest.raises(ValidationError, match=r"'origination_identity': must be a phone number, sender ID or pool"):
+        number.grant_send_verification_code(_role(stack), origination_identity=agent)
 
 
 @pytest.mark.parametrize("value", ["14255550142", "+1 425 555 0142", "+0123456", "+1234567890123456", "+1"])

@@ -140,3 +140,23 @@ def test_resource_policy_follows_the_removal_policy_of_its_resource(
     Template.from_stack(stack).has_resource(
         "AWS::SMSVOICE::ResourcePolicy", {"DeletionPolicy": expected, "UpdateReplacePolicy": expected}
     )
+
+
+def test_opted_out_number_contract_for_sms_checks(stack: cdk.Stack) -> None:
+    """``Custom::SmsConstructsOptedOutNumber``, ``RemoveOnDelete: "true"`` only when asked (what SmsChecks reads)."""
+    opt_outs = OptOutList(stack, "OptOuts")
+    kept = opt_outs.add_opted_out_number("+14255550142")
+    removed = opt_outs.add_opted_out_number("+14255550143", remove_on_delete=True)
+    explicit = opt_outs.add_opted_out_number("+14255550144", remove_on_delete=False)
+    resources = Template.from_stack(stack).find_resources("Custom::SmsConstructsOptedOutNumber")
+    by_id = {stack.get_logical_id(r.node.default_child): r for r in (kept, removed, explicit)}  # type: ignore[arg-type]
+    assert resources[next(k for k, r in by_id.items() if r is removed)]["Properties"]["RemoveOnDelete"] == "true"
+    for resource in (kept, explicit):
+        logical_id = next(k for k, r in by_id.items() if r is resource)
+        assert "RemoveOnDelete" not in resources[logical_id]["Properties"]
+    assert all("5550142" not in logical_id for logical_id in resources)
+
+
+def test_fails_remove_on_delete_that_is_not_a_bool(stack: cdk.Stack) -> None:
+    with pytest.raises(ValidationError, match=r"TestStack/OptOuts: invalid 'remove_on_delete': must be a bool"):
+        OptOutList(stack, "OptOuts").add_opted_out_number("+14255550142", remove_on_delete="yes")  # type: ignore[arg-type]

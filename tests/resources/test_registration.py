@@ -9,7 +9,9 @@ from typing import Any
 
 import aws_cdk as cdk
 import aws_cdk.aws_events_targets as targets
+import aws_cdk.aws_kms as kms
 import aws_cdk.aws_s3 as s3
+import aws_cdk.aws_secretsmanager as secretsmanager
 import aws_cdk.aws_sns as sns
 import boto3
 import pytest
@@ -32,8 +34,16 @@ from sms_constructs import (
     UsTollFreeForm,
     ValidationError,
 )
+from sms_constructs._private.kms import limit_grants_to_aws_services
 from sms_constructs._private.registration_provider import OWNER_TAG_KEY
-from sms_constructs.resources.registration_fields import DATA_FILE, definitions, shipped_definitions
+from sms_constructs.resources.registration_fields import (
+    DATA_FILE,
+    definitions,
+    is_personal_field,
+    shipped_definitions,
+)
+from tests.compliance.gates import control_tower_violations
+from tests.conftest import ENV, cdk_json_context
 from tests.resources.registration_builders import SAMPLE, brand_form, campaign_form, toll_free_form
 
 KEYWORDS = MandatoryKeywords(help="Acme alerts: acme.example/sms. Reply STOP to opt out.", stop="Acme alerts: bye.")
@@ -170,17 +180,14 @@ def test_toll_free_associates_its_number_and_the_provider_may_only_associate_tha
                 "Statement": Match.array_with(
                     [
                         {
-                            "Action": "sms-voice:CreateRegistrationAssociation",
-                            "Effect": "Allow",
-                            "Resource": [
-                                _registrations_arn(stack),
-                                {"Fn::GetAtt": [_logical_id(stack, number), "Arn"]},
-                            ],
-                        },
-                        {
                             "Action": "sms-voice:DescribeRegistrationAttachments",
                             "Effect": "Allow",
                             "Resource": {"Fn::GetAtt": [_logical_id(stack, opt_in), "RegistrationAttachmentArn"]},
+                        },
+                        {
+                            "Action": "sms-voice:CreateRegistrationAssociation",
+                            "Effect": "Allow",
+                            "Resource": {"Fn::GetAtt": [_logical_id(stack, number), "Arn"]},
                         },
                     ]
                 )
@@ -211,7 +218,13 @@ def test_provider_policy_is_least_privilege_and_owner_tag_scoped(stack: cdk.Stac
         "StringEquals": {f"aws:RequestTag/{OWNER_TAG_KEY}": value}
     }
     owned = dict(next(s for s in statements if "sms-voice:DeleteRegistration" in s["Action"]))
+    # Every action on a registration — reads, tags, associations, changes — needs the owner tag on it.
     assert set(owned.pop("Action")) == {
+        "sms-voice:DescribeRegistrationVersions",
+        "sms-voice:DescribeRegistrationFieldValues",
+        "sms-voice:ListRegistrationAssociations",
+        "sms-voice:ListTagsForResource",
+        "sms-voice:CreateRegistrationAssociation",
         "sms-voice:PutRegistrationFieldValue",
         "sms-voice:DeleteRegistrationFieldValue",
         "sms-voice:CreateRegistrationVersion",
@@ -225,9 +238,6 @@ def test_provider_policy_is_least_privilege_and_owner_tag_scoped(stack: cdk.Stac
         "Resource": _registrations_arn(stack),
         "Condition": {"StringEquals": {f"aws:ResourceTag/{OWNER_TAG_KEY}": value}},
     }
-    reads = next(s for s in statements if "sms-voice:DescribeRegistrations" in s["Action"])
-    assert reads["Resource"] == _registrations_arn(stack)
-    assert "Condition" not in reads
     every_action = {a for s in statements for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
     assert {a for a in every_action if a.startswith("sms-voice:")} == {
         "sms-voice:CreateRegistration",
@@ -237,6 +247,7 @@ def test_provider_policy_is_least_privilege_and_owner_tag_scoped(stack: cdk.Stac
         "sms-voice:DescribeRegistrationVersions",
         "sms-voice:DescribeRegistrationFieldValues",
         "sms-voice:ListRegistrationAssociations",
+        "sms-voice:ListTagsForResource",
         "sms-voice:PutRegistrationFieldValue",
         "sms-voice:DeleteRegistrationFieldValue",
         "sms-voice:CreateRegistrationVersion",
@@ -252,12 +263,40 @@ def test_provider_policy_is_least_privilege_and_owner_tag_scoped(stack: cdk.Stac
         if s["Resource"] == "*"
         for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
     }
+    # DescribeRegistrations lists by type to find the registration a rolled-back deployment kept: a list names no
+    # resource. It returns IDs, types and statuses; field values need the owner tag.
     assert star == {
         "sms-voice:CreateRegistration",
         "sms-voice:DescribeRegistrationFieldDefinitions",
+        "sms-voice:DescribeRegistrations",
         "xray:PutTraceSegments",
         "xray:PutTelemetryRecords",
     }
+    assert not [a for a in every_action if a.startswith(("secretsmanager:", "ssm:", "kms:"))]  # no reference used
+
+
+def test_the_sar_allows_the_owner_tag_condition_on_every_conditioned_registration_action() -> None:
+    """The vendored Service Authorization Reference lists ``aws:ResourceTag`` for the registration resource type, and
+    every conditioned action takes that resource type (so the condition is evaluated, not ignored or always false)."""
+    sar = json.loads((Path(__file__).parents[1] / "data" / "service_authorization" / "sms-voice.json").read_text())
+    assert "aws:ResourceTag/${TagKey}" in sar["resourceTypes"]["Registration"]["conditionKeys"]
+    conditioned = [
+        "DescribeRegistrationVersions",
+        "DescribeRegistrationFieldValues",
+        "ListRegistrationAssociations",
+        "ListTagsForResource",
+        "CreateRegistrationAssociation",
+        "PutRegistrationFieldValue",
+        "DeleteRegistrationFieldValue",
+        "CreateRegistrationVersion",
+        "SubmitRegistrationVersion",
+        "DiscardRegistrationVersion",
+        "DeleteRegistration",
+        "UntagResource",
+    ]
+    for action in conditioned:
+        types = {t["name"] for t in sar["actions"][action]["resourceTypes"]}
+        assert "Registration" in types, action
 
 
 def test_one_provider_per_stack_with_its_functions_configured(stack: cdk.Stack) -> None:
@@ -873,3 +912,164 @@ def test_each_typed_form_covers_exactly_the_shipped_fields(form_class: Any, numb
     for prop, path in form_class._PATHS.items():
         if path in required_paths:
             assert prop in required_props or form_class.__dataclass_fields__[prop].default is True, prop
+
+
+# --- personal data stays out of the template --------------------------------------------------------------------
+
+SECRET_VERSION = "0123456789abcdef0123456789abcdef"
+
+
+def _secret(stack: cdk.Stack) -> Any:
+    key = kms.Key(stack, "SecretKey", enable_key_rotation=True)
+    limit_grants_to_aws_services(key)  # the user's key, as Control Tower asks of every key
+    return secretsmanager.Secret(stack, "Contact", encryption_key=key)
+
+
+def _handler_statements(stack: cdk.Stack) -> list[dict[str, Any]]:
+    return [
+        s
+        for p in _template(stack).find_resources("AWS::IAM::Policy").values()
+        if "HandlerRole" in json.dumps(p["Properties"]["Roles"])
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_values_by_reference_put_only_the_reference_into_the_template_and_grant_reading_exactly_it(
+    stack: cdk.Stack,
+) -> None:
+    secret = _secret(stack)
+    form = brand_form(
+        tax_id=RegistrationFieldValue.from_secret(secret, json_field="taxId", version_id=SECRET_VERSION),
+        support_email=RegistrationFieldValue.from_ssm_secure_string("/acme/registration/support-email", 3),
+        support_phone_number=RegistrationFieldValue.from_secret(secret, json_field="phone"),
+        address=RegistrationFieldValue.from_ssm_secure_string("/acme/registration/address", 1),
+        zip_code=RegistrationFieldValue.from_ssm_secure_string("/acme/registration/zip", 1),
+    )
+    Registration(stack, "Brand", form=form)
+
+    template = _template(stack)
+    (resource,) = template.find_resources("Custom::SmsRegistration").values()
+    values = {v["FieldPath"]: v for v in resource["Properties"]["FieldValues"]}
+    secret_ref = stack.resolve(secret.secret_arn)
+    assert values["companyInfo.taxId"] == {
+        "FieldPath": "companyInfo.taxId",
+        "TextValueFrom": {"SecretId": secret_ref, "VersionId": SECRET_VERSION, "JsonField": "taxId"},
+    }
+    assert values["contactInfo.supportEmail"] == {
+        "FieldPath": "contactInfo.supportEmail",
+        "TextValueFrom": {"ParameterName": "/acme/registration/support-email", "ParameterVersion": "3"},
+    }
+    rendered = json.dumps(template.to_json())
+    assert "100 Main Street" not in rendered
+    assert "support@acme.example" not in rendered
+    statements = _handler_statements(stack)
+    secrets = [s for s in statements if s["Action"] == "secretsmanager:GetSecretValue"]
+    assert secrets == [{"Action": "secretsmanager:GetSecretValue", "Effect": "Allow", "Resource": secret_ref}]
+    parameters = next(s for s in statements if s["Action"] == "ssm:GetParameter")
+    assert sorted(parameters["Resource"]) == [
+        stack.resolve(stack.format_arn(service="ssm", resource="parameter", resource_name=f"acme/registration/{n}"))
+        for n in ("address", "support-email", "zip")
+    ]
+    decrypt = next(s for s in statements if s["Action"] == "kms:Decrypt")
+    assert decrypt["Resource"] == stack.resolve(secret.encryption_key.key_arn)
+    assert decrypt["Condition"]["StringEquals"]["kms:ViaService"] == {
+        "Fn::Join": ["", ["secretsmanager.us-east-1.", {"Ref": "AWS::URLSuffix"}]]
+    }
+    Annotations.from_stack(stack).has_no_warning("*", Match.string_like_regexp("PersonalDataInTemplate"))
+
+
+def test_literal_personal_values_draw_a_warning_naming_the_props(stack: cdk.Stack) -> None:
+    Registration(stack, "TollFree", form=toll_free_form(_attachment(stack)))
+
+    warnings = Annotations.from_stack(stack).find_warning("/TestStack/TollFree", Match.any_value())
+    [message] = [w.entry.data for w in warnings if "PersonalDataInTemplate" in str(w.entry.data)]
+    for prop in ("first_name", "last_name", "tax_id", "address1", "zip_code", "support_email", "support_phone_number"):
+        assert f"form.{prop} (" in message
+    assert "form.company_name" not in message
+    assert "from_secret" in message
+
+
+def test_the_personal_data_warning_is_off_with_the_explicit_opt_in(stack: cdk.Stack) -> None:
+    Registration(stack, "TollFree", form=toll_free_form(_attachment(stack)), allow_personal_data_in_template=True)
+
+    Annotations.from_stack(stack).has_no_warning("*", Match.string_like_regexp("PersonalDataInTemplate"))
+
+
+def test_the_personal_fields_of_the_shipped_definitions() -> None:
+    personal = {
+        d["FieldPath"]
+        for data in shipped_definitions()["registration_types"].values()
+        for d in data["field_definitions"]
+        if is_personal_field(d["FieldPath"])
+    }
+    assert personal == {
+        "companyInfo.taxId",
+        "companyInfo.businessContactEmail",
+        "companyInfo.address",
+        "companyInfo.address1",
+        "companyInfo.address2",
+        "companyInfo.zipCode",
+        "contactInfo.supportEmail",
+        "contactInfo.supportPhoneNumber",
+        "contactInfo.firstName",
+        "contactInfo.lastName",
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        (RegistrationFieldValue.from_ssm_secure_string("/p", 0), "the parameter version must be an integer of 1"),
+        (RegistrationFieldValue.from_ssm_secure_string("", 1), "needs a parameter name"),
+        (RegistrationFieldValue.from_secret("arn:aws:secretsmanager:...", json_field="x"), "needs a Secrets Manager"),  # type: ignore[arg-type]
+    ],
+)
+def test_fails_a_malformed_reference(stack: cdk.Stack, value: RegistrationFieldValue, rule: str) -> None:
+    with pytest.raises(ValidationError, match=rule):
+        Registration(stack, "Brand", form=brand_form(tax_id=value))
+
+
+def test_fails_a_secret_version_that_is_not_a_version_id(stack: cdk.Stack) -> None:
+    value = RegistrationFieldValue.from_secret(_secret(stack), version_id="AWSCURRENT")
+    with pytest.raises(ValidationError, match=r"version_id must be a secret version ID .*'AWSCURRENT'"):
+        Registration(stack, "Brand", form=brand_form(tax_id=value))
+
+
+# --- the provider's lifecycle settings and Control Tower --------------------------------------------------------
+
+
+def test_service_timeout_framework_log_level_and_the_keys_create_grant_guard(stack: cdk.Stack) -> None:
+    Registration(stack, "Brand", form=brand_form(), allow_personal_data_in_template=True)
+
+    template = _template(stack)
+    template.has_resource_properties("Custom::SmsRegistration", {"ServiceTimeout": "900"})
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Description": Match.string_like_regexp("AWS CDK resource provider framework - onEvent"),
+            "LoggingConfig": {"ApplicationLogLevel": "FATAL", "LogFormat": "JSON"},
+        },
+    )
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "Description": Match.string_like_regexp("registration provider"),
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Sid": "DenyGrantsUnlessForAwsServices", "Effect": "Deny", "Action": "kms:CreateGrant"}
+                        )
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_a_stack_with_a_registration_has_no_control_tower_finding(tmp_path: Path) -> None:
+    app = cdk.App(context=cdk_json_context(), outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Registrations", env=ENV)
+    Registration(stack, "Brand", form=brand_form(tax_id=RegistrationFieldValue.from_secret(_secret(stack))))
+
+    assert control_tower_violations(app) == []

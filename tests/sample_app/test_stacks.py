@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import aws_cdk as cdk
 from aws_cdk.assertions import Match, Template
 
@@ -39,7 +37,7 @@ def test_identities_stack_holds_the_simulator_pool_protect_and_spend_limit() -> 
     template.resource_count_is("AWS::SMSVOICE::ProtectConfiguration", 1)
     template.resource_count_is("AWS::SMSVOICE::ConfigurationSet", 0)
     [spend] = template.find_resources("Custom::SmsConstructsTextSpendLimitOverride").values()
-    assert json.loads(spend["Properties"]["Create"])["parameters"] == {"MonthlyLimit": 1}
+    assert {"Channel": "TEXT", "MonthlyLimit": 1}.items() <= spend["Properties"].items()
 
 
 def test_sending_stack_holds_the_configuration_set_and_its_destinations() -> None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import re
 
 import aws_cdk as cdk
+import aws_cdk.aws_kms as kms
+import aws_cdk.aws_logs as logs
 import pytest
+from aws_cdk.assertions import Template
 
 from sms_constructs import ValidationError
 from sms_constructs._private import nag
+from sms_constructs._private.kms import library_log_group
 from sms_constructs._private.validation import (
     check_count,
     check_exclusive,
@@ -115,3 +119,23 @@ def test_is_unresolved_finds_every_kind_of_token_and_asks_jsii_only_about_candid
     literals = ["US", "arn:aws:sns:us-east-1:111122223333:topic", 3, 2.5, 86_400, ["US", "CA"], [], True, None]
     assert [is_unresolved(literal) for literal in literals] == [False] * len(literals)
     assert asked == []  # literals never cross to jsii
+
+
+@pytest.mark.parametrize(
+    ("removal_policy", "deletion_policy"),
+    [
+        # A named group kept from a rolled-back update would fail the next deployment of the same change.
+        (cdk.RemovalPolicy.RETAIN, "RetainExceptOnCreate"),
+        (cdk.RemovalPolicy.DESTROY, "Delete"),
+    ],
+)
+def test_library_log_groups_are_not_kept_from_the_operation_that_failed_to_create_them(
+    stack: cdk.Stack, removal_policy: cdk.RemovalPolicy, deletion_policy: str
+) -> None:
+    key = kms.Key(stack, "Key")
+    library_log_group(
+        stack, "Logs", encryption_key=key, retention=logs.RetentionDays.ONE_YEAR, removal_policy=removal_policy
+    )
+    [group] = Template.from_stack(stack).find_resources("AWS::Logs::LogGroup").values()
+    assert group["DeletionPolicy"] == deletion_policy
+    assert group["UpdateReplacePolicy"] == ("Retain" if removal_policy == cdk.RemovalPolicy.RETAIN else "Delete")
