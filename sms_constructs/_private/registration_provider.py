@@ -79,7 +79,7 @@ OWNED_ACTIONS = [
 
 
 class RegistrationProvider(LibraryProvider):
-    """The stack's registration provider; use :meth:`of`."""
+    """The stack's registration provider; use :meth:`~sms_constructs._private.provider.LibraryProvider.of`."""
 
     PROVIDER_ID = PROVIDER_ID
     PURPOSE = "registrations"

@@ -1,10 +1,11 @@
 """The account provider: the library's one custom-resource provider for the SMS API calls CloudFormation cannot make.
 
-One per stack (:meth:`AccountProvider.of`), our Lambda (``lambda/account_provider/handler.py``, standard library and
-boto3 only, the SMS API model shipped with it: nothing is downloaded at deploy time) behind the hardened provider
-framework of :func:`~sms_constructs._private.provider.create_provider_framework`. It sets the spend-limit overrides,
-the account default protect configuration, configuration sets' default message types and seeded opted-out numbers,
-remembers what was there before in an ownership record (an SSM parameter under ``/sms-constructs/``) and restores it
+One per stack (:meth:`~sms_constructs._private.provider.LibraryProvider.of`), our Lambda
+(``lambda/account_provider/handler.py``, standard library and boto3 only, the SMS API model shipped with it: nothing
+is downloaded at deploy time) behind the hardened provider framework of
+:func:`~sms_constructs._private.provider.create_provider_framework`. It sets the spend-limit overrides, the account
+default protect configuration, configuration sets' default message types and seeded opted-out numbers, remembers what
+was there before in an ownership record (an SSM parameter under ``/sms-constructs/``) and restores it
 when the owning resource is deleted — see the handler's docstring for the lifecycle.
 
 IAM is exact: each custom resource adds the actions it needs on the ARNs it names (the list, the configuration set,
@@ -67,7 +68,7 @@ PROTECT_CONFIGURATIONS_REASON = (
 
 
 class AccountProvider(LibraryProvider):
-    """The stack's account provider; use :meth:`of`."""
+    """The stack's account provider; use :meth:`~sms_constructs._private.provider.LibraryProvider.of`."""
 
     PROVIDER_ID = PROVIDER_ID
     PURPOSE = "account settings"
