@@ -223,7 +223,8 @@ def test_one_provider_per_stack_hardened() -> None:
     for log_group in template.find_resources("AWS::Logs::LogGroup").values():
         assert log_group["Properties"]["RetentionInDays"] == 365
         assert "KmsKeyId" in log_group["Properties"]
-    assert all(g["DeletionPolicy"] == "RetainExceptOnCreate" for g in template.find_resources("AWS::Logs::LogGroup").values())
+    log_groups = template.find_resources("AWS::Logs::LogGroup").values()
+    assert all(g["DeletionPolicy"] == "RetainExceptOnCreate" for g in log_groups)
     assert stack.node.try_find_child(PROVIDER_ID) is not None
 
 
