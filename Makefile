@@ -4,7 +4,7 @@
 #   make lint    ruff + mypy --strict
 #   make diff / make deploy   for people with an AWS account (profile: PROFILE=sandbox|production)
 #   make integ   deploy-mode tests against the deployed sandbox (AWS credentials, after make deploy)
-#   make test-message          after make deploy: send to the SMS simulator and follow the messages (PROFILE=...)
+#   make test-message          after make deploy: send test messages (the simulator, or verified numbers) and follow them (PROFILE=...)
 #   make verify-destination NUMBER=+1...   sandbox: send a verification code to a destination number, then verify it
 #   make cost    synthesize, then price what the stacks cost per month before any message (PROFILE=...)
 #   make docs    the documentation site, built strictly into site/ (make docs-serve: live preview on localhost:8000)
@@ -12,6 +12,7 @@
 #   make props   regenerate the props tables of the construct pages from the docstrings
 #   make simulate   the whole pipeline offline on a simulated clock (SIM_ARGS="--messages 2000 --mps 3 ...")
 #   make bench   every benchmark in benchmarks/ (results in benchmarks/results/, plots in docs/images/)
+#   make dist    the release: wheel and sdist in dist/, checked with twine check --strict
 
 PYTHON ?= python3
 VENV := .venv
@@ -145,3 +146,13 @@ clean:
 upgrade-baseline: $(VENV)/.installed
 	@test -n "$(REF)" || { echo "usage: make upgrade-baseline REF=<release commit or tag>"; exit 2; }
 	$(PY) tests/upgrade/make_baseline.py --ref $(REF)
+
+# A release: the wheel and the sdist in dist/, built from this checkout with the pinned setuptools (python -m build
+# --no-isolation), then checked with twine check --strict (metadata and README rendering). The version is
+# pyproject.toml's. Install with: pip install dist/sms_constructs-<version>-py3-none-any.whl (docs/getting-started.md).
+.PHONY: dist
+dist: $(VENV)/.installed
+	rm -rf dist
+	$(PY) -m build --no-isolation --outdir dist .
+	$(VENV)/bin/twine check --strict dist/*
+	@ls -1 dist

@@ -51,6 +51,7 @@ from .resources.registration_forms import (
 from .resources.sender_id import SenderId, SenderIdBase
 from .resources.two_way import TwoWayChannel
 from .resources.verified_destination_number import VerifiedDestinationNumber, VerifiedDestinationNumberBase
+from .strict_warnings import SmsStrictWarnings
 
 if TYPE_CHECKING:
     from .checks import SmsChecks, SmsRule
@@ -130,6 +131,7 @@ __all__ = [
     "SmsRetry",
     "SmsRule",
     "SmsSendQueue",
+    "SmsStrictWarnings",
     "TwoWayChannel",
     "UsTenDlcBrandForm",
     "UsTenDlcBrandVettingForm",

@@ -14,13 +14,14 @@ Prices are us-east-1 list prices without the free tier, as read on the AWS prici
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
+
+from ._cli import EXIT_OK, BadInputError, command_parser, run_command
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,24 @@ class StackCost:
         )
 
 
-def stack_cost(stack: str, template: Mapping[str, Any]) -> StackCost:
-    """Count what bills by the month in ``template``."""
-    resources = list(template.get("Resources", {}).values())
+def _template_error(stack: str, rule: str) -> BadInputError:
+    return BadInputError(f"{stack}.template.json is not a CloudFormation template: {rule}.")
+
+
+def stack_cost(stack: str, template: Any) -> StackCost:
+    """Count what bills by the month in ``template``; :class:`~._cli.BadInputError` when it is not a
+    CloudFormation template (an object whose ``Resources`` map logical IDs to objects with a string ``Type``)."""
+    if not isinstance(template, Mapping):
+        raise _template_error(stack, f"the document is a JSON {type(template).__name__}, not an object")
+    found = template.get("Resources", {})
+    if not isinstance(found, Mapping):
+        raise _template_error(stack, "Resources is not an object")
+    resources = list(found.values())
+    for logical_id, resource in found.items():
+        if not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str):
+            raise _template_error(stack, f"resource {logical_id} has no string Type")
+        if not isinstance(resource.get("Properties", {}), Mapping):
+            raise _template_error(stack, f"the Properties of {logical_id} are not an object")
 
     def of_type(kind: str) -> list[Mapping[str, Any]]:
         return [r for r in resources if r.get("Type") == kind]
@@ -86,7 +102,9 @@ def stack_cost(stack: str, template: Mapping[str, Any]) -> StackCost:
     alarm_metrics = 0
     for alarm in of_type("AWS::CloudWatch::Alarm"):
         metrics = alarm.get("Properties", {}).get("Metrics")
-        alarm_metrics += len([m for m in metrics if "MetricStat" in m]) if metrics else 1
+        if metrics is not None and not isinstance(metrics, list):
+            raise _template_error(stack, "an alarm's Metrics is not a list")
+        alarm_metrics += len([m for m in metrics if isinstance(m, Mapping) and "MetricStat" in m]) if metrics else 1
     mappings = [
         m
         for m in of_type("AWS::Lambda::EventSourceMapping")
@@ -104,18 +122,29 @@ def stack_cost(stack: str, template: Mapping[str, Any]) -> StackCost:
 def _sqs_source(mapping: Mapping[str, Any], template: Mapping[str, Any]) -> bool:
     """True when the mapping's ``EventSourceArn`` is the ``Arn`` of an SQS queue of the template."""
     source = mapping.get("Properties", {}).get("EventSourceArn")
-    if isinstance(source, dict) and "Fn::GetAtt" in source:
-        logical_id = source["Fn::GetAtt"][0]
-        return bool(template.get("Resources", {}).get(logical_id, {}).get("Type") == "AWS::SQS::Queue")
+    if isinstance(source, dict) and isinstance(source.get("Fn::GetAtt"), list) and source["Fn::GetAtt"]:
+        target = template.get("Resources", {}).get(source["Fn::GetAtt"][0])
+        return isinstance(target, Mapping) and target.get("Type") == "AWS::SQS::Queue"
     return False
 
 
 def assembly_costs(outdir: Path) -> list[StackCost]:
-    """The fixed cost of every stack template in the cloud assembly ``outdir``."""
-    templates = sorted(outdir.glob("*.template.json"))
+    """The fixed cost of every stack template in the cloud assembly ``outdir``; :class:`~._cli.BadInputError` when
+    there is none or one cannot be read."""
+    templates = sorted(outdir.glob("*.template.json")) if outdir.is_dir() else []
     if not templates:
-        raise FileNotFoundError(f"no *.template.json in {outdir}: run `make synth` (or cdk synth) first")
-    return [stack_cost(path.name.removesuffix(".template.json"), json.loads(path.read_text())) for path in templates]
+        raise BadInputError(f"no *.template.json in {outdir}: run `make synth` (or cdk synth) first")
+    costs = []
+    for path in templates:
+        stack = path.name.removesuffix(".template.json")
+        try:
+            template = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise _template_error(stack, f"invalid JSON at line {error.lineno} column {error.colno}") from error
+        except (OSError, UnicodeDecodeError, RecursionError) as error:
+            raise BadInputError(f"Cannot read {path}: {type(error).__name__}: {error}") from error
+        costs.append(stack_cost(stack, template))
+    return costs
 
 
 def table(costs: Iterable[StackCost]) -> str:
@@ -140,16 +169,15 @@ def table(costs: Iterable[StackCost]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console entry point (``sms-constructs-fixed-cost``)."""
-    parser = argparse.ArgumentParser(prog="sms-constructs-fixed-cost", description=__doc__.split("\n\n")[0])
+    parser = command_parser("sms-constructs-fixed-cost", __doc__.split("\n\n")[0])
     parser.add_argument("outdir", nargs="?", default="cdk.out", help="the cloud assembly (default: cdk.out)")
     args = parser.parse_args(argv)
-    try:
-        costs = assembly_costs(Path(args.outdir))
-    except FileNotFoundError as problem:
-        print(problem, file=sys.stderr)
-        return 2
-    print(table(costs))
-    return 0
+
+    def action() -> int:
+        print(table(assembly_costs(Path(args.outdir))))
+        return EXIT_OK
+
+    return run_command(action)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,12 +8,12 @@ the code its holder reads out (``VerifyDestinationNumber``)::
     make verify-destination NUMBER=+14255550142              # sends the code, then asks for it
     sms-constructs-verify-destination +14255550142 --code 123456
 
-Without AWS credentials it says so in one line.
+Every fault is one line on stderr with a documented exit code (``--help`` lists them): without AWS credentials, at
+Ctrl-D or Ctrl-C at the code prompt (the code was sent: finish with ``--code``), when the code does not match.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -21,7 +21,8 @@ from typing import Any, TextIO
 
 from sms_constructs_runtime.contract import E164_PATTERN
 
-from ._aws import EXIT_CANNOT_RUN, CannotRunError, ClientError, aws_error, session
+from ._aws import ClientError, aws_error, session
+from ._cli import BadInputError, CannotRunError, IncompleteError, command_parser, run_command
 
 E164 = re.compile(E164_PATTERN)
 CODE = re.compile(r"[A-Za-z0-9]{1,64}")
@@ -50,8 +51,9 @@ def find_number(sms: Any, phone_number: str) -> dict[str, Any]:
     numbers = found.get("VerifiedDestinationNumbers", [])
     if not numbers:
         raise CannotRunError(
-            f"{phone_number} is not a verified destination number of this account and Region: add it to "
-            "verifiedDestinationNumbers in cdk.json and run make deploy (or create it in the console)."
+            f"{phone_number} is not a verified destination number of this account and Region: create it first (a "
+            "VerifiedDestinationNumber construct, verifiedDestinationNumbers in the sample app's cdk.json, or the "
+            "console)."
         )
     return dict(numbers[0])
 
@@ -70,10 +72,10 @@ def verify(
 ) -> int:
     """Send the code (unless ``code`` is given), then verify with ``code`` or the answer of ``ask``. Returns the exit
     status: 0 when the number is verified, or when the code was sent and no answer can be asked for."""
+    if code is not None and CODE.fullmatch(code) is None:
+        raise BadInputError(f"--code {code!r} does not look like a verification code (letters and digits).")
     if E164.fullmatch(phone_number) is None:
-        raise CannotRunError(
-            f"{phone_number!r} is not an E.164 number (+ then the country code and number, no spaces)."
-        )
+        raise BadInputError(f"{phone_number!r} is not an E.164 number (+ then the country code and number, no spaces).")
     number = find_number(sms, phone_number)
     number_id = number["VerifiedDestinationNumberId"]
     if number.get("Status") == "VERIFIED":
@@ -93,10 +95,21 @@ def verify(
         if ask is None:
             print(f"When it arrives, run: sms-constructs-verify-destination {phone_number} --code <code>", file=out)
             return 0
-        code = ask("Code received: ").strip()
-    if CODE.fullmatch(code) is None:
-        raise CannotRunError(f"{code!r} does not look like a verification code (letters and digits).")
-    result = sms.verify_destination_number(VerifiedDestinationNumberId=number_id, VerificationCode=code)
+        finish = f"run sms-constructs-verify-destination {phone_number} --code <code> when it arrives"
+        try:
+            code = ask("Code received: ").strip()
+        except EOFError:
+            raise IncompleteError(f"No code entered (the code was sent to {phone_number}): {finish}.") from None
+        except KeyboardInterrupt:
+            raise IncompleteError(f"Interrupted (the code was sent to {phone_number}): {finish}.") from None
+        if CODE.fullmatch(code) is None:
+            raise BadInputError(f"{code!r} does not look like a verification code (letters and digits): {finish}.")
+    try:
+        result = sms.verify_destination_number(VerifiedDestinationNumberId=number_id, VerificationCode=code)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ValidationException":
+            raise
+        raise IncompleteError(f"{phone_number} is not verified: {aws_error(error)}") from error
     status = result.get("Status", "?")
     print(f"{phone_number}: {status}.", file=out)
     return 0 if status == "VERIFIED" else 1
@@ -104,7 +117,7 @@ def verify(
 
 def main(argv: Sequence[str] | None = None, *, ask: Callable[[str], str] | None = None) -> int:
     """Console entry point (``sms-constructs-verify-destination``)."""
-    parser = argparse.ArgumentParser(prog="sms-constructs-verify-destination", description=__doc__.split("\n\n")[0])
+    parser = command_parser("sms-constructs-verify-destination", __doc__.split("\n\n")[0])
     parser.add_argument("phone_number", help="the destination number, E.164 (+14255550142)")
     parser.add_argument("--code", help="the code the number received (default: send one, then ask for it)")
     parser.add_argument("--channel", choices=CHANNELS, default="TEXT", help="how the code is sent (default TEXT)")
@@ -112,10 +125,17 @@ def main(argv: Sequence[str] | None = None, *, ask: Callable[[str], str] | None 
     parser.add_argument("--origination-identity", help="number, pool or sender ID that sends the code (default: any)")
     parser.add_argument("--configuration-set", help="configuration set of the code message (default: none)")
     parser.add_argument("--aws-profile", help="AWS named profile (default: the environment's credentials)")
-    parser.add_argument("--region", help="AWS Region of the number (default: the environment's)")
+    parser.add_argument("--region", help="AWS Region of the number (default: AWS_DEFAULT_REGION or the profile's)")
     args = parser.parse_args(argv)
     interactive = ask if ask is not None else (input if sys.stdin.isatty() else None)
-    try:
+
+    def action() -> int:
+        if E164.fullmatch(args.phone_number) is None:  # before any credentials are looked for
+            raise BadInputError(
+                f"{args.phone_number!r} is not an E.164 number (+ then the country code and number, no spaces)."
+            )
+        if args.code is not None and CODE.fullmatch(args.code) is None:
+            raise BadInputError(f"--code {args.code!r} does not look like a verification code (letters and digits).")
         aws = session(args.aws_profile, args.region)
         return verify(
             aws.client("pinpoint-sms-voice-v2"),
@@ -127,12 +147,8 @@ def main(argv: Sequence[str] | None = None, *, ask: Callable[[str], str] | None 
             configuration_set=args.configuration_set,
             ask=interactive,
         )
-    except CannotRunError as problem:
-        print(problem, file=sys.stderr)
-        return EXIT_CANNOT_RUN
-    except ClientError as error:
-        print(f"AWS refused the call: {aws_error(error)}", file=sys.stderr)
-        return EXIT_CANNOT_RUN
+
+    return run_command(action)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -26,6 +26,7 @@ LAYERS = (
     ("sms_constructs.resources.", "Resources (L2)", "resources"),
     ("sms_constructs.patterns.", "Patterns (L3)", "patterns"),
     ("sms_constructs.checks", "Rule pack", "checks"),
+    ("sms_constructs.strict_warnings", "Rule pack", "compliance"),
     ("sms_constructs._private.errors", "Errors", "errors"),
     ("sms_constructs_runtime.", "Runtime", "runtime"),
 )

@@ -40,7 +40,6 @@ Such an ambiguous outcome goes back to the queue like a transient error and is c
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import random
@@ -78,6 +77,7 @@ from sms_constructs_runtime.contract import (
     ContractError,
     RejectionReason,
     SendRequest,
+    decode_message,
 )
 from sms_constructs_runtime.metrics import count_per_reason
 from sms_constructs_runtime.pacing import DynamoDBSchedule, Pacer, PacerContentionError
@@ -548,9 +548,9 @@ def _int_attribute(record: SQSRecord, name: str, *, message_attribute: bool = Tr
 
 def _ids_of(record: SQSRecord) -> tuple[str, int]:
     """The request id and attempt of a malformed message when they can be read, else the SQS message id."""
-    try:
-        payload = json.loads(record.body)
-    except ValueError:
+    try:  # nesting bounded like any record's; refused characters are fine here: only ids matching their patterns count
+        payload = decode_message(record.body, check_characters=False)
+    except ContractError:
         payload = None
     request_id = payload.get("requestId") if isinstance(payload, dict) else None
     attempt = payload.get("attempt") if isinstance(payload, dict) else None

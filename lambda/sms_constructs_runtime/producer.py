@@ -16,12 +16,12 @@ from __future__ import annotations
 import os
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from .contract import ContractError, SendRequest
+from .contract import ContractError, RejectionReason, SendRequest
 
 __all__ = ["QUEUE_URL_VARIABLE", "ContractError", "SendRequest", "SmsProducer", "SmsProducerBatchError"]
 
@@ -92,12 +92,15 @@ class SmsProducer:
         not_after: datetime | int | None = None,
         valid_for: timedelta | None = None,
     ) -> SendRequest:
-        """A validated request (raises ``ContractError``).
+        """A validated request (raises ``ContractError``, a ``ValueError`` naming the field, the rule and the value).
 
-        :param request_id: The idempotency key. Default: a new UUID — pass your own (an order or OTP id) so that a
-            retried ``send`` of the same SMS is sent once.
+        Every text (the body, context keys and values) holds only characters SQS carries: a lone surrogate, U+FFFE,
+        U+FFFF or a control character other than tab, line feed and carriage return is refused.
+
+        :param request_id: The idempotency key, 1-64 of ``A-Z a-z 0-9 . _ : -`` (an empty string is refused). Default:
+            a new UUID — pass your own (an order or OTP id) so that a retried ``send`` of the same SMS is sent once.
         :param message_type: ``TRANSACTIONAL`` or ``PROMOTIONAL``. Default: the queue's.
-        :param context: At most 3 entries echoed in every event of the message. Default: none.
+        :param context: A mapping of at most 3 string entries echoed in every event of the message. Default: none.
         :param time_to_live_seconds: ``TimeToLive`` (5–259200). Default: the queue's.
         :param max_price: ``MaxPrice`` in USD per message part, e.g. ``"0.05"``. Default: the queue's.
         :param not_after: The deadline: the message is never sent, nor retried, after it (an aware ``datetime`` or
@@ -106,11 +109,12 @@ class SmsProducer:
             not with ``not_after``. Default: no deadline.
         """
         return SendRequest(
-            request_id=request_id or str(uuid.uuid4()),
+            request_id=str(uuid.uuid4()) if request_id is None else request_id,
             destination_phone_number=destination_phone_number,
             message_body=message_body,
             message_type=message_type,
-            context=dict(context or {}),
+            # anything but a mapping goes to the contract as it is, to be refused by name
+            context={} if context is None else dict(context) if isinstance(context, Mapping) else context,
             time_to_live_seconds=time_to_live_seconds,
             max_price=max_price,
             not_after=self._deadline(not_after, valid_for),
@@ -148,6 +152,7 @@ class SmsProducer:
 
     def send_request(self, request: SendRequest, *, delay_seconds: int = 0) -> None:
         """Queue a request built with :meth:`build` (``delay_seconds`` as in :meth:`send`, default 0)."""
+        _check_request(request, "request")
         if isinstance(delay_seconds, bool) or not isinstance(delay_seconds, int) or not 0 <= delay_seconds <= 900:
             raise ValueError(f"delay_seconds must be a whole number of seconds from 0 to 900, not {delay_seconds!r}")
         self.client.send_message(
@@ -157,9 +162,21 @@ class SmsProducer:
             MessageAttributes=request.message_attributes(),
         )
 
-    def send_batch(self, requests: Sequence[SendRequest]) -> list[str]:
+    def send_batch(self, requests: Iterable[SendRequest]) -> list[str]:
         """Queue many requests, 10 per ``SendMessageBatch``; returns their request ids, or raises
-        ``SmsProducerBatchError`` naming the ones SQS refused (the others are queued)."""
+        ``SmsProducerBatchError`` naming the ones SQS refused (the others are queued).
+
+        ``requests`` is a list (or any iterable) of requests built with :meth:`build`; anything else — a mapping, a
+        string, an item that is not a ``SendRequest`` — raises ``ContractError`` before anything is queued."""
+        if isinstance(requests, str | bytes | Mapping) or not isinstance(requests, Iterable):
+            raise ContractError(
+                RejectionReason.INVALID_FIELD,
+                f"must be a list of requests built with SmsProducer.build, not a {type(requests).__name__}",
+                "requests",
+            )
+        requests = list(requests)
+        for n, request in enumerate(requests):
+            _check_request(request, f"requests[{n}]")
         failed: dict[str, str] = {}
         for start in range(0, len(requests), _BATCH_SIZE):
             chunk = requests[start : start + _BATCH_SIZE]
@@ -188,3 +205,12 @@ class SmsProducer:
                 raise ValueError("not_after must be an aware datetime (with a tzinfo), or epoch milliseconds")
             return round(not_after.timestamp() * 1000)
         return not_after
+
+
+def _check_request(request: Any, name: str) -> None:
+    if not isinstance(request, SendRequest):
+        raise ContractError(
+            RejectionReason.INVALID_FIELD,
+            f"must be a request built with SmsProducer.build (a SendRequest), not a {type(request).__name__}",
+            name,
+        )

@@ -15,6 +15,10 @@ breaks one of them is a rejection with a recorded reason, never a silent loss:
 - the body is not only white space, by Python's definition of white space (the schema checks ECMA's ``\\S``);
 - context keys differ in more than case (the Parquet conversion of the events lower-cases them).
 
+The contract's character rule (every text holds only characters SQS carries) is written as a pattern that finds a
+refused character: a control character, U+FFFE, U+FFFF, or a surrogate not part of a pair (with lookarounds, so it
+means the same whether a validator matches UTF-16 code units or code points).
+
 Stdlib only.
 """
 
@@ -43,6 +47,12 @@ from .parts import API_MAX_CHARACTERS
 
 #: The schema's ``$id``.
 SCHEMA_ID: Final = "urn:sms-constructs:send-request"
+#: A character SQS does not carry (``contract.FORBIDDEN_CHARACTER_PATTERN``), in ECMA-262: the same refusal with
+#: or without the ``u`` flag, so a lone surrogate is refused and a pair (an emoji) is not.
+FORBIDDEN_CHARACTER: Final = (
+    r"[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]"
+    r"|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]"
+)
 #: The fields every version requires.
 REQUIRED: Final = ("version", "requestId", "destinationPhoneNumber", "messageBody")
 
@@ -75,6 +85,7 @@ def _properties() -> dict[str, dict[str, Any]]:
             "minLength": 1,
             "maxLength": API_MAX_CHARACTERS,
             "pattern": r"\S",
+            "not": {"pattern": FORBIDDEN_CHARACTER},
         },
         "messageType": {
             "description": "Default: the queue's message_type.",
@@ -86,9 +97,18 @@ def _properties() -> dict[str, dict[str, Any]]:
             "maxProperties": MAX_USER_CONTEXT_ENTRIES,
             "propertyNames": {
                 "pattern": _anchored(CONTEXT_KEY_PATTERN.pattern),
-                "not": {"pattern": _anchored(f"(?:{'|'.join(_caseless(k) for k in sorted(RESERVED_CONTEXT_KEYS))})")},
+                "not": {
+                    "anyOf": [
+                        {"pattern": _anchored(f"(?:{'|'.join(_caseless(k) for k in sorted(RESERVED_CONTEXT_KEYS))})")},
+                        {"pattern": FORBIDDEN_CHARACTER},
+                    ]
+                },
             },
-            "additionalProperties": {"type": "string", "pattern": _anchored(CONTEXT_VALUE_PATTERN.pattern)},
+            "additionalProperties": {
+                "type": "string",
+                "pattern": _anchored(CONTEXT_VALUE_PATTERN.pattern),
+                "not": {"pattern": FORBIDDEN_CHARACTER},
+            },
         },
         "timeToLiveSeconds": {
             "description": "TimeToLive of the send. Default: the queue's time_to_live.",
@@ -147,8 +167,9 @@ def contract_schema() -> dict[str, Any]:
             "One SQS message on an SmsSendQueue (the body; put the version in the Number message attribute "
             "smsContractVersion too). Write the lowest version that holds the message. The sender also rejects, with "
             "a recorded reason, what JSON Schema cannot express: a body over 1530 GSM-7 or 630 UCS-2 units "
-            "(MESSAGE_TOO_LONG), a body of only white space, and context keys equal but for case. Optional fields may "
-            "be null (read as absent); integers may be written as 5.0."
+            "(MESSAGE_TOO_LONG), a body of only white space, and context keys equal but for case. Every text holds "
+            "only characters SQS carries (no control character but tab, line feed and carriage return, no U+FFFE or "
+            "U+FFFF, no lone surrogate). Optional fields may be null (read as absent); integers may be written as 5.0."
         ),
         "oneOf": versions,
         "$defs": {name: properties[name] for name in sorted(properties)},

@@ -17,7 +17,7 @@ from constructs import Construct, IConstruct
 
 from .._private.errors import ValidationError
 from .._private.functions import FunctionNetwork
-from .._private.validation import check_number
+from .._private.validation import check_number, is_unresolved
 from ..resources._base import check_same_region
 from ..resources.common import NumberType
 from ..resources.configuration_set import ConfigurationSet
@@ -249,3 +249,67 @@ def check_send_queue(
 def check_configuration_set_region(scope: IConstruct, configuration_set: IConfigurationSetRef) -> None:
     """A configuration set names a resource of one Region: it must be this stack's."""
     check_region_of(scope, "configuration_set", configuration_set)
+
+
+def _environment(scope: IConstruct) -> tuple[str | None, str | None]:
+    """The account and Region of ``scope``'s stack, ``None`` where it is not known at synth time."""
+    stack = cdk.Stack.of(scope)
+    account = None if cdk.Token.is_unresolved(stack.account) else stack.account
+    region = None if cdk.Token.is_unresolved(stack.region) else stack.region
+    return account, region
+
+
+def _same_environment(first: IConstruct, second: IConstruct) -> bool:
+    """True when both may deploy to one account and Region (an unknown account or Region may be any)."""
+    (account, region), (their_account, their_region) = _environment(first), _environment(second)
+    same_account = account is None or their_account is None or account == their_account
+    return same_account and (region is None or their_region is None or region == their_region)
+
+
+def check_spend_alarms_under_overrides(scope: Construct) -> None:
+    """Refuse a spend alarm of an ``SmsMonitoring`` above the text spend limit override of an ``SmsAccountSettings``
+    of the same account and Region in the app: the service stops sending at the enforced limit, so the month's spend
+    never reaches such an alarm. Called by both constructs, so the order they are defined in does not matter; the
+    error names the one defined second.
+    """
+    from .account_settings import SmsAccountSettings  # noqa: PLC0415 - both modules import this one
+    from .monitoring import SmsMonitoring  # noqa: PLC0415
+
+    others = [c for c in scope.node.root.node.find_all() if c is not scope]
+    if isinstance(scope, SmsMonitoring):
+        pairs = [(scope, o) for o in others if isinstance(o, SmsAccountSettings)]
+    elif isinstance(scope, SmsAccountSettings):
+        pairs = [(o, scope) for o in others if isinstance(o, SmsMonitoring)]
+    else:
+        return
+    for monitoring, settings in pairs:
+        override = settings.text_spend_limit_override_usd
+        limit = monitoring.monthly_spend_limit_usd
+        if override is None or is_unresolved(override) or is_unresolved(limit):
+            continue
+        if not _same_environment(monitoring, settings):
+            continue
+        above = [p for p in sorted(monitoring.spend_alarm_percentages) if round(limit * p / 100, 2) > override]
+        if not above:
+            continue
+        highest = above[-1]
+        amount = round(limit * highest / 100, 2)
+        alarm = f"{monitoring.node.path} alarm MonthlySpend{_number(highest)} ({_number(highest)} % of {_number(limit)}"
+        if scope is monitoring:
+            raise ValidationError(
+                monitoring,
+                "monthly_spend_limit_usd",
+                f"{_number(highest)} % of it is {_number(amount)} USD, above the text spend limit override of "
+                f"{settings.node.path} ({_number(override)} USD): the service stops sending at that limit, so the "
+                f"month's spend never reaches the alarm; measure against the override (monthly_spend_limit_usd="
+                f"{_number(override)}) or a budget under it",
+                limit,
+            )
+        raise ValidationError(
+            settings,
+            "text_spend_limit_override_usd",
+            f"is below the spend alarm {alarm} USD = {_number(amount)} USD): the service stops sending at this "
+            "limit, so the month's spend never reaches that alarm; raise the override or lower the alarm's "
+            "monthly_spend_limit_usd",
+            override,
+        )

@@ -24,6 +24,7 @@ from .._private.sdk_calls import (
 from .._private.validation import check_range, is_unresolved
 from ..resources._base import check_same_region
 from ..resources.common import MessageType
+from . import _guards
 
 #: The largest monthly limit the API accepts (``MonthlyLimit``, whole USD).
 MAX_MONTHLY_LIMIT_USD = 1_000_000_000
@@ -84,7 +85,8 @@ class SmsAccountSettings(Construct):
         :param text_spend_limit_override_usd: The enforced monthly spend limit for SMS, in whole USD (at least 1, at
             most the account's spend limit, which only a quota increase raises; the sandbox's is 1). When the month's
             text spend reaches it, every send fails with ``MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT`` until the month
-            ends. Default: not managed (the enforced limit stays what it is).
+            ends; a spend alarm of an ``SmsMonitoring`` of the same account and Region above it is refused (it could
+            never fire). Default: not managed (the enforced limit stays what it is).
         :param media_spend_limit_override_usd: The same for MMS. Default: not managed.
         :param voice_spend_limit_override_usd: The same for voice messages. Default: not managed.
         :param notify_spend_limit_override_usd: The same for Notify (templated one-time-code) messages, at least 11
@@ -108,6 +110,9 @@ class SmsAccountSettings(Construct):
             _check_monthly_limit(self, prop, value, minimum)
         if default_protect_configuration is not None:
             check_same_region(self, "default_protect_configuration", default_protect_configuration)
+        #: The enforced monthly SMS spend limit this construct sets, in USD, or ``None`` when it is not managed.
+        self.text_spend_limit_override_usd = text_spend_limit_override_usd
+        _guards.check_spend_alarms_under_overrides(self)
 
         #: The custom resources, by setting (``TextSpendLimitOverride``, ``DefaultProtectConfiguration``, ...).
         self.resources: dict[str, cdk.CustomResource] = {}

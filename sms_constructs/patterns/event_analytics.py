@@ -14,6 +14,7 @@ event schema that the handlers parse events with too.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Unpack
@@ -36,7 +37,7 @@ from sms_constructs_runtime.events import (
     glue_columns,
 )
 
-from .._private import checkov, nag
+from .._private import checkov, discovery, nag
 from .._private.errors import ValidationError
 from .._private.kms import library_log_group, limit_grants_to_aws_services
 from .._private.metrics import MetricOptions, with_defaults
@@ -214,7 +215,9 @@ class SmsEventAnalytics(Construct):
         :param query_results_retention: How long Athena query results are kept: at least one day. Default:
             ``Duration.days(30)``.
         :param event_retention: How long event objects (which hold phone numbers) are kept: a lifecycle rule expires
-            them and partition projection starts that many days back. ``EventRetention.days(n)`` (whole days, at
+            them and partition projection starts that many days back. The quick look and the raw backup may not keep
+            events longer; under 30 days draws the warning ``sms-constructs:QueryWindowBeyondRetention`` (the named
+            queries look back 7 or 30 days). ``EventRetention.days(n)`` (whole days, at
             least one; needs the created bucket) or ``EventRetention.FOREVER``. With ``existing_bucket`` only
             ``FOREVER`` can be given (expire ``events/`` on your bucket); leaving it out there raises the warning
             ``sms-constructs:EventsNotExpired``. Default: ``EventRetention.DEFAULT``, 365 days.
@@ -256,6 +259,8 @@ class SmsEventAnalytics(Construct):
         _check_whole_days(self, "query_results_retention", results_retention)
         expiry = self._event_expiry(event_retention, existing_bucket)
         self._check_backup_and_lock(raw_event_backup, object_lock_retention, existing_bucket, expiry)
+        self._check_windows_within_retention(expiry, raw_event_backup)
+        self._expiry = expiry
         self._events = list(events) if events is not None else [EventType.TEXT_ALL]
         _check_sms_events(self, self._events)
         retain = removal_policy if removal_policy is not None else cdk.RemovalPolicy.RETAIN
@@ -282,11 +287,13 @@ class SmsEventAnalytics(Construct):
         cdk.CfnOutput(self, "WorkGroupName", value=self.workgroup.ref, description="Athena workgroup for SMS events")
         cdk.CfnOutput(self, "BucketName", value=self.bucket.bucket_name, description="Bucket of the SMS event objects")
         if self.quick_look_log_group is not None:
-            cdk.CfnOutput(
+            # ``SmsEventAnalyticsQuickLookLogGroupName<id>``: what the operator commands find the events by.
+            discovery.publish(
                 self,
+                discovery.ANALYTICS_LOG_GROUP_OUTPUT,
                 "QuickLookLogGroupName",
-                value=self.quick_look_log_group.log_group_name,
-                description="Log group of the SMS events (quick look)",
+                self.quick_look_log_group.log_group_name,
+                "Log group of the SMS events (quick look)",
             )
 
         #: The event destinations added to configuration sets, in order.
@@ -413,6 +420,38 @@ class SmsEventAnalytics(Construct):
         if chosen.duration is not None:
             _check_whole_days(self, "event_retention", chosen.duration)
         return chosen.duration
+
+    def _check_windows_within_retention(self, expiry: cdk.Duration | None, backup: RawEventBackup | None) -> None:
+        """Refuse raw records kept longer than ``event_retention`` (they hold the same phone numbers); warn when a named
+        query looks further back than the events are kept. (The quick look's retention: ``_add_quick_look``.)"""
+        if expiry is None or expiry.is_unresolved():
+            return
+        days = expiry.to_days(integral=False)
+        backup_retention = backup.retention if isinstance(backup, RawEventBackup) else None
+        backup_known = backup_retention is not None and not backup_retention.is_unresolved()
+        if backup_known and backup_retention is not None and backup_retention.to_days(integral=False) > days:
+            raise ValidationError(
+                self,
+                "raw_event_backup.retention",
+                f"must not keep raw records longer than event_retention ({_days(days)} days): they hold the same "
+                "phone numbers, which would outlive their expiry",
+                backup_retention,
+            )
+        longer = sorted(
+            {
+                window
+                for window in (_query_window_days(q.sql) for q in NAMED_QUERIES)
+                if window is not None and window > days
+            }
+        )
+        if longer:
+            names = [q.title for q in NAMED_QUERIES if (_query_window_days(q.sql) or 0) > days]
+            cdk.Annotations.of(self).add_warning_v2(
+                QUERY_WINDOW_BEYOND_RETENTION_WARNING,
+                f"event_retention is {_days(days)} days, and {len(names)} named queries look back "
+                f"{' or '.join(str(w) for w in longer)} days ({', '.join(names)}): they report fewer days than their "
+                "title says. Keep the events at least that long, or acknowledge this warning.",
+            )
 
     def _check_backup_and_lock(
         self,
@@ -846,6 +885,17 @@ class SmsEventAnalytics(Construct):
         cfn_log_group = log_group.node.default_child
         assert isinstance(cfn_log_group, logs.CfnLogGroup)
         days = cfn_log_group.retention_in_days
+        expiry = self._expiry
+        if expiry is not None and not expiry.is_unresolved():
+            kept_days = expiry.to_days(integral=False)
+            if days is None or (is_unresolved(days) is False and days > kept_days):
+                raise ValidationError(
+                    self,
+                    "quick_look.retention",
+                    f"must not keep events longer than event_retention ({_days(kept_days)} days): the quick look "
+                    "holds the same phone numbers, which would outlive their expiry",
+                    options.retention,
+                )
         if days is not None and days < 365:
             nag.acknowledge(
                 log_group,
@@ -997,6 +1047,21 @@ def _merge_props(defaults: Mapping[str, Any], overrides: Any) -> dict[str, Any]:
         if value is not None:
             merged[name] = value
     return merged
+
+
+#: Warning id: a named query looks further back than ``event_retention`` keeps events.
+QUERY_WINDOW_BEYOND_RETENTION_WARNING = "sms-constructs:QueryWindowBeyondRetention"
+_QUERY_WINDOW = re.compile(r"INTERVAL '(\d+)' DAY")
+
+
+def _query_window_days(sql: str) -> int | None:
+    """How many days back a named query reads (its longest ``INTERVAL 'n' DAY``), or ``None``."""
+    windows = [int(n) for n in _QUERY_WINDOW.findall(sql)]
+    return max(windows) if windows else None
+
+
+def _days(days: float) -> str:
+    return str(int(days)) if float(days).is_integer() else f"{days:g}"
 
 
 def _check_duration(scope: Construct, prop: str, value: cdk.Duration, low: int, high: int) -> None:

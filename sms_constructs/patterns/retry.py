@@ -85,7 +85,8 @@ class RetryPolicy:
         Default: ``[Duration.seconds(60), Duration.seconds(600)]``.
     :param jitter: Spread of each delay, as a fraction (0–0.5): the delay is spread uniformly by ± that fraction.
         Default: 0.1 (±10 %).
-    :param window: No retry starts later than this after the first send (1 minute – 14 days). Default: 3 days.
+    :param window: No retry starts later than this after the first send (1 minute – 14 days; longer than the first
+        delay less its jitter, or no retry could start). Default: 3 days.
     :param statuses: Final statuses to retry. Default: all four ``RetryStatus`` values.
     :param deadline_required_for: Statuses among ``statuses`` retried only for requests that carry a deadline
         (``notAfter``); a request without one is not retried on them. Default: ``[RetryStatus.TTL_EXPIRED]``.
@@ -122,6 +123,7 @@ class RetryPolicy:
             check_range(scope, "policy.delays", delay.to_seconds(), 0, MAX_DELAY_SECONDS, "seconds (SQS DelaySeconds)")
         check_range(scope, "policy.jitter", self.jitter, 0, 0.5)
         check_range(scope, "policy.window", self.window.to_seconds(), 60, 14 * 86_400, "seconds")
+        self._check_window_fits_delays(scope)
         if not self.statuses:
             raise ValidationError(scope, "policy.statuses", "must name at least one RetryStatus", [])
         seen: set[RetryStatus] = set()
@@ -138,6 +140,41 @@ class RetryPolicy:
                 raise ValidationError(
                     scope, "policy.deadline_required_for", "must only hold statuses the policy retries", status
                 )
+
+    def _check_window_fits_delays(self, scope: Construct) -> None:
+        """Refuse a window no retry can start in (shorter than the first delay, less its jitter); warn when the later
+        attempts cannot start in it (``max_attempts`` then only caps what the window allows)."""
+        if self.max_attempts <= 1 or not self.delays:
+            return
+        window = self.window.to_seconds()
+        earliest = [self.delays[min(i, len(self.delays) - 1)].to_seconds() * (1 - self.jitter) for i in range(9)]
+        first = earliest[0]
+        if window <= first:
+            raise ValidationError(
+                scope,
+                "policy.window",
+                f"must be longer than the first delay less its jitter ({first:g} s): a retry starts at the earliest "
+                f"that long after the failure, which is after the first send, so no retry could ever start",
+                self.window,
+            )
+        elapsed, fitting = 0.0, 0
+        for delay in earliest[: int(self.max_attempts) - 1]:
+            elapsed += delay
+            if elapsed >= window:
+                break
+            fitting += 1
+        if fitting < self.max_attempts - 1:
+            cdk.Annotations.of(scope).add_warning_v2(
+                RETRY_ATTEMPTS_BEYOND_WINDOW_WARNING,
+                f"policy: max_attempts={int(self.max_attempts)} allows {int(self.max_attempts) - 1} retries, but with "
+                f"the delays (less their jitter) only {fitting} can start inside the window of "
+                f"{self.window.to_human_string()}; the later attempts never happen. Lengthen the window, shorten the "
+                "delays or lower max_attempts, or acknowledge this warning if the window is the cap you mean.",
+            )
+
+
+#: Warning id: retries the policy allows that can never start inside its window.
+RETRY_ATTEMPTS_BEYOND_WINDOW_WARNING = "sms-constructs:RetryAttemptsBeyondWindow"
 
 
 class SmsRetry(Construct):

@@ -31,7 +31,7 @@ from sms_constructs_runtime.settings import (
 )
 from sms_constructs_runtime.store import EXPIRATION_ATTRIBUTE
 
-from .._private import nag
+from .._private import discovery, nag
 from .._private.errors import ValidationError
 from .._private.functions import library_function, own_wildcard_policy
 from .._private.kms import limit_grants_to_aws_services
@@ -145,11 +145,13 @@ class SmsSendQueue(Construct):
         :param time_to_live: ``TimeToLive`` of requests that do not set one (5 s – 72 h). Default: 72 hours (the
             service's maximum and default).
         :param max_price: ``MaxPrice`` in USD per message for requests that do not set one (e.g. ``"0.50"``); a
-            send that would cost more is refused by the service and recorded as a rejection. Default: ``"0.50"``.
+            send that would cost more is refused by the service and recorded as a rejection (above 0). Default:
+            ``"0.50"``.
         :param validate_numbers: Look each destination up with ``CarrierLookup`` before the first send to it (cached
             for ``number_lookup_cache_ttl``) and reject LANDLINE and INVALID numbers. Each lookup is billed.
             Default: ``False``.
-        :param number_lookup_cache_ttl: How long a lookup result is reused. Default: 30 days.
+        :param number_lookup_cache_ttl: How long a lookup result is reused (only with ``validate_numbers=True``).
+            Default: 30 days.
         :param message_retention: How long the message store keeps requests, outcomes and idempotency records (4 days
             – 1 year): at least the queue's 4-day retention, so a copy still on the queue is never sent twice, and,
             with ``SmsRetry``, the retry window plus the 72 hours a final event can take. Default: 14 days.
@@ -200,20 +202,11 @@ class SmsSendQueue(Construct):
         check_range(self, "batch_size", batch_size, 1, 10)
         if max_concurrency is not None and not float(max_concurrency).is_integer():
             raise ValidationError(self, "max_concurrency", "must be a whole number", max_concurrency)
-        price_ok = max_price is None or cdk.Token.is_unresolved(max_price)
-        if not price_ok and not (2 <= len(str(max_price)) <= 8 and MAX_PRICE_PATTERN.fullmatch(str(max_price))):
-            raise ValidationError(
-                self, "max_price", r"must match [0-9]{0,2}\.[0-9]{1,5} (USD, e.g. '0.50'), 2-8 characters", max_price
-            )
-        ttl = time_to_live if time_to_live is not None else cdk.Duration.hours(72)
-        if not ttl.is_unresolved():
-            check_range(self, "time_to_live", ttl.to_seconds(), MIN_TTL_SECONDS, MAX_TTL_SECONDS, "seconds")
+        ttl, lookup_ttl = _check_sending_props(self, max_price, time_to_live, number_lookup_cache_ttl, validate_numbers)
         retention = message_retention if message_retention is not None else cdk.Duration.days(14)
         check_range(
             self, "message_retention", retention.to_seconds(), QUEUE_RETENTION.to_seconds(), 365 * 86_400, "seconds"
         )
-        lookup_ttl = number_lookup_cache_ttl if number_lookup_cache_ttl is not None else cdk.Duration.days(30)
-        check_range(self, "number_lookup_cache_ttl", lookup_ttl.to_seconds(), 3600, 365 * 86_400, "seconds")
         receives = max_receive_count if max_receive_count is not None else 10
         check_range(self, "max_receive_count", receives, 3, 1000)
 
@@ -351,6 +344,18 @@ class SmsSendQueue(Construct):
         )
         self.event_source_mapping.node.add_dependency(sender.role)
         nag.acknowledge(self.event_source_mapping, nag.Serverless.LAMBDA_ESM_DESTINATION, _RECORDS_NAG_REASON)
+
+        # Outputs the operator commands find the queue by (``SmsSendQueueUrl<id>``, ``SmsSendQueueMessageStore...``).
+        discovery.publish(
+            self, discovery.SEND_QUEUE_URL_OUTPUT, "QueueUrl", self.queue.queue_url, "SmsSendQueue: send queue URL"
+        )
+        discovery.publish(
+            self,
+            discovery.SEND_QUEUE_TABLE_OUTPUT,
+            "MessageStoreTableName",
+            self.table.table_name,
+            "SmsSendQueue: message store table",
+        )
 
     @property
     def service_name(self) -> str:
@@ -584,3 +589,41 @@ def _check_receives(
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _check_sending_props(
+    scope: Construct,
+    max_price: str | None,
+    time_to_live: cdk.Duration | None,
+    number_lookup_cache_ttl: cdk.Duration | None,
+    validate_numbers: bool | None,
+) -> tuple[cdk.Duration, cdk.Duration]:
+    """Refuse a ``MaxPrice``, TTL or lookup cache the service would refuse, or that could never take effect (a
+    ``MaxPrice`` of 0, a lookup cache without lookups); return the TTL and the lookup cache's TTL, defaults applied."""
+    price_ok = max_price is None or cdk.Token.is_unresolved(max_price)
+    if not price_ok and not (2 <= len(str(max_price)) <= 8 and MAX_PRICE_PATTERN.fullmatch(str(max_price))):
+        raise ValidationError(
+            scope, "max_price", r"must match [0-9]{0,2}\.[0-9]{1,5} (USD, e.g. '0.50'), 2-8 characters", max_price
+        )
+    ttl = time_to_live if time_to_live is not None else cdk.Duration.hours(72)
+    if not ttl.is_unresolved():
+        check_range(scope, "time_to_live", ttl.to_seconds(), MIN_TTL_SECONDS, MAX_TTL_SECONDS, "seconds")
+    lookup_ttl = number_lookup_cache_ttl if number_lookup_cache_ttl is not None else cdk.Duration.days(30)
+    check_range(scope, "number_lookup_cache_ttl", lookup_ttl.to_seconds(), 3600, 365 * 86_400, "seconds")
+    if not price_ok and float(str(max_price)) == 0:
+        raise ValidationError(
+            scope,
+            "max_price",
+            "must be above 0: the service refuses every send that would cost more than MaxPrice "
+            "(PRICE_OVER_THRESHOLD), and every send costs something, so nothing could ever be sent",
+            max_price,
+        )
+    if number_lookup_cache_ttl is not None and not validate_numbers:
+        raise ValidationError(
+            scope,
+            "number_lookup_cache_ttl",
+            "is how long a CarrierLookup result is reused, and no lookup is made unless validate_numbers=True: "
+            "set validate_numbers=True or leave it out",
+            number_lookup_cache_ttl,
+        )
+    return ttl, lookup_ttl

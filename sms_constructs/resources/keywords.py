@@ -25,6 +25,12 @@ MAX_MESSAGE_LENGTH = 1600
 MAX_KEYWORD_LENGTH = 30
 #: The keywords every phone number and pool must answer; they cannot be optional keywords.
 RESERVED_KEYWORDS = frozenset({"HELP", "STOP"})
+#: The service's required opt-out keywords (AWS End User Messaging SMS User Guide, "Required opt-out keywords"): every
+#: phone number and pool already answers them as opt-outs with the STOP reply, and they cannot be deleted, so an
+#: optional keyword with one of these words could never take effect.
+OPT_OUT_KEYWORDS = frozenset(
+    {"ARRET", "CANCEL", "END", "OPT-OUT", "OPTOUT", "QUIT", "REMOVE", "STOP", "TD", "UNSUBSCRIBE"}
+)
 
 # CloudFormation: ``^(?!\s*$)[\s\S]+$`` for messages and ``[ \S]+`` for keywords (spaces allowed, no other white space).
 _KEYWORD_CHARACTERS = re.compile(r"[ \S]+")
@@ -60,7 +66,9 @@ class OptionalKeyword:
         OptionalKeyword(keyword="START", message="Acme alerts: you are subscribed again.", action=KeywordAction.OPT_IN)
     """
 
-    #: The keyword: 1–30 characters, no leading or trailing space, not HELP or STOP (in any case). No default.
+    #: The keyword: 1–30 characters, no leading or trailing space, not HELP and not one of the service's required
+    #: opt-out keywords (STOP, ARRET, CANCEL, END, OPT-OUT, OPTOUT, QUIT, REMOVE, TD, UNSUBSCRIBE; in any case). No
+    #: default.
     keyword: str
     #: The reply: 1–1600 characters, not blank. No default.
     message: str
@@ -133,6 +141,15 @@ def _validate_keyword(scope: IConstruct, prop: str, keyword: Any) -> None:
             scope,
             prop,
             "HELP and STOP are mandatory keywords; set their replies with keywords=MandatoryKeywords(...)",
+            keyword,
+        )
+    if keyword.upper() in OPT_OUT_KEYWORDS:
+        raise ValidationError(
+            scope,
+            prop,
+            f"is one of the service's required opt-out keywords ({', '.join(sorted(OPT_OUT_KEYWORDS))}), which every "
+            "number and pool already answers as an opt-out with the STOP reply (keywords=MandatoryKeywords(stop=...))"
+            ": an optional keyword with this word could never take effect",
             keyword,
         )
 

@@ -15,7 +15,7 @@ from .._private import arns
 from .._private.arns import check_sms_arn, check_sms_id
 from .._private.errors import ValidationError
 from ._base import apply_removal_policy, format_sms_voice_arn, resolve_deletion_protection, resource_name_from_arn
-from .common import NumberCapability, NumberType
+from .common import KeywordAction, NumberCapability, NumberType
 from .keywords import (
     MandatoryKeywords,
     OptionalKeyword,
@@ -127,7 +127,8 @@ class PhoneNumber(PhoneNumberBase):
         :param capabilities: Channels the number supports, at least one of ``NumberCapability.SMS``, ``VOICE``,
             ``MMS``, each once. Changing them replaces the number. No default.
         :param keywords: Replies to HELP and STOP. No default: carriers require both.
-        :param optional_keywords: Further keywords (e.g. START as ``KeywordAction.OPT_IN``). Default: none.
+        :param optional_keywords: Further keywords (e.g. START as ``KeywordAction.OPT_IN``; no ``OPT_OUT`` keyword on a
+            US toll-free number, whose only opt-out keyword is STOP). Default: none.
         :param opt_out_list: Opt-out list that STOP replies go to and sends are checked against. Default: the
             account's default opt-out list.
         :param self_managed_opt_outs_enabled: ``True`` if your application handles HELP/STOP replies and opt-outs
@@ -144,6 +145,16 @@ class PhoneNumber(PhoneNumberBase):
         _check_capabilities(self, capabilities)
         validate_mandatory_keywords(self, keywords)
         validate_optional_keywords(self, optional_keywords)
+        if number_type is NumberType.TOLL_FREE and iso_country_code == "US":
+            for index, item in enumerate(optional_keywords or ()):
+                if item.action is KeywordAction.OPT_OUT:
+                    raise ValidationError(
+                        self,
+                        f"optional_keywords[{index}].action",
+                        "cannot be OPT_OUT on a US toll-free number: carriers handle its opt-outs, STOP is its only "
+                        "opt-out keyword and no other can be added (UNSTOP and START may be OPT_IN keywords)",
+                        f"{item.keyword} {item.action.name}",
+                    )
         if two_way is not None and not isinstance(two_way, TwoWayChannel):
             raise ValidationError(
                 self, "two_way", "must be a TwoWayChannel, e.g. TwoWayChannel.sns_topic(topic)", two_way

@@ -44,6 +44,7 @@ from botocore.exceptions import ClientError
 from botocore.validate import ParamValidator, validate_parameters
 from sms_constructs_runtime.events import SmsEvent
 from sms_constructs_runtime.parts import Encoding, count_parts
+from sms_constructs_runtime.simulator import SIMULATOR_NUMBERS
 
 __all__ = [
     "FAKE_OUTCOME_NUMBERS",
@@ -55,34 +56,6 @@ __all__ = [
     "Send",
 ]
 
-#: AWS's destination simulator numbers per country: (success, failure) (service facts §4, the AWS user guide).
-SIMULATOR_NUMBERS: Final[Mapping[str, tuple[str, str]]] = {
-    "AU": ("+61455944038", "+61455944039"),
-    "AT": ("+43676800442031", "+43676800442032"),
-    "BE": ("+32460213922", "+32460213923"),
-    "CL": ("+56229140630", "+56229140631"),
-    "CZ": ("+420790542286", "+420790542287"),
-    "DK": ("+4525919410", "+4525919215"),
-    "EE": ("+37282720792", "+37282720793"),
-    "FI": ("+3584573979110", "+3584573979111"),
-    "FR": ("+33755512501", "+33755512502"),
-    "HK": ("+85257048426", "+85257048854"),
-    "HU": ("+36707178770", "+36707178772"),
-    "IT": ("+394390009172", "+394390009174"),
-    "JE": ("+447937404990", "+447937404992"),
-    "LU": ("+352691385880", "+352691385882"),
-    "NL": ("+3197008100148", "+3197008100150"),
-    "NO": ("+4759449384", "+4759449387"),
-    "PL": ("+48732141440", "+48732141442"),
-    "PT": ("+351927946948", "+351927946950"),
-    "RO": ("+40783900330", "+40783900332"),
-    "ES": ("+34683783440", "+34683783442"),
-    "SE": ("+46790645100", "+46790645102"),
-    "CH": ("+41798075872", "+41798075874"),
-    "TW": ("+886903444630", "+886903444632"),
-    "GB": ("+447860019066", "+447860019067"),
-    "US": ("+14254147755", "+14254147167"),
-}
 #: The final status the fake reports for a simulator *failure* number (AWS does not say which one the service sends).
 SIMULATOR_FAILURE_STATUS: Final = "UNREACHABLE"
 #: An outcome that is not a delivery event: the send itself is refused as opted out.

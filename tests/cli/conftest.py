@@ -18,6 +18,8 @@ from tests.conftest import REGION
 class FakeSession:
     """What the commands ask of a boto3 session: ``client(name)``. Clients are built once per name."""
 
+    region_name = REGION
+
     def __init__(self) -> None:
         self.clients: dict[str, Any] = {}
         self.stubbers: dict[str, Stubber] = {}
@@ -33,6 +35,34 @@ class FakeSession:
     def stubber(self, name: str) -> Stubber:
         self.client(name)
         return self.stubbers[name]
+
+
+def simulator_numbers_response() -> dict[str, Any]:
+    """A ``DescribePhoneNumbers`` response with one US simulator origination number."""
+    return {
+        "PhoneNumbers": [
+            {
+                "PhoneNumberArn": "arn:aws:sms-voice:us-east-1:111122223333:phone-number/phone-1",
+                "PhoneNumberId": "phone-1",
+                "PhoneNumber": "+12065550100",
+                "Status": "ACTIVE",
+                "IsoCountryCode": "US",
+                "MessageType": "TRANSACTIONAL",
+                "NumberCapabilities": ["SMS"],
+                "NumberType": "SIMULATOR",
+                "MonthlyLeasingPrice": "0.00",
+                "TwoWayEnabled": False,
+                "SelfManagedOptOutsEnabled": False,
+                "OptOutListName": "Default",
+                "DeletionProtectionEnabled": False,
+                "CreatedTimestamp": datetime.datetime(2026, 11, 30, tzinfo=datetime.UTC),
+            }
+        ]
+    }
+
+
+#: The ``DescribePhoneNumbers`` request of the simulator check.
+SIMULATOR_FILTER = {"Filters": [{"Name": "number-type", "Values": ["SIMULATOR"]}]}
 
 
 def describe_stacks_response(stack_name: str, outputs: dict[str, str]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from sms_constructs_runtime.contract import SendRequest
 
 from sms_constructs_cli import test_message
 from sms_constructs_cli._aws import CannotRunError
-from tests.cli.conftest import FakeSession, describe_stacks_response
+from tests.cli.conftest import SIMULATOR_FILTER, FakeSession, describe_stacks_response, simulator_numbers_response
 
 TABLE, LOG_GROUP = "store", "/sms/quick-look"
 SUCCESS, FAILURE = test_message.SUCCESS_SIMULATOR, test_message.FAILURE_SIMULATOR
@@ -36,7 +36,15 @@ def _deploy(aws: FakeSession, *, sending: dict[str, str] | None = None) -> str:
     )
     aws.client("logs").create_log_group(logGroupName=LOG_GROUP)
     aws.client("logs").create_log_stream(logGroupName=LOG_GROUP, logStreamName="events")
-    outputs = sending if sending is not None else {"SendQueueUrl": queue_url, "MessageStoreTableName": TABLE}
+    outputs = (
+        sending
+        if sending is not None
+        else {
+            "SendQueueUrl": queue_url,  # the sample app's own outputs are not what the command reads
+            "SmsSendQueueUrlSmsSandboxSendingSendQueue1A2B3C4D": queue_url,
+            "SmsSendQueueMessageStoreTableNameSmsSandboxSendingSendQueue1A2B3C4D": TABLE,
+        }
+    )
     stubber = aws.stubber("cloudformation")
     stubber.add_response(
         "describe_stacks", describe_stacks_response("SmsSandboxSending", outputs), {"StackName": "SmsSandboxSending"}
@@ -44,10 +52,18 @@ def _deploy(aws: FakeSession, *, sending: dict[str, str] | None = None) -> str:
     stubber.add_response(
         "describe_stacks",
         describe_stacks_response(
-            "SmsSandboxAnalytics", {"EventsBucketName": "b", "EventsQuickLookLogGroupName5F3E2A1C": LOG_GROUP}
+            "SmsSandboxAnalytics",
+            {
+                "EventsBucketName": "b",
+                "SmsEventAnalyticsQuickLookLogGroupNameSmsSandboxAnalyticsEvents5F3E2A1C": LOG_GROUP,
+            },
         ),
         {"StackName": "SmsSandboxAnalytics"},
     )
+    if sending is None:
+        aws.stubber("pinpoint-sms-voice-v2").add_response(
+            "describe_phone_numbers", simulator_numbers_response(), SIMULATOR_FILTER
+        )
     return str(queue_url)
 
 
@@ -193,7 +209,7 @@ def test_success_number_not_delivered_is_a_failure(aws: FakeSession) -> None:
     service.steps = [blocked]
     status, out = _run(aws, service, queue_url, destinations=[SUCCESS], timeout_seconds=50, interval_seconds=1)
     assert status == 1
-    assert "was not delivered" in out
+    assert "should have been delivered was not" in out
 
 
 def test_fails_in_one_line_when_the_stack_is_not_deployed(aws: FakeSession) -> None:
@@ -205,21 +221,22 @@ def test_fails_in_one_line_when_the_stack_is_not_deployed(aws: FakeSession) -> N
         expected_params={"StackName": "SmsSandboxSending"},
     )
     with pytest.raises(
-        CannotRunError, match=r"^Stack SmsSandboxSending is not deployed in this account and Region: run make deploy\.$"
+        CannotRunError, match=r"^Stack SmsSandboxSending is not deployed in this account and Region: check --stack"
     ):
         test_message.run(aws, stack_prefix="SmsSandbox")
 
 
 def test_fails_in_one_line_when_an_output_is_missing(aws: FakeSession) -> None:
-    _deploy(aws, sending={"MessageStoreTableName": TABLE})
-    with pytest.raises(CannotRunError, match=r"Stack SmsSandboxSending has no output SendQueueUrl"):
+    _deploy(aws, sending={"SmsSendQueueUrlX": "https://sqs.us-east-1.amazonaws.com/111122223333/send"})
+    with pytest.raises(
+        CannotRunError, match=r"Stack SmsSandboxSending has no SmsSendQueueMessageStoreTableName\* output"
+    ):
         test_message.run(aws, stack_prefix="SmsSandbox")
-    aws.stubbers.clear()  # the analytics stack was never asked for
 
 
 def test_without_credentials_it_says_so_in_one_line(no_credentials: None, capsys: pytest.CaptureFixture[str]) -> None:
 
-    assert test_message.main([]) == 2
+    assert test_message.main([]) == 3
 
     captured = capsys.readouterr()
     assert captured.out == ""

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from sms_constructs_cli import verify_destination
-from sms_constructs_cli._aws import CannotRunError
+from sms_constructs_cli._cli import BadInputError, CannotRunError
 from tests.cli.conftest import FakeSession
 
 NUMBER, NUMBER_ID = "+14255550142", "verifieddestinationnumber-0123456789abcdef0123456789abcdef"
@@ -127,14 +127,14 @@ def test_fails_a_number_the_account_does_not_know(aws: FakeSession) -> None:
         {"DestinationPhoneNumbers": [NUMBER]},
     )
     with pytest.raises(
-        CannotRunError, match=r"is not a verified destination number.*verifiedDestinationNumbers in cdk\.json"
+        CannotRunError, match=r"is not a verified destination number.*VerifiedDestinationNumber construct"
     ):
         verify_destination.verify(aws.client("pinpoint-sms-voice-v2"), NUMBER)
 
 
 @pytest.mark.parametrize("number", ["4255550142", "+1 425 555 0142", "+0123"])
 def test_fails_a_number_that_is_not_e164_before_any_call(aws: FakeSession, number: str) -> None:
-    with pytest.raises(CannotRunError, match=r"is not an E\.164 number"):
+    with pytest.raises(BadInputError, match=r"is not an E\.164 number"):
         verify_destination.verify(aws.client("pinpoint-sms-voice-v2"), number)
 
 
@@ -149,12 +149,12 @@ def test_a_wrong_code_is_reported_in_one_line(
         expected_params={"VerifiedDestinationNumberId": NUMBER_ID, "VerificationCode": "000000"},
     )
     monkeypatch.setattr(verify_destination, "session", lambda *_: aws)
-    assert verify_destination.main([NUMBER, "--code", "000000"]) == 2
+    assert verify_destination.main([NUMBER, "--code", "000000"]) == 1  # ran; not verified
     assert capsys.readouterr().err.splitlines() == [
-        "AWS refused the call: ValidationException: The verification code does not match"
+        f"{NUMBER} is not verified: ValidationException: The verification code does not match"
     ]
 
 
 def test_without_credentials_it_says_so_in_one_line(no_credentials: None, capsys: pytest.CaptureFixture[str]) -> None:
-    assert verify_destination.main([NUMBER], ask=lambda _: "1") == 2
+    assert verify_destination.main([NUMBER], ask=lambda _: "1") == 3
     assert len(capsys.readouterr().err.splitlines()) == 1

@@ -277,3 +277,9 @@ def test_api_pages_group_every_exported_name_by_layer() -> None:
     assert {page.layer for page in pages} == {"Resources (L2)", "Patterns (L3)", "Rule pack", "Errors", "Runtime"}
     documented = {name for page in pages for _, name, _ in page.names}
     assert documented == set(sms_constructs.__all__) | set(sms_constructs_runtime.__all__)
+
+
+def test_every_page_shows_the_release_version_in_its_footer(site: Path) -> None:
+    version = load_tool("version").release_version()
+    for page in ("index.html", "getting-started.html", "operations.html"):
+        assert f"sms-constructs {version}" in (site / page).read_text(), page

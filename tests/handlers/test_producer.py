@@ -101,7 +101,7 @@ def test_not_after_takes_an_aware_datetime_or_epoch_ms() -> None:
         ({"valid_for": 60}, "positive timedelta"),
         ({"not_after": datetime(2026, 1, 1)}, "aware datetime"),
         ({"not_after": -5}, "notAfter: must be epoch milliseconds"),
-        ({"not_after": "soon"}, "notAfter: must be a number"),
+        ({"not_after": "soon"}, r"notAfter: must be a whole number, not \"soon\""),
     ],
 )
 def test_fails_on_a_deadline_that_means_nothing(kwargs: dict[str, object], match: str) -> None:

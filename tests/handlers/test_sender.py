@@ -20,6 +20,8 @@ import moto.sqs.models as moto_sqs
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
 from botocore.stub import Stubber
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from moto.core import DEFAULT_ACCOUNT_ID
 from sender import handler
 from sender.handler import Sender
@@ -1163,3 +1165,121 @@ def test_an_unknown_validation_reason_holds_even_naming_the_body(aws: Aws) -> No
     enqueue(aws, request(1))
     drain(aws, make_sender(aws, sms, clock), clock)
     assert [h["status"] for h in history(aws, "req-1")] == ["SENT"]
+
+
+# -- contract edges: a record the sender cannot decode or validate is a recorded rejection, never a raise -----------
+
+
+def _nested_body(request_id: str, depth: int) -> str:
+    """A message whose body nests ``depth`` levels (written by hand: ``json.dumps`` itself would recurse)."""
+    head = json.dumps({"version": 1, "requestId": request_id, "destinationPhoneNumber": "+14255550100"})[:-1]
+    return f'{head},"messageBody":{"[" * depth}"x"{"]" * depth}}}'
+
+
+def _rejections(aws: Aws, request_id: str, message_id: str) -> list[dict[str, Any]]:
+    """What the store recorded for a record: under its request id, or its SQS message id when none can be read."""
+    return [h for key in (request_id, f"sqs:{message_id}") for h in history(aws, key) if h["status"] == "REJECTED"]
+
+
+def test_deep_nesting_and_refused_characters_are_rejected_malformed_not_raised(aws: Aws) -> None:
+    """A body nested 100 000 deep once raised RecursionError (until the DLQ); an escaped lone surrogate was sent and
+    then broke the store write. Both are rejections ``MALFORMED_MESSAGE`` now, and the batch goes on."""
+    clock = FakeClock()
+    sms = FakeSms(clock)
+    surrogate = {"version": 1, "requestId": "req-8", "destinationPhoneNumber": "+14255550100", "messageBody": "\ud800"}
+    enqueue(aws, _nested_body("req-9", 100_000), json.dumps(surrogate), request(1))
+    failures = drain(aws, make_sender(aws, sms, clock), clock)
+    assert failures == [[]]
+    assert sms.sent_request_ids() == [("req-1", "1")]
+    [deep] = aws.dynamodb.scan(
+        TableName=TABLE, FilterExpression="begins_with(pk, :p)", ExpressionAttributeValues={":p": {"S": "request#sqs:"}}
+    )["Items"]
+    assert (deep["reason"]["S"], "nested deeper than 32" in deep["detail"]["S"]) == ("MALFORMED_MESSAGE", True)
+    [outcome] = history(aws, "req-8")
+    assert (outcome["reason"], outcome["detail"]) == (
+        "MALFORMED_MESSAGE",
+        "messageBody: the value holds U+D800 (a lone surrogate) at position 0; SQS carries only tab, line feed, "
+        "carriage return, U+0020-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF",
+    )
+    assert dlq_bodies(aws) == []
+
+
+_EDGE_IDS = itertools.count()
+_EDGE_SENDER: dict[str, Any] = {}
+_FORBIDDEN = st.one_of(
+    st.integers(min_value=0xD800, max_value=0xDFFF).map(chr),
+    st.sampled_from(["\ufffe", "\uffff"]),
+    st.integers(min_value=0, max_value=0x1F).filter(lambda c: c not in (9, 10, 13)).map(chr),
+)
+_WRONG_TYPES = st.one_of(
+    st.integers(),
+    st.booleans(),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(alphabet="abc", max_size=2), st.none()),
+)
+
+
+@st.composite
+def _bad_records(draw: st.DrawFn) -> tuple[str, str, str]:
+    """(body, request id, expected reason) of a record that breaks the contract at one of its edges; the test makes
+    the request id ``edge-ID`` unique."""
+    request_id = "edge-ID"
+    message: dict[str, Any] = {
+        "version": 1,
+        "requestId": request_id,
+        "destinationPhoneNumber": "+14255550100",
+        "messageBody": "Your code is 123456",
+    }
+    edge = draw(st.sampled_from(["depth", "character", "empty id", "wrong type"]))
+    if edge == "depth":
+        return _nested_body(request_id, draw(st.integers(min_value=33, max_value=50_000))), request_id, "MALFORMED"
+    if edge == "character":
+        where = draw(st.sampled_from(["messageBody", "context value", "context key", "unknown field"]))
+        character = draw(_FORBIDDEN)
+        text = f"ab{character}c"
+        if where == "messageBody":
+            message["messageBody"] = text
+        elif where == "context value":
+            message["context"] = {"k": text}
+        elif where == "context key":
+            message["context"] = {text: "v"}
+        else:
+            message[text] = 1
+        # escaped, or raw where UTF-8 can hold it at all (an SQS body is UTF-8: a lone surrogate arrives escaped)
+        escaped = draw(st.booleans()) or 0xD800 <= ord(character) <= 0xDFFF
+        return json.dumps(message, ensure_ascii=escaped), request_id, "MALFORMED_MESSAGE"
+    if edge == "empty id":
+        message["requestId"] = ""
+        return json.dumps(message), request_id, "INVALID_FIELD"
+    name = draw(st.sampled_from(["requestId", "destinationPhoneNumber", "messageBody", "context", "timeToLiveSeconds"]))
+    right_type = {"context": dict, "timeToLiveSeconds": int}.get(name)  # an empty context, a TTL in range: valid
+    message[name] = draw(_WRONG_TYPES.filter(lambda v: right_type is None or type(v) is not right_type))
+    return json.dumps(message), request_id, "INVALID_FIELD"
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(bad=_bad_records())
+def test_every_record_at_a_contract_edge_is_rejected_with_a_reason_and_nothing_is_sent(
+    aws: Aws, bad: tuple[str, str, str]
+) -> None:
+    body, request_id, reason = bad
+    request_id = f"edge-{next(_EDGE_IDS)}"  # the table outlives the examples: one id each
+    body = body.replace("edge-ID", request_id)
+    if _EDGE_SENDER.get("aws") is not aws:  # one sender per test run (the fixture's moto), not one per example
+        clock = FakeClock()
+        sms = FakeSms(clock)
+        _EDGE_SENDER.update(aws=aws, clock=clock, sms=sms, sender=make_sender(aws, sms, clock))
+    clock, sms, sender = _EDGE_SENDER["clock"], _EDGE_SENDER["sms"], _EDGE_SENDER["sender"]
+    attempts = sms.attempts
+    message_id = f"m-{request_id}"
+    record = sqs_record({"MessageId": message_id, "ReceiptHandle": f"rh-{request_id}", "Body": body}, aws.queue_arn)
+    response = sender.handle({"Records": [record]}, LambdaContext(clock, 300))
+    assert response["batchItemFailures"] == []
+    assert sms.attempts == attempts, body
+    [rejection] = _rejections(aws, request_id, message_id)
+    assert rejection["reason"].startswith(reason)
+    assert rejection["detail"]

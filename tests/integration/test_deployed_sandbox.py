@@ -107,7 +107,7 @@ def test_events_reach_s3_the_quick_look_and_the_retry_path(
 
     # The quick look receives the message's events (CloudWatch Logs destination of the configuration set).
     logs = boto3.client("logs")
-    log_group = _output(analytics_outputs, "EventsQuickLookLogGroupName")
+    log_group = _output(analytics_outputs, "SmsEventAnalyticsQuickLookLogGroupName")
 
     def quick_look_events() -> list[Any]:
         return logs.filter_log_events(  # type: ignore[no-any-return]

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT
+from tests.packaging.conftest import build_in_checkout
 
 CONSUMER_APP = textwrap.dedent(
     """
@@ -47,14 +48,8 @@ CONSUMER_APP = textwrap.dedent(
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     outdir = tmp_path_factory.mktemp("wheel")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(outdir), "."],
-        cwd=REPO_ROOT,
-        check=True,
-        capture_output=True,
-    )
-    (built,) = outdir.glob("sms_constructs-*.whl")
-    return built
+    command = [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(outdir)]
+    return build_in_checkout([*command, "."], outdir, "sms_constructs-*.whl")
 
 
 def test_wheel_contains_lambda_sources_and_runtime(wheel: Path) -> None:

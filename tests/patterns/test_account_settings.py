@@ -23,6 +23,7 @@ from sms_constructs import (
     OptOutList,
     ProtectConfiguration,
     SmsAccountSettings,
+    SmsMonitoring,
     ValidationError,
 )
 from sms_constructs._private.sdk_calls import PROVIDER_ID
@@ -344,3 +345,20 @@ def test_fails_the_same_opted_out_number_twice(stack: cdk.Stack) -> None:
     opt_outs.add_opted_out_number("+14255550142")
     with pytest.raises(ValidationError, match=r"invalid 'phone_number': is already added to this list"):
         opt_outs.add_opted_out_number("+14255550142")
+
+
+def test_fails_account_override_below_an_existing_spend_alarm(app: cdk.App) -> None:
+    stack = cdk.Stack(app, "Watch", env=ENV)
+    SmsMonitoring(
+        stack,
+        "Monitoring",
+        configuration_set=ConfigurationSet(stack, "Config"),
+        monthly_spend_limit_usd=100,
+        spend_alarm_percentages=[50, 80],
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"Watch/Settings: invalid 'text_spend_limit_override_usd': is below the spend alarm Watch/Monitoring "
+        r"alarm MonthlySpend80 \(80 % of 100 USD = 80 USD\): .*; received 70$",
+    ):
+        SmsAccountSettings(stack, "Settings", text_spend_limit_override_usd=70)

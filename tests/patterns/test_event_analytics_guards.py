@@ -7,6 +7,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
+import aws_cdk.aws_logs as logs
 import aws_cdk.aws_s3 as s3
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
@@ -44,7 +45,7 @@ def test_fails_event_types_of_other_channels(stack: cdk.Stack, event: EventType)
     with pytest.raises(
         ValidationError,
         match=rf"^TestStack/Events: invalid 'events': must be SMS event types \(TEXT_ALL or TEXT_\*\).*"
-        rf"received <EventType\.{event.name}: '{event.value}'>$",
+        rf"received EventType\.{event.name}$",
     ):
         SmsEventAnalytics(stack, "Events", events=[EventType.TEXT_DELIVERED, event])
 
@@ -332,3 +333,60 @@ def test_imported_bucket_acknowledges_only_the_prefix_findings(env: cdk.Environm
     [violation] = nag_violations(app)
     assert violation.startswith("AwsSolutions-IAM5[Resource::arn:")
     assert violation.split("]")[0].endswith(":s3:::acme-existing-events/other/*")
+
+
+# --- values that can never take effect ------------------------------------------------------------------------------
+
+
+def test_fails_quick_look_kept_longer_than_the_events(stack: cdk.Stack) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"TestStack/Events: invalid 'quick_look.retention': must not keep events longer than event_retention "
+        r"\(7 days\): .*outlive their expiry; received RetentionDays.TWO_WEEKS$",
+    ):
+        SmsEventAnalytics(stack, "Events", event_retention=EventRetention.days(7), quick_look=QuickLookLogs())
+
+
+def test_fails_quick_look_kept_forever_with_finite_events(stack: cdk.Stack) -> None:
+    with pytest.raises(ValueError, match=r"invalid 'quick_look.retention': .*received RetentionDays.INFINITE$"):
+        SmsEventAnalytics(stack, "Events", quick_look=QuickLookLogs(retention=logs.RetentionDays.INFINITE))
+
+
+def test_fails_raw_backup_kept_longer_than_the_events(stack: cdk.Stack) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"TestStack/Events: invalid 'raw_event_backup.retention': must not keep raw records longer than "
+        r"event_retention \(14 days\): .*; received Duration 30 days$",
+    ):
+        SmsEventAnalytics(stack, "Events", event_retention=EventRetention.days(14), raw_event_backup=RawEventBackup())
+
+
+def test_warns_named_queries_looking_back_beyond_the_retention(stack: cdk.Stack) -> None:
+    SmsEventAnalytics(
+        stack,
+        "Events",
+        event_retention=EventRetention.days(14),
+        raw_event_backup=RawEventBackup(retention=cdk.Duration.days(14)),
+        quick_look=QuickLookLogs(retention=logs.RetentionDays.ONE_WEEK),
+    )
+    warnings = Annotations.from_stack(stack).find_warning(
+        "/TestStack/Events", Match.string_like_regexp("QueryWindowBeyondRetention")
+    )
+    assert len(warnings) == 1
+    assert "event_retention is 14 days, and 2 named queries look back 30 days" in warnings[0].entry.data
+
+
+def test_default_retention_draws_no_query_window_warning(stack: cdk.Stack) -> None:
+    SmsEventAnalytics(stack, "Events", quick_look=QuickLookLogs())
+    assert Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("QueryWindowBeyond")) == []
+
+
+def test_fails_bucket_and_bucket_props_naming_the_bucket_by_its_path(stack: cdk.Stack) -> None:
+    bucket = s3.Bucket(stack, "Mine")
+    with pytest.raises(ValueError, match=r"invalid 'existing_bucket/bucket_props'") as raised:
+        SmsEventAnalytics(stack, "Events", existing_bucket=bucket, bucket_props=s3.BucketProps(versioned=True))
+    message = str(raised.value)
+    assert "received {'existing_bucket': construct TestStack/Mine, 'bucket_props': BucketProps(versioned=True)}" in (
+        message
+    )
+    assert " object at 0x" not in message

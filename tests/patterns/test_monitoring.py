@@ -10,12 +10,13 @@ import aws_cdk as cdk
 import aws_cdk.aws_kms as kms
 import aws_cdk.aws_sns as sns
 import pytest
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from sms_constructs import (
     ConfigurationSet,
     ProtectConfiguration,
     QuickLookLogs,
+    SmsAccountSettings,
     SmsEventAnalytics,
     SmsMonitoring,
     SmsRetry,
@@ -359,6 +360,7 @@ def _monitoring(stack: cdk.Stack, **props: Any) -> SmsMonitoring:
         ({"max_protect_block_rate_percent": 0}, r"invalid 'max_protect_block_rate_percent'"),
         ({"protect_block_rate_min_messages": 0}, r"invalid 'protect_block_rate_min_messages'"),
         ({"max_oldest_message_age": cdk.Duration.seconds(30)}, r"invalid 'max_oldest_message_age'"),
+        ({"max_protect_block_rate_percent": 100}, r"invalid 'max_protect_block_rate_percent': must be under 100"),
         ({"max_opted_out_rejections": 0}, r"invalid 'max_opted_out_rejections'"),
         ({"countries": ["us"]}, r"invalid 'countries': must match \[A-Z\]\{2\}"),
         ({"countries": ["US", "US"]}, r"invalid 'countries': countries must be unique"),
@@ -391,3 +393,94 @@ def test_fails_send_queue_of_another_region(app: cdk.App) -> None:
         match=r"Elsewhere/Monitoring: invalid 'send_queue': must be in this stack's Region \(eu-west-1\)",
     ):
         SmsMonitoring(elsewhere, "Monitoring", configuration_set=config, send_queue=queue, monthly_spend_limit_usd=10)
+
+
+# --- values that can never take effect ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [0.95, 0.5, 0.01])
+def test_fails_delivery_rate_given_as_a_fraction(stack: cdk.Stack, value: float) -> None:
+    with pytest.raises(
+        ValueError,
+        match=rf"TestStack/Monitoring: invalid 'min_delivery_rate_percent': is a percentage \(0-100\), not a "
+        rf"fraction: .*for {value * 100:g} % give {value * 100:g}.*; received {value}$",
+    ):
+        _monitoring(stack, min_delivery_rate_percent=value)
+
+
+def test_fails_delivery_rate_of_zero_that_never_alarms(stack: cdk.Stack) -> None:
+    with pytest.raises(ValueError, match=r"invalid 'min_delivery_rate_percent': must be above 0: .*never fires"):
+        _monitoring(stack, min_delivery_rate_percent=0)
+
+
+def test_fails_protect_block_rate_of_100_that_never_alarms(stack: cdk.Stack) -> None:
+    with pytest.raises(
+        ValueError, match=r"invalid 'max_protect_block_rate_percent': must be under 100: the alarm fires above it"
+    ):
+        _monitoring(stack, max_protect_block_rate_percent=100)
+
+
+@pytest.mark.parametrize(
+    "props",
+    [{"max_protect_block_rate_percent": 0.1}, {"spend_alarm_percentages": [0.5, 0.8, 1]}],
+    ids=["protect", "spend"],
+)
+def test_warns_percentages_that_look_like_fractions(stack: cdk.Stack, props: dict[str, Any]) -> None:
+    _monitoring(stack, **props)
+    warnings = Annotations.from_stack(stack).find_warning(
+        "/TestStack/Monitoring", Match.string_like_regexp("PercentLooksLikeFraction")
+    )
+    assert len(warnings) == 1
+    assert f"{next(iter(props))}=" in warnings[0].entry.data
+
+
+def test_no_fraction_warning_for_ordinary_percentages(stack: cdk.Stack) -> None:
+    _monitoring(stack, spend_alarm_percentages=[1, 50], max_protect_block_rate_percent=5)
+    assert Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("PercentLooksLikeFraction")) == []
+
+
+@pytest.mark.parametrize("age", [cdk.Duration.days(4), cdk.Duration.days(14)])
+def test_fails_oldest_message_alarm_beyond_the_queue_retention(stack: cdk.Stack, age: cdk.Duration) -> None:
+    _, config, queue = build(stack)
+    with pytest.raises(
+        ValueError,
+        match=r"TestStack/Monitoring: invalid 'max_oldest_message_age': must be under the send queue's retention of "
+        r"4 days: .*could never fire; received Duration \d+ days$",
+    ):
+        SmsMonitoring(
+            stack,
+            "Monitoring",
+            configuration_set=config,
+            send_queue=queue,
+            monthly_spend_limit_usd=10,
+            max_oldest_message_age=age,
+        )
+
+
+def test_fails_event_metrics_namespace_without_any_event_log_group(stack: cdk.Stack) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"invalid 'event_metrics_namespace': names the namespace of the event metric filters, and there are "
+        r"none.*; received 'Acme/Events'$",
+    ):
+        _monitoring(stack, event_metrics_namespace="Acme/Events")
+
+
+def test_fails_spend_alarm_above_the_account_text_spend_override(app: cdk.App) -> None:
+    account = cdk.Stack(app, "Account", env=ENV)
+    SmsAccountSettings(account, "Settings", text_spend_limit_override_usd=50)
+    stack = cdk.Stack(app, "Watch", env=ENV)
+    with pytest.raises(
+        ValueError,
+        match=r"Watch/Monitoring: invalid 'monthly_spend_limit_usd': 100 % of it is 100 USD, above the text spend "
+        r"limit override of Account/Settings \(50 USD\): .*monthly_spend_limit_usd=50\) .*; received 100$",
+    ):
+        _monitoring(stack)
+
+
+def test_spend_alarms_at_or_under_the_override_or_in_another_region_pass(app: cdk.App) -> None:
+    stack = cdk.Stack(app, "Watch", env=ENV)
+    SmsAccountSettings(stack, "Settings", text_spend_limit_override_usd=100)
+    _monitoring(stack)
+    elsewhere = cdk.Stack(app, "Elsewhere", env=cdk.Environment(account="111122223333", region="eu-west-1"))
+    _monitoring(elsewhere, monthly_spend_limit_usd=1000)

@@ -6,7 +6,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk.assertions import Match, Template
+from aws_cdk.assertions import Annotations, Match, Template
 from sms_constructs_runtime.settings import RetrySettings
 
 from sms_constructs._private.errors import ValidationError
@@ -307,3 +307,38 @@ def test_retry_iam_on_the_store_is_what_the_retry_handler_calls(synthesized: Any
     table = {"Fn::GetAtt": [logical_id(stack, queue.table), "Arn"]}
     [store] = [s for s in statements_of(template, "RetryFunctionRole") if s["Resource"] == table]
     assert store["Action"] == ["dynamodb:GetItem", "dynamodb:PutItem"]
+
+
+@pytest.mark.parametrize(
+    ("policy", "first"),
+    [
+        (RetryPolicy(delays=[cdk.Duration.minutes(10)], window=cdk.Duration.minutes(5)), "540"),
+        (RetryPolicy(delays=[cdk.Duration.minutes(2)], jitter=0, window=cdk.Duration.minutes(2)), "120"),
+    ],
+    ids=["shorter", "equal"],
+)
+def test_fails_window_no_retry_can_start_in(stack: cdk.Stack, policy: RetryPolicy, first: str) -> None:
+    _, config, queue = build(stack)
+    with pytest.raises(
+        ValueError,
+        match=rf"TestStack/Retry: invalid 'policy.window': must be longer than the first delay less its jitter "
+        rf"\({first} s\): .*no retry could ever start; received Duration \d+ minutes$",
+    ):
+        SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config, policy=policy)
+
+
+def test_warns_attempts_that_cannot_start_inside_the_window(stack: cdk.Stack) -> None:
+    _, config, queue = build(stack)
+    policy = RetryPolicy(max_attempts=5, delays=[cdk.Duration.minutes(15)], jitter=0, window=cdk.Duration.minutes(40))
+    SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config, policy=policy)
+    warnings = Annotations.from_stack(stack).find_warning(
+        "/TestStack/Retry", Match.string_like_regexp("RetryAttemptsBeyondWindow")
+    )
+    assert len(warnings) == 1
+    assert "allows 4 retries, but with the delays (less their jitter) only 2 can start" in warnings[0].entry.data
+
+
+def test_default_policy_draws_no_window_warning(stack: cdk.Stack) -> None:
+    _, config, queue = build(stack)
+    SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config)
+    assert Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("RetryAttemptsBeyondWindow")) == []

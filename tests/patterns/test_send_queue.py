@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -632,3 +633,30 @@ def test_warns_when_the_mps_exceeds_what_one_pacer_item_can_take(stack: cdk.Stac
 def test_no_capacity_warning_at_a_short_code_mps(stack: cdk.Stack) -> None:
     build(stack, max_parts_per_second=100)
     assert Annotations.from_stack(stack).find_warning("/TestStack/Send", Match.any_value()) == []
+
+
+# --- values that can never take effect ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("price", ["0.0", "00.00000", ".0"])
+def test_fails_max_price_of_zero_that_refuses_every_send(stack: cdk.Stack, price: str) -> None:
+    with pytest.raises(
+        ValueError,
+        match=rf"TestStack/Send: invalid 'max_price': must be above 0: .*nothing could ever be sent; "
+        rf"received '{re.escape(price)}'$",
+    ):
+        build(stack, max_price=price)
+
+
+@pytest.mark.parametrize("validate_numbers", [None, False])
+def test_fails_lookup_cache_ttl_without_lookups(stack: cdk.Stack, validate_numbers: bool | None) -> None:
+    with pytest.raises(
+        ValueError,
+        match=r"TestStack/Send: invalid 'number_lookup_cache_ttl': is how long a CarrierLookup result is reused, and "
+        r"no lookup is made unless validate_numbers=True.*; received Duration 7 days$",
+    ):
+        build(stack, number_lookup_cache_ttl=cdk.Duration.days(7), validate_numbers=validate_numbers)
+
+
+def test_lookup_cache_ttl_with_lookups_passes(stack: cdk.Stack) -> None:
+    build(stack, number_lookup_cache_ttl=cdk.Duration.days(7), validate_numbers=True, max_price="0.00001")

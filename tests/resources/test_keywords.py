@@ -59,13 +59,13 @@ def test_keywords_render_on_pool(stack: cdk.Stack) -> None:
         "Pool",
         origination_identities=[sender],
         keywords=KEYWORDS,
-        optional_keywords=[OptionalKeyword(keyword="QUIT", message="Bye.", action=KeywordAction.OPT_OUT)],
+        optional_keywords=[OptionalKeyword(keyword="NOMORE", message="Bye.", action=KeywordAction.OPT_OUT)],
     )
     Template.from_stack(stack).has_resource_properties(
         "AWS::SMSVOICE::Pool",
         {
             "MandatoryKeywords": {"HELP": {"Message": KEYWORDS.help}, "STOP": {"Message": "Unsubscribed."}},
-            "OptionalKeywords": [{"Keyword": "QUIT", "Message": "Bye.", "Action": "OPT_OUT"}],
+            "OptionalKeywords": [{"Keyword": "NOMORE", "Message": "Bye.", "Action": "OPT_OUT"}],
         },
     )
 
@@ -108,6 +108,36 @@ def test_fails_keywords_not_mandatory_keywords(stack: cdk.Stack) -> None:
 def test_fails_optional_keyword_help_or_stop(stack: cdk.Stack, keyword: str) -> None:
     with pytest.raises(ValidationError, match=r"optional_keywords\[0\].keyword': HELP and STOP are mandatory"):
         _number(stack, optional_keywords=[OptionalKeyword(keyword=keyword, message="m")])
+
+
+@pytest.mark.parametrize(
+    "keyword", ["ARRET", "cancel", "End", "OPT-OUT", "optout", "QUIT", "REMOVE", "td", "Unsubscribe"]
+)
+@pytest.mark.parametrize("action", list(KeywordAction))
+def test_fails_optional_keyword_that_is_a_required_opt_out_keyword(
+    stack: cdk.Stack, keyword: str, action: KeywordAction
+) -> None:
+    with pytest.raises(
+        ValidationError,
+        match=rf"optional_keywords\[0\].keyword': is one of the service's required opt-out keywords .*could never "
+        rf"take effect; received '{keyword}'$",
+    ):
+        _number(stack, optional_keywords=[OptionalKeyword(keyword=keyword, message="m", action=action)])
+
+
+def test_fails_pool_optional_keyword_that_is_a_required_opt_out_keyword(stack: cdk.Stack) -> None:
+    sender = SenderId(stack, "Sender", sender_id="ACME", iso_country_code="DE")
+    with pytest.raises(ValidationError, match=r"Pool: invalid 'optional_keywords\[1\].keyword': is one of the"):
+        Pool(
+            stack,
+            "Pool",
+            origination_identities=[sender],
+            keywords=KEYWORDS,
+            optional_keywords=[
+                OptionalKeyword(keyword="INFO", message="m"),
+                OptionalKeyword(keyword="QUIT", message="m"),
+            ],
+        )
 
 
 def test_fails_optional_keyword_longer_than_30(stack: cdk.Stack) -> None:

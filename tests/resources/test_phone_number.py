@@ -14,8 +14,8 @@ from aws_cdk.assertions import Annotations, Match, Template
 from constructs import IConstruct
 
 from sms_constructs._private.errors import ValidationError
-from sms_constructs.resources.common import NumberCapability, NumberType
-from sms_constructs.resources.keywords import MandatoryKeywords
+from sms_constructs.resources.common import KeywordAction, NumberCapability, NumberType
+from sms_constructs.resources.keywords import MandatoryKeywords, OptionalKeyword
 from sms_constructs.resources.opt_out_list import OptOutList
 from sms_constructs.resources.phone_number import PhoneNumber
 from sms_constructs.resources.two_way import TwoWayChannel
@@ -616,3 +616,21 @@ def test_fails_phone_number_in_uk_instead_of_gb(stack: cdk.Stack) -> None:
         match=r"^TestStack/Number: invalid 'iso_country_code': must be a destination .*'GB'\?; received 'UK'$",
     ):
         _number(stack, iso_country_code="UK", number_type=NumberType.LONG_CODE)
+
+
+def test_fails_opt_out_keyword_on_a_us_toll_free_number(stack: cdk.Stack) -> None:
+    keywords = [
+        OptionalKeyword(keyword="START", message="Subscribed again.", action=KeywordAction.OPT_IN),
+        OptionalKeyword(keyword="NOMORE", message="Bye.", action=KeywordAction.OPT_OUT),
+    ]
+    with pytest.raises(
+        ValueError,
+        match=r"TestStack/Number: invalid 'optional_keywords\[1\].action': cannot be OPT_OUT on a US toll-free number: "
+        r".*; received 'NOMORE OPT_OUT'$",
+    ):
+        _number(stack, number_type=NumberType.TOLL_FREE, optional_keywords=keywords)
+
+
+def test_opt_in_keywords_on_a_us_toll_free_number_pass(stack: cdk.Stack) -> None:
+    keywords = [OptionalKeyword(keyword="UNSTOP", message="Subscribed again.", action=KeywordAction.OPT_IN)]
+    _number(stack, number_type=NumberType.TOLL_FREE, optional_keywords=keywords)

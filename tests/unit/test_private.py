@@ -139,3 +139,55 @@ def test_library_log_groups_are_not_kept_from_the_operation_that_failed_to_creat
     [group] = Template.from_stack(stack).find_resources("AWS::Logs::LogGroup").values()
     assert group["DeletionPolicy"] == deletion_policy
     assert group["UpdateReplacePolicy"] == ("Retain" if removal_policy == cdk.RemovalPolicy.RETAIN else "Delete")
+
+
+# --- how ValidationError renders the value received -----------------------------------------------------------------
+
+
+def test_validation_error_names_a_construct_by_its_path(stack: cdk.Stack) -> None:
+    key = kms.Key(stack, "Key")
+    error = ValidationError(stack, "encryption_key", "must be a key of this stack", key)
+    assert (
+        str(error)
+        == "TestStack: invalid 'encryption_key': must be a key of this stack; received construct TestStack/Key"
+    )
+    assert error.value is key
+
+
+def test_validation_error_renders_tokens_as_a_placeholder(stack: cdk.Stack) -> None:
+    key = kms.Key(stack, "Key")
+    arn = f"prefix-{key.key_arn}"
+    assert str(ValidationError(stack, "p", "r", arn)).endswith("received 'prefix-<deploy-time value>'")
+    assert str(ValidationError(stack, "p", "r", [key.key_id])).endswith("received ['<deploy-time value>']")
+    number = cdk.Token.as_number(key.key_id)
+    assert str(ValidationError(stack, "p", "r", number)).endswith("received <deploy-time number>")
+    assert str(ValidationError(stack, "p", "r", cdk.Fn.get_att("X", "Y"))).endswith("received <deploy-time value>")
+
+
+@pytest.mark.parametrize(
+    ("value", "rendered"),
+    [
+        (cdk.Duration.minutes(5), "Duration 5 minutes"),
+        (cdk.Size.mebibytes(3), "Size 3 MiB"),
+        (logs.RetentionDays.ONE_WEEK, "RetentionDays.ONE_WEEK"),
+        ({"a": 1, "b": [True, None]}, "{'a': 1, 'b': [True, None]}"),
+        ("usa", "'usa'"),
+    ],
+)
+def test_validation_error_renders_values_for_a_reader(value: object, rendered: str) -> None:
+    assert str(ValidationError("Stack/X", "p", "r", value)) == f"Stack/X: invalid 'p': r; received {rendered}"
+
+
+def test_validation_error_never_prints_a_python_object_repr() -> None:
+    class Opaque:
+        pass
+
+    message = str(ValidationError("Stack/X", "p", "r", Opaque()))
+    assert " object at 0x" not in message
+    assert message.endswith("received a tests.unit.test_private.Opaque") or message.endswith(".<locals>.Opaque")
+
+
+def test_validation_error_shortens_long_values() -> None:
+    message = str(ValidationError("Stack/X", "p", "r", "x" * 500))
+    assert message.endswith("...")
+    assert len(message.split("received ", 1)[1]) == 200
