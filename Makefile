@@ -8,6 +8,7 @@
 #   make verify-destination NUMBER=+1...   sandbox: send a verification code to a destination number, then verify it
 #   make cost    synthesize, then price what the stacks cost per month before any message (PROFILE=...)
 #   make docs    the documentation site, built strictly into site/ (make docs-serve: live preview on localhost:8000)
+#   make docs-check  render the site's key pages in headless Chromium (1280 and 390 px): overflow, failed loads
 #   make diagram regenerate the architecture diagrams from the synthesized sample app
 #   make props   regenerate the props tables of the construct pages from the docstrings
 #   make simulate   the whole pipeline offline on a simulated clock (SIM_ARGS="--messages 2000 --mps 3 ...")
@@ -18,6 +19,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 CHECKOV_VENV := .venv-checkov
+DOCS_VENV := .venv-docs
 PROFILE ?= sandbox
 PYTEST_ARGS ?=
 # pytest-xdist processes for make test (the suite is mostly synthesis and subprocesses: 2 cores halve it).
@@ -120,12 +122,40 @@ schema: $(VENV)/.installed
 
 # The documentation site (mkdocs.yml): strict, so a broken link or anchor, a page left out of the navigation or a
 # docstring reference that does not resolve fails the build. Material's end-of-life notice is silenced.
-docs: $(VENV)/.installed
-	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --site-dir site
+# It builds in its own virtualenv, .venv-docs, with only the `docs` extra of pyproject.toml (MkDocs, Material,
+# mkdocstrings, griffe) pinned by constraints.txt: not the package, not aws-cdk-lib (the API pages read the sources
+# statically), so a fresh clone builds the site in about a minute. DOCS_URL / REPO_URL: where the site is published and
+# the repository it is built from (mkdocs.yml, docs/contributing.md#building-the-documentation).
+# node_modules: the Mermaid script the site serves itself (docs/tools/mermaid.py), pinned by package-lock.json.
+docs: $(DOCS_VENV)/.installed node_modules/.installed
+	NO_MKDOCS_2_WARNING=1 $(DOCS_VENV)/bin/mkdocs build --strict --site-dir site
 	@echo "Site written to site/: open site/index.html"
 
-docs-serve: $(VENV)/.installed
-	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict
+docs-serve: $(DOCS_VENV)/.installed node_modules/.installed
+	NO_MKDOCS_2_WARNING=1 $(DOCS_VENV)/bin/mkdocs serve --strict
+
+# The rendered check (not in make test: it needs a browser): builds the site, serves it on 127.0.0.1 and renders the
+# key pages in headless Chromium at 1280 and 390 px; fails on a table, code block, diagram or page wider than its
+# column, a Mermaid diagram not drawn, and any request that fails or leaves the local server. Screenshots, summary.md
+# and summary.json in build/render-check/. Installs Debian's chromium when missing (as root) and the `render` extra.
+# RENDER_ARGS: more options (--all, --page patterns/retry.md, --width 768; see docs/contributing.md).
+RENDER_ARGS ?=
+.PHONY: docs-check
+docs-check: docs $(DOCS_VENV)/.render-installed
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	$(DOCS_VENV)/bin/python docs/tools/render_check.py --site site $(RENDER_ARGS)
+
+$(DOCS_VENV)/.render-installed: $(DOCS_VENV)/.installed
+	$(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["render"], sep="\n")' > $(DOCS_VENV)/render-requirements.txt
+	$(DOCS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -r $(DOCS_VENV)/render-requirements.txt
+	@touch $@
+
+$(DOCS_VENV)/.installed: pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	$(PYTHON) -m venv $(DOCS_VENV)
+	$(PYTHON) -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["project"]["optional-dependencies"]["docs"], sep="\n")' > $(DOCS_VENV)/requirements.txt
+	$(DOCS_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -r $(DOCS_VENV)/requirements.txt
+	@touch $@
 
 # Redraw docs/sample-app/diagram.md, and the overview in the README and on the home page (docs/index.md), from both
 # profiles of the synthesized sample app.

@@ -12,11 +12,13 @@ queued at once. ``SendTextMessage`` takes 50 ms (±50 %) after the service recei
   otherwise;
 - ThrottlingExceptions, lost and duplicate sends.
 
-``--before DIR`` also runs the issue-12 scenarios with the handler and runtime in ``DIR`` (for example the sources of
-an earlier commit: ``git archive b5f4cdc lambda | tar -x -C /tmp/before``), to show the bursts the fix removed.
+``--before DIR`` also runs the slow-store scenarios with the handler and runtime in ``DIR`` (the ``lambda/`` folder
+of another version of the library), for comparison.
 
 Run: ``.venv/bin/python benchmarks/pacing.py`` (``--messages 10000`` is the default backlog; ``--quick`` for a smaller
-matrix). Writes ``benchmarks/results/pacing.json`` and ``docs/images/pacing.png``.
+matrix). Writes ``benchmarks/results/pacing.json`` and one plot per figure, ``docs/images/pacing_rate.png`` and
+``docs/images/pacing_busiest_second.png``; ``--plot-only`` redraws them from the stored results without running
+anything.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import IMAGES, REPO, pyplot, write_result
+from _common import IMAGES, REPO, RESULTS, pyplot, write_result
 
 
 @dataclass(frozen=True)
@@ -140,41 +142,91 @@ def matrix(messages: int, quick: bool) -> list[Scenario]:
     return scenarios
 
 
-def issue_scenarios() -> list[Scenario]:
-    """The findings of issue 12: start-of-busy-period bursts at 20 and 50 MPS; 4 invocations too few at 50 MPS."""
+def slow_store_scenarios() -> list[Scenario]:
+    """A slow message store (30 ms DynamoDB calls) at 20 and 50 MPS with 4 and 16 invocations, and a fast one (3 ms)."""
     return [
         *(
-            Scenario(mps, invocations, mps * 40, dynamodb_latency=0.03, label="issue 12")
+            Scenario(mps, invocations, mps * 40, dynamodb_latency=0.03, label=SLOW_STORE)
             for mps in (20, 50)
             for invocations in (4, 16)
         ),
-        Scenario(50, 6, 2000, dynamodb_latency=0.003, label="issue 12, fast DynamoDB"),
+        Scenario(50, 6, 2000, dynamodb_latency=0.003, label=FAST_STORE),
     ]
 
 
-def plot(results: list[dict[str, Any]], before: list[dict[str, Any]]) -> Path:
-    """Parts per second in the first 30 s: MPS 20 for 1…16 invocations, then the issue-12 scenarios before and after."""
+#: Scenario labels.
+SLOW_STORE = "30 ms DynamoDB"
+FAST_STORE = "3 ms DynamoDB"
+BEFORE = "other version"
+
+
+#: Colours of the MPS lines, the same in both figures.
+_COLOURS = {1: "#1f77b4", 3: "#ff7f0e", 20: "#2ca02c", 100: "#d62728"}
+
+
+def plot(rows: list[dict[str, Any]]) -> list[Path]:
+    """One figure per question, from the result rows (no per-second series needed): how close to the MPS the queue
+    drains for each number of invocations, and how full the busiest second is against the bound."""
     plt = pyplot()
-    figure, axes = plt.subplots(1, 3, figsize=(16, 4.4))
-    matrix_rows = [r for r in results if r["mps"] == 20 and r["label"] == "matrix"]
-    for row in matrix_rows:
-        axes[0].plot(row["per_second"][:30], label=f"{row['invocations']} invocations")
-    axes[0].set_title("20 MPS, 8 ms DynamoDB: 1 to 16 invocations")
-    for ax, mps in zip(axes[1:], (20, 50), strict=True):
-        for row in [r for r in before if r["mps"] == mps and r["dynamodb_latency"] == 0.03]:
-            ax.plot(row["per_second"][:30], linestyle=":", label=f"before: {row['invocations']} invocations")
-        for row in [r for r in results if r["mps"] == mps and r["label"] == "issue 12"]:
-            ax.plot(row["per_second"][:30], label=f"{row['invocations']} invocations")
-        ax.set_title(f"{mps} MPS, 30 ms DynamoDB: before and after")
-    for ax, mps in zip(axes, (20, 20, 50), strict=True):
-        ax.axhline(mps, color="black", linewidth=1, label=f"MPS {mps}")
-        ax.set_xlabel("second of the busy period (backlog queued at once)")
-        ax.set_ylabel("parts offered to the SMS API")
-        ax.legend(fontsize=7)
+    plt.rcParams.update({"font.size": 13})
+    matrix_rows = [r for r in rows if r["label"] == "matrix"]
+    paths = []
+
+    figure, ax = plt.subplots(figsize=(9, 5))
+    for mps, colour in _COLOURS.items():
+        line = sorted((r for r in matrix_rows if r["mps"] == mps), key=lambda r: r["invocations"])
+        if not line:
+            continue
+        ax.plot(
+            [r["invocations"] for r in line],
+            [r["rate_ratio"] for r in line],
+            marker="o",
+            color=colour,
+            label=f"{mps} MPS",
+        )
+        default = _default_concurrency(mps)
+        chosen = [r for r in line if r["invocations"] == default]
+        if chosen:
+            ax.plot(default, chosen[0]["rate_ratio"], marker="*", markersize=18, color=colour, linestyle="none")
+    ax.plot([], [], marker="*", markersize=14, color="grey", linestyle="none", label="default max_concurrency")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks([1, 2, 4, 10, 16, 50], labels=["1", "2", "4", "10", "16", "50"])
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("concurrent sender invocations (max_concurrency)")
+    ax.set_ylabel("achieved parts per second ÷ MPS")
+    ax.set_title("Backlog drain rate against the identity's MPS")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
     figure.tight_layout()
-    path = IMAGES / "pacing.png"
-    figure.savefig(path, dpi=100)
-    return path
+    paths.append(IMAGES / "pacing_rate.png")
+    figure.savefig(paths[-1], dpi=100)
+    plt.close(figure)
+
+    figure, ax = plt.subplots(figsize=(9, 5))
+    for mps, colour in _COLOURS.items():
+        line = sorted((r for r in matrix_rows if r["mps"] == mps), key=lambda r: r["invocations"])
+        if line:
+            ax.plot(
+                [r["invocations"] for r in line],
+                [r["max_parts_in_1s"] / mps for r in line],
+                marker="o",
+                color=colour,
+                label=f"{mps} MPS",
+            )
+    ax.axhline(1.0, color="black", linewidth=1.5, label="the MPS (limit)")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks([1, 2, 4, 10, 16, 50], labels=["1", "2", "4", "10", "16", "50"])
+    ax.set_ylim(0, 1.25)
+    ax.set_xlabel("concurrent sender invocations (max_concurrency)")
+    ax.set_ylabel("parts in the busiest 1-second window ÷ MPS")
+    ax.set_title("Busiest second, single-part messages: never above the MPS")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    figure.tight_layout()
+    paths.append(IMAGES / "pacing_busiest_second.png")
+    figure.savefig(paths[-1], dpi=100)
+    plt.close(figure)
+    return paths
 
 
 def table(rows: list[dict[str, Any]]) -> str:
@@ -197,28 +249,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=10_000, help="backlog per scenario (MPS 1: a fifth)")
     parser.add_argument("--quick", action="store_true", help="a smaller matrix (no 100 MPS)")
-    parser.add_argument("--before", type=Path, default=None, help="lambda/ of an earlier commit, for comparison")
+    parser.add_argument("--before", type=Path, default=None, help="lambda/ of another version, for comparison")
+    parser.add_argument(
+        "--plot-only", action="store_true", help="redraw the plots from the stored results; run nothing"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.plot_only:
+        stored = json.loads((RESULTS / "pacing.json").read_text(encoding="utf-8"))
+        rows = stored["figures"]["scenarios"]
+        images = plot(rows)
+        print("Plots: " + ", ".join(str(image.relative_to(REPO)) for image in images) + "\n")
+        print(table([r for r in rows if r["label"] != BEFORE]))
+        return
     if args.worker:
         work = [(Scenario(**s), deployed) for s, deployed in json.loads(sys.stdin.read())]
         print(json.dumps(_worker(work)))
         return
-    results = _run(matrix(args.messages, args.quick) + issue_scenarios(), None)
-    before = _run(issue_scenarios(), args.before.resolve()) if args.before else []
+    results = _run(matrix(args.messages, args.quick) + slow_store_scenarios(), None)
+    before = _run(slow_store_scenarios(), args.before.resolve()) if args.before else []
     for row in before:
-        row["label"] = "issue 12, before"
-    image = plot(results, before)
+        row["label"] = BEFORE
+    images = plot(results)
     path = write_result(
         "pacing",
         {"scenarios": [{k: v for k, v in r.items() if k != "per_second"} for r in results + before]},
     )
-    print(f"Results: {path.relative_to(REPO)}; plot: {image.relative_to(REPO)}\n")
+    plots = ", ".join(str(image.relative_to(REPO)) for image in images)
+    print(f"Results: {path.relative_to(REPO)}; plots: {plots}\n")
     worst = max(r["windows_over_bound"] for r in results)
     enough = [r for r in results if r["invocations"] >= _default_concurrency(r["mps"])]
     print(table(results + before))
     print(
-        f"\nWith the fix: windows over the bound {worst}, throttled {sum(r['throttled'] for r in results)}, "
+        f"\nWindows over the bound {worst}, throttled {sum(r['throttled'] for r in results)}, "
         f"lost {sum(r['lost'] for r in results)}, sent twice {sum(r['sent_twice'] for r in results)}; "
         f"achieved rate {min(r['rate_ratio'] for r in enough):.3f}–{max(r['rate_ratio'] for r in enough):.3f} of the "
         "MPS with the default concurrency or more"

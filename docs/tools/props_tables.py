@@ -6,21 +6,26 @@ A page asks for a table with two markers; everything between them is this script
     <!-- props:end -->
 
 The name after ``props:begin`` is a public name of ``sms_constructs`` or ``sms_constructs_runtime``, optionally
-followed by a method (``ConfigurationSet.add_event_destination``). The table has a row per parameter of the
-constructor (or method) other than ``self`` and a construct's ``scope`` and ``id`` — for a dataclass, per field —
-with
+followed by a method (``ConfigurationSet.add_event_destination``). The "table" is a definition list, one entry per
+parameter of the constructor (or method) other than ``self`` and a construct's ``scope`` and ``id`` — for a dataclass,
+per field — API-style, so that it fits a narrow column and a phone (a four-column table overflowed the page and broke
+defaults mid-word)::
 
-- **Type**: the annotation as written in the signature, without the ``| None`` of an optional prop;
-- **Default**: what the ``:param x:`` field (a dataclass field: its ``#:`` comment) says after ``Default:``, or
-  *required* for a parameter the signature requires (with what follows its "No default", if anything);
-- **Description**: the rest of the field.
+    `max_price` · `str`
+    :   Default: `"0.50"`
+    :   `MaxPrice` in USD per message ...
+
+- the term: the name and the annotation as written in the signature, without the ``| None`` of an optional prop;
+- the first definition: ``Default:`` and what the ``:param x:`` field (a dataclass field: its ``#:`` comment) says
+  after ``Default:``, or *required* for a parameter the signature requires (with what follows its "No default");
+- the second definition: the rest of the field.
 
 A parameter without a ``:param`` field (or a field without a ``#:`` comment) stops the script: the docstrings are the
-one place a prop is described. The markers may be indented (a table inside a collapsible block): the table is written
-with the begin marker's indentation. The tables are plain Markdown in a ``<div class="props-table">`` (which the site's
-stylesheet recognises and GitHub does not show; not in an indented block, where Python-Markdown would not parse it),
-so the pages read the same on GitHub and in the site;
-``tests/docs/test_props_tables.py`` fails when a committed table is not what the docstrings give.
+one place a prop is described. The markers may be indented (a list inside a collapsible block): the list is written
+with the begin marker's indentation. At the top level the list sits in a ``<div class="props-table">`` (which the site's
+stylesheet recognises; not in an indented block, where Python-Markdown would not parse it). On GitHub, which has no
+definition lists, each entry reads as a line with the name and type and a line with the default and the description;
+``tests/docs/test_props_tables.py`` fails when a committed list is not what the docstrings give.
 """
 
 from __future__ import annotations
@@ -46,9 +51,9 @@ END = "<!-- props:end -->"
 #: Parameters that are not props: ``self``, and a construct's (required) scope and id.
 SKIPPED = frozenset({"self", "cls"})
 CONSTRUCT_ARGUMENTS = frozenset({"scope", "id"})
-#: The first column: a class has props, a method parameters.
-HEADER = "| {} | Type | Default | Description |\n|---|---|---|---|"
-#: Around each table: a block the site's stylesheet recognises (``docs/stylesheets/extra.css``), invisible on GitHub.
+#: Between a prop's name and its type in the term of its entry.
+NAME_TYPE_SEPARATOR = " · "
+#: Around each list: a block the site's stylesheet recognises (``docs/stylesheets/extra.css``), invisible on GitHub.
 WRAPPER = ('<div class="props-table" markdown>', "</div>")
 
 _ROLE = re.compile(r":(?:py:)?(?:class|meth|func|attr|data|mod|exc|obj):`~?(?P<target>[^`]+)`")
@@ -72,11 +77,13 @@ class Prop:
     #: The parameter's text: reST as written in the docstring, on one line.
     text: str
 
-    def row(self) -> str:
-        """The Markdown row: name, type, default, description."""
-        description, default = split_default(self.text, required=self.required)
-        cells = [f"`{self.name}`", type_cell(self.annotation, optional=not self.required), default, description]
-        return "| " + " | ".join(cell or "—" for cell in cells) + " |"
+    def entry(self) -> list[str]:
+        """The Markdown definition-list entry: the name and type, then the default, then the description."""
+        description, default = split_default(self.text, required=self.required, table=False)
+        annotation = type_cell(self.annotation, optional=not self.required, table=False)
+        term = f"`{self.name}`" + (f"{NAME_TYPE_SEPARATOR}{annotation}" if annotation else "")
+        lines = [term, f":   {default if self.required else f'Default: {default}'}"]
+        return [*lines, f":   {description}"] if description else lines
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -170,9 +177,12 @@ def _annotation(annotation: Any) -> str:
 # Writing a table.
 
 
-def markdown(text: str) -> str:
-    """reST inline markup as Markdown (````x```` and roles as code), with the pipes a table cell must escape."""
+def markdown(text: str, *, table: bool = True) -> str:
+    """reST inline markup as Markdown (````x```` and roles as code), with the pipes a table cell must escape (none
+    outside a ``table``)."""
     text = _ROLE.sub(lambda match: f"``{match['target'].rsplit('.', 1)[-1]}``", text)
+    if not table:
+        return _LITERAL.sub(lambda match: f"`{match['code']}`", text).strip()
     parts = []
     position = 0
     for match in _LITERAL.finditer(text):
@@ -185,27 +195,29 @@ def markdown(text: str) -> str:
     return "".join(parts).strip()
 
 
-def split_default(text: str, *, required: bool) -> tuple[str, str]:
+def split_default(text: str, *, required: bool, table: bool = True) -> tuple[str, str]:
     """(description, default) of a parameter's text, both as Markdown: the default is what follows the last
     ``Default:``, or *required* (and what follows "No default", if anything) for a required parameter."""
     found = list(_DEFAULT.finditer(text))
     if found:
         last = found[-1]
-        return markdown(text[: last.start()]), markdown(_without_final_period(text[last.end() :]))
+        return markdown(text[: last.start()], table=table), markdown(
+            _without_final_period(text[last.end() :]), table=table
+        )
     if not required:
         raise PropsError(f"an optional parameter's field must say 'Default: ...': {text!r}")
     default = "*required*"
     index = text.rfind(_NO_DEFAULT)
     if index < 0:
-        return markdown(text), default
+        return markdown(text, table=table), default
     why = _without_final_period(text[index + len(_NO_DEFAULT) :]).strip()
     if why.startswith(":"):
         why = why[1:].strip()
-        default = default if why == "required" else f"{default}: {markdown(why)}"
+        default = default if why == "required" else f"{default}: {markdown(why, table=table)}"
     elif why:
-        default = f"{default} {markdown(why)}"
+        default = f"{default} {markdown(why, table=table)}"
     description = text[:index]
-    return markdown(description), default.strip()
+    return markdown(description, table=table), default.strip()
 
 
 def _without_final_period(text: str) -> str:
@@ -213,12 +225,13 @@ def _without_final_period(text: str) -> str:
     return text[:-1] if text.endswith(".") and not text.endswith("..") else text
 
 
-def type_cell(annotation: str, *, optional: bool) -> str:
-    """The annotation as code, one span per alternative, without the ``None`` of an optional prop."""
+def type_cell(annotation: str, *, optional: bool, table: bool = True) -> str:
+    """The annotation as code, one span per alternative, without the ``None`` of an optional prop (the pipe between
+    them escaped for a ``table``)."""
     alternatives = _split_union(annotation)
     if optional and len(alternatives) > 1:
         alternatives = [alternative for alternative in alternatives if alternative != "None"]
-    return r" \| ".join(f"`{alternative}`" for alternative in alternatives if alternative)
+    return (r" \| " if table else " | ").join(f"`{alternative}`" for alternative in alternatives if alternative)
 
 
 def _split_union(annotation: str) -> list[str]:
@@ -239,17 +252,19 @@ def _split_union(annotation: str) -> list[str]:
 
 
 def table(target: str) -> list[str]:
-    """The lines of the table of ``target``."""
+    """The lines of the definition list of ``target``'s props: an entry each, separated by blank lines."""
     props = props_of(target)
     if not props:
         raise PropsError(f"{target} has no props to document")
-    kind = "Prop" if isinstance(resolve(target), type) else "Parameter"
-    return [*HEADER.format(kind).splitlines(), *(prop.row() for prop in props)]
+    lines: list[str] = []
+    for prop in props:
+        lines.extend(["", *prop.entry()] if lines else prop.entry())
+    return lines
 
 
 def block(target: str, *, nested: bool = False) -> list[str]:
-    """The lines between the markers: the table of ``target`` in its wrapper; when ``nested`` in an indented block,
-    where Python-Markdown parses raw HTML (the wrapper, the markers) only as text of a paragraph, the table alone
+    """The lines between the markers: the list of ``target`` in its wrapper; when ``nested`` in an indented block,
+    where Python-Markdown parses raw HTML (the wrapper, the markers) only as text of a paragraph, the list alone
     between blank lines."""
     return ["", *table(target), ""] if nested else [WRAPPER[0], "", *table(target), "", WRAPPER[1]]
 

@@ -30,8 +30,11 @@ HTTP 5xx, expired credentials) are decided by the sender: HTTP 5xx and 429 are r
 
 The reason lists are those of botocore's ``pinpoint-sms-voice-v2`` model (``ConflictExceptionReason``,
 ``ServiceQuotaExceededExceptionReason``, ``ValidationExceptionReason``, ``AccessDeniedExceptionReason``); a test checks
-that every reason of the installed model has a row here. ``python -m sms_constructs_runtime.send_errors`` prints the
-table the docs show.
+that every reason of the installed model has a row here. The model lists reasons per exception, not per operation, so
+many belong to other operations (registrations, opt-out lists, resource quotas) or other channels (MMS, voice, RCS,
+notify): :data:`NOT_FROM_SEND_TEXT_MESSAGE`. They are classified all the same (held, so nothing is lost), but the docs
+table leaves them out. ``python -m sms_constructs_runtime.send_errors`` prints the table the docs show, grouped by
+outcome (``--all``: every row of the model).
 
 Stdlib only.
 """
@@ -292,6 +295,33 @@ SEND_ERROR_RULES: Final[Mapping[str, ErrorRule]] = {
 }
 
 
+#: Reasons of other channels that share the exceptions of ``SendTextMessage``.
+_OTHER_CHANNELS: Final = frozenset(
+    {
+        "MONTHLY_SPEND_LIMIT_REACHED_FOR_MEDIA",
+        "MONTHLY_SPEND_LIMIT_REACHED_FOR_VOICE",
+        "MONTHLY_SPEND_LIMIT_REACHED_FOR_NOTIFY",
+        "MONTHLY_SPEND_LIMIT_REACHED_FOR_RCS",
+        "DAILY_NOTIFY_TIER_MESSAGE_LIMIT",
+        "NOTIFY_CONFIGURATION_NOT_ACTIVE",
+        "MEDIA_TYPE_NOT_SUPPORTED",
+        "ATTACHMENT_TYPE_NOT_SUPPORTED",
+        "VOICE_CAPABILITY_NOT_AVAILABLE",
+    }
+)
+#: Reasons of the opt-out list operations (``PutOptedOutNumber``, opting a number back in).
+_OPT_OUT_OPERATIONS: Final = frozenset({"CANNOT_ADD_OPTED_OUT_NUMBER", "PHONE_NUMBER_CANNOT_BE_OPTED_IN"})
+
+#: Reasons of the model that ``SendTextMessage`` is not expected to return: a management operation's, an opt-out list
+#: operation's or another channel's. :func:`classify` still decides them (every one is held but the two opt-out ones);
+#: the docs table (:func:`markdown_table`) leaves them out.
+NOT_FROM_SEND_TEXT_MESSAGE: Final[frozenset[str]] = frozenset(
+    {reason for rule in SEND_ERROR_RULES.values() for reason, (_, why) in rule.reasons.items() if why == _MANAGEMENT}
+    | _OTHER_CHANNELS
+    | _OPT_OUT_OPERATIONS
+)
+
+
 def classify(
     code: str, reason: str | None, fields: Iterable[str] = (), message_fields: Iterable[str] = ()
 ) -> SendErrorOutcome | None:
@@ -344,16 +374,56 @@ def rows() -> Iterator[tuple[str, str, SendErrorOutcome, str]]:
         yield code, "*", rule.default, f"{rule.why} (any other reason, or none)" if rule.reasons else rule.why
 
 
-def markdown_table() -> str:
-    """The table of :data:`SEND_ERROR_RULES` as Markdown (what docs/patterns/send-queue.md shows)."""
-    lines = ["| Error | Reason | Outcome | Why |", "|---|---|---|---|"]
-    shown = {BY_FIELD: "REJECT if `Fields` names a value the message set, else HOLD"}
-    lines += [
-        f"| `{code}` | `{reason}` | {shown.get(outcome, outcome.value)} | {why} |"
-        for code, reason, outcome, why in rows()
-    ]
-    return "\n".join(lines)
+#: The groups of the docs table, in order: (outcome, heading, what it means).
+GROUPS: Final = (
+    (REJECT, "Rejected", "Never sent: a rejection with the reason in the history (metric `MessagesRejected`)."),
+    (
+        HOLD,
+        "Held",
+        "Back on the queue with the long back-off until the cause is fixed, or its deadline passes (`SendsHeld`).",
+    ),
+    (
+        BY_FIELD,
+        "Decided by the error's Fields",
+        "Rejected if `Fields` names a value the message set, else held.",
+    ),
+    (RETRY, "Retried", "Back on the queue with the short back-off (`TransientSendFailures`)."),
+)
+
+
+def _code(name: str) -> str:
+    """A code span that may break after ``_`` and ``.`` only (``<wbr>``), never inside a word."""
+    if "_" not in name and "." not in name:
+        return f"`{name}`"
+    return "<code>" + re.sub(r"([_.])(?=.)", r"\1<wbr>", name) + "</code>"
+
+
+def _reason(code: str, reason: str) -> str:
+    """The reason cell: the code's default (``*``) in words, any other reason as code."""
+    if reason != "*":
+        return _code(reason)
+    return "*any other, or none*" if SEND_ERROR_RULES[code].reasons else "*any*"
+
+
+def markdown_table(*, every_reason: bool = False) -> str:
+    """The table of :data:`SEND_ERROR_RULES` as Markdown (what the send queue's reference page shows): a table per
+    outcome (:data:`GROUPS`), with ``### `` headings, of the reasons ``SendTextMessage`` can return — ``every_reason``:
+    also those of :data:`NOT_FROM_SEND_TEXT_MESSAGE`."""
+    shown = [row for row in rows() if every_reason or row[1] not in NOT_FROM_SEND_TEXT_MESSAGE]
+    sections = []
+    for outcome, heading, meaning in GROUPS:
+        lines = [
+            f"| `{code}` | {_reason(code, reason)} | {why.removesuffix(' (any other reason, or none)')} |"
+            for code, reason, row_outcome, why in shown
+            if row_outcome is outcome
+        ]
+        sections.append(
+            "\n".join([f"### {heading}", "", meaning, "", "| Error | Reason | Why |", "|---|---|---|", *lines])
+        )
+    return "\n\n".join(sections)
 
 
 if __name__ == "__main__":  # pragma: no cover - documentation helper
-    print(markdown_table())
+    import sys
+
+    print(markdown_table(every_reason="--all" in sys.argv[1:]))

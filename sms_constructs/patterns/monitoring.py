@@ -63,6 +63,9 @@ DEFAULT_MAX_PROTECT_BLOCK_RATE_PERCENT = 10.0
 DEFAULT_PROTECT_BLOCK_RATE_MIN_MESSAGES = 50
 DEFAULT_MAX_OLDEST_MESSAGE_AGE = cdk.Duration.minutes(15)
 DEFAULT_MAX_OPTED_OUT_REJECTIONS = 10
+#: Default ``runbook_url``: none, so alarm descriptions carry no link until one is given (this library's documentation
+#: has no published address yet; its incident runbook is ``docs/operations/incidents.md``).
+DEFAULT_RUNBOOK_URL: str | None = None
 
 _HOUR = cdk.Duration.hours(1)
 _EMAIL_REDRIVE_REASON = (
@@ -75,6 +78,8 @@ _DASHBOARD_NAME_PATTERN = r"[A-Za-z0-9_-]{1,255}"
 _ALARM_PREFIX_PATTERN = r"[A-Za-z0-9_.-]{1,200}"
 _EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 _NAMESPACE_PATTERN = r"[^:$][^:]{0,254}"
+#: An http(s) URL without a fragment (the alarm's anchor is appended), short enough for ``AlarmDescription``.
+_RUNBOOK_URL_PATTERN = r"https?://[^\s#]{1,500}"
 #: ``OriginationIdentityType`` values of ``AWS/SMSVoice``.
 _IDENTITY_TYPES = ("PHONE_NUMBER", "SENDER_ID", "POOL", "RCS_AGENT")
 
@@ -99,7 +104,8 @@ class SmsMonitoring(Construct):
       could not convert to Parquet in an hour).
 
     Every alarm notifies ``alarm_topic``, or a topic created here (KMS-encrypted, TLS only) with an optional e-mail
-    subscription. Alarms treat missing data as not breaching: a quiet hour is not an incident.
+    subscription. Alarms treat missing data as not breaching: a quiet hour is not an incident. With ``runbook_url``,
+    each alarm's description ends with a link to its section of the incident runbook (:meth:`runbook_anchor`).
 
     Example::
 
@@ -133,6 +139,7 @@ class SmsMonitoring(Construct):
         protect_block_rate_min_messages: int | None = None,
         max_oldest_message_age: cdk.Duration | None = None,
         max_opted_out_rejections: int | None = None,
+        runbook_url: str | None = None,
     ) -> None:
         """
         :param configuration_set: The configuration set the workload sends with (its protect configuration and the
@@ -182,6 +189,11 @@ class SmsMonitoring(Construct):
             under the queue's 4-day retention). Default: 15 minutes.
         :param max_opted_out_rejections: Alarm when at least this many sends in an hour go to opted-out numbers (a
             stale contact list; at least 1). Default: 10.
+        :param runbook_url: The address of an incident runbook page with a section per alarm — this library's
+            (``operations/incidents.html`` of its documentation site) or your copy of it: each alarm's description ends
+            with ``Runbook: <runbook_url>#<anchor>``, the anchor of its section (:meth:`runbook_anchor`, e.g.
+            ``#delivery-rate``), so the notification links to what to do. An ``http://`` or ``https://`` address
+            without a ``#`` fragment, at most 500 characters. Default: no link.
         """
         super().__init__(scope, id)
         limits = _Thresholds.validated(
@@ -205,6 +217,7 @@ class SmsMonitoring(Construct):
         check_pattern(self, "alarm_email", alarm_email, _EMAIL_PATTERN, "an e-mail address")
         check_pattern(self, "alarm_name_prefix", alarm_name_prefix, _ALARM_PREFIX_PATTERN, "letters, digits, . _ -")
         check_pattern(self, "dashboard_name", dashboard_name, _DASHBOARD_NAME_PATTERN, "letters, digits, _ -")
+        check_pattern(self, "runbook_url", runbook_url, _RUNBOOK_URL_PATTERN, "an http(s) address without a # fragment")
         check_pattern(
             self, "event_metrics_namespace", event_metrics_namespace, _NAMESPACE_PATTERN, "a CloudWatch namespace"
         )
@@ -243,6 +256,8 @@ class SmsMonitoring(Construct):
         self.retry = retry
         self.analytics = analytics
         self._alarm_name_prefix = alarm_name_prefix
+        #: The runbook page the alarm descriptions link to, or ``None``.
+        self.runbook_url = runbook_url if runbook_url is not None else DEFAULT_RUNBOOK_URL
         #: Namespace of the event metric filters' metrics.
         self.event_metrics_namespace = event_metrics_namespace or DEFAULT_EVENT_METRICS_NAMESPACE
         #: ID of the watched protect configuration, or ``None``.
@@ -276,6 +291,17 @@ class SmsMonitoring(Construct):
             default_interval=cdk.Duration.days(1),
             widgets=self._widgets(limits.min_delivery_rate_percent),
         )
+
+    @staticmethod
+    def runbook_anchor(alarm_key: str) -> str:
+        """The anchor of an alarm's section in the incident runbook: its key (in ``alarms``) in lower-case words joined
+        by ``-`` (``SendQueueDeadLetters`` → ``send-queue-dead-letters``); the spend alarms ``MonthlySpend<P>`` share
+        ``monthly-spend``.
+
+        :param alarm_key: A key of ``alarms``.
+        """
+        words = re.findall(r"[A-Z][a-z]*", re.sub(r"[\d.]+$", "", alarm_key)) or [alarm_key]
+        return "-".join(word.lower() for word in words)
 
     # --- AWS/SMSVoice metrics ---------------------------------------------------------------------------------------
 
@@ -495,12 +521,18 @@ class SmsMonitoring(Construct):
             datapoints_to_alarm=datapoints_to_alarm,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             alarm_name=f"{self._alarm_name_prefix}-{key}" if self._alarm_name_prefix else None,
-            alarm_description=description,
+            alarm_description=self._with_runbook_link(key, description),
         )
         alarm.add_alarm_action(self._action)
         alarm.add_ok_action(self._action)
         self.alarms[key] = alarm
         return alarm
+
+    def _with_runbook_link(self, key: str, description: str) -> str:
+        """``description``, and the link to the alarm's runbook section when there is a runbook."""
+        if self.runbook_url is None:
+            return description
+        return f"{description} Runbook: {self.runbook_url}#{self.runbook_anchor(key)}"
 
     def _add_alarms(self, limits: _Thresholds) -> None:
         min_delivery, min_parts = limits.min_delivery_rate_percent, limits.delivery_rate_min_parts
@@ -552,8 +584,8 @@ class SmsMonitoring(Construct):
                 queue.metric_dead_letter_messages(),
                 threshold=1,
                 description=(
-                    "Send requests are in the send queue's dead-letter queue: a cause held them (spend limit, sandbox, "
-                    "identity) or they failed repeatedly. Fix the cause, then redrive the DLQ."
+                    "Send requests are in the send queue's dead-letter queue: the sender failed on them repeatedly (a "
+                    "held send never goes there: it waits on the queue). Fix the cause, then redrive the DLQ."
                 ),
             )
             self._alarm(
@@ -571,7 +603,8 @@ class SmsMonitoring(Construct):
                 threshold=1,
                 description=(
                     f"Sends are held because the monthly text spend limit is reached ({SPEND_LIMIT_REASON}): "
-                    "nothing is sent until the limit is raised or the month ends; held requests end in the DLQ."
+                    "nothing is sent until the limit is raised or the month ends; held requests wait on the queue "
+                    "until then, or until their deadline."
                 ),
             )
             self._alarm(

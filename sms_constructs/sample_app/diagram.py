@@ -39,8 +39,17 @@ import aws_cdk as cdk
 from aws_cdk import cx_api
 from constructs import IConstruct
 
+import sms_constructs
+
 from .app import build_sample_app
-from .config import PRODUCTION_CONTEXT_KEY, PROFILE_CONTEXT_KEY, PROFILES, example_production_settings
+from .config import (
+    PRODUCTION_CONTEXT_KEY,
+    PROFILE_CONTEXT_KEY,
+    PROFILES,
+    Profile,
+    example_production_settings,
+    load_profile,
+)
 
 Level = Literal["resources", "constructs"]
 
@@ -70,10 +79,12 @@ EDGE_TYPES = {
 OWN_LOG_PROPERTIES = (("LoggingConfig", "LogGroup"), ("CloudWatchLoggingOptions", "LogGroupName"))
 #: Resources of one type in one group from which they are drawn as a single node.
 COLLAPSE_AT = 3
+#: Types collapsed at :data:`COLLAPSE_AT` even when others refer to them (a dashboard refers to every alarm).
+ALWAYS_COLLAPSED = frozenset({"AWS::CloudWatch::Alarm", "AWS::Logs::MetricFilter", "AWS::Athena::NamedQuery"})
 #: Node shapes and colours by resource family (Mermaid class names).
 FAMILIES: dict[str, tuple[str, str, str]] = {
     # family: (open, close, classDef style)
-    "sms": ("{{", "}}", "fill:#fde8d7,stroke:#d05c17,color:#3b1a06"),
+    "sms": ('{{"', '"}}', "fill:#fde8d7,stroke:#d05c17,color:#3b1a06"),
     "compute": ('(["', '"])', "fill:#fff3cd,stroke:#c98a00,color:#3b2a00"),
     "messaging": ('[["', '"]]', "fill:#f8d7e6,stroke:#b0306a,color:#3b0a21"),
     "storage": ('[("', '")]', "fill:#d9f0dc,stroke:#2e7d32,color:#0f2e11"),
@@ -105,6 +116,9 @@ class Node:
     family: str
     #: The groups (stack first) the node is drawn in: ids of :attr:`Diagram.groups`.
     groups: tuple[str, ...]
+    #: Drawn dashed: not created by the stack drawn (a resource of another stack, an imported identity, an e-mail
+    #: address). Default: created here.
+    elsewhere: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,7 +146,7 @@ class Diagram:
 
     def to_mermaid(self, direction: str = "LR") -> str:
         """The Mermaid ``flowchart`` source."""
-        lines = [f"flowchart {direction}"]
+        lines = [SPACING, f"flowchart {direction}"]
         # A group's parents are the groups before it in the chain of any node drawn in it.
         chains = {node.groups[: index + 1] for node in self.nodes for index in range(len(node.groups))}
         parents = {chain[-1]: chain[:-1] for chain in chains}
@@ -161,10 +175,54 @@ class Diagram:
         used = sorted({node.family for node in self.nodes})
         for family in used:
             lines.append(f"    classDef {family} {FAMILIES[family][2]}")
+        elsewhere = [node.id for node in self.nodes if node.elsewhere]
+        if elsewhere:
+            lines.append(f"    classDef elsewhere {ELSEWHERE_STYLE}")
         for family in used:
             members = ",".join(node.id for node in self.nodes if node.family == family)
             lines.append(f"    class {members} {family}")
+        if elsewhere:
+            lines.append(f"    class {','.join(elsewhere)} elsewhere")
         return "\n".join(lines) + "\n"
+
+    def of_stack(self, stack: str) -> Diagram:
+        """The nodes of the stack group ``stack`` with their arrows, and (dashed, grouped by their stack only) the
+        nodes of other stacks those arrows reach."""
+        inside = {node.id for node in self.nodes if node.groups[0] == stack}
+        edges = [edge for edge in self.edges if edge.source in inside or edge.target in inside]
+        linked = {edge.source for edge in edges} | {edge.target for edge in edges}
+        nodes = [
+            # The stack's own nodes without the stack's box (the heading names it): narrower.
+            dataclasses.replace(node, groups=node.groups[1:])
+            if node.id in inside
+            else dataclasses.replace(node, groups=node.groups[:1], elsewhere=True)
+            for node in self.nodes
+            if node.id in inside or node.id in linked
+        ]
+        used = {group for node in nodes for group in node.groups}
+        return Diagram(groups={g: label for g, label in self.groups.items() if g in used}, nodes=nodes, edges=edges)
+
+    def stacks(self) -> list[str]:
+        """The stack groups that hold a node, in drawing order."""
+        return list(dict.fromkeys(node.groups[0] for node in self.nodes if node.groups and not node.elsewhere))
+
+
+#: Tighter than Mermaid's default spacing, so a diagram fits the page at a larger scale.
+SPACING = '%%{init: {"flowchart": {"nodeSpacing": 30, "rankSpacing": 40, "padding": 8}}}%%'
+#: How a node drawn but not created by the stack drawn looks (Mermaid style).
+ELSEWHERE_STYLE = "stroke-dasharray:5 4,opacity:0.85"
+#: A CDK-generated construct id: a singleton's 32-hex-digit suffix (``AWS679f53fac002430cb0da5b7982bd2287``).
+_HASH_SUFFIX = re.compile(r"[0-9a-fA-F]{32}$")
+#: What such a singleton is, by the id's prefix, when the prefix alone says nothing.
+_SINGLETON_NAMES = {"AWS": "SdkCallProvider", "": "SingletonFunction"}
+
+
+def human_id(construct_id: str) -> str:
+    """``construct_id`` without a CDK-generated hash suffix: ``LogRetentionaae0...`` is ``LogRetention``."""
+    if not _HASH_SUFFIX.search(construct_id):
+        return construct_id
+    prefix = _HASH_SUFFIX.sub("", construct_id)
+    return _SINGLETON_NAMES.get(prefix, prefix)
 
 
 def _escape(text: str) -> str:
@@ -203,8 +261,23 @@ def _owner_index(chain: Sequence[IConstruct]) -> int:
 def _kind(resource: _Resource) -> str:
     owner = resource.chain[_owner_index(resource.chain)]
     if _is_library_construct(owner):
-        return type(owner).__name__
+        return _class_name(owner)
     return resource.type.removeprefix("AWS::")
+
+
+def _class_name(construct: IConstruct) -> str:
+    """The public class ``construct`` is an instance of: an import's private class gives the class the library
+    exports (``PhoneNumber``), not a base it shares with it."""
+    mro = type(construct).__mro__
+    exported = [cls.__name__ for cls in mro if cls.__name__ in sms_constructs.__all__]
+    for cls in mro[1:] if type(construct).__name__.startswith("_") else ():
+        # PhoneNumber.from_phone_number_arn returns _ImportedPhoneNumber(PhoneNumberBase): name it after PhoneNumber.
+        name = cls.__name__.removesuffix("Base")
+        if name != cls.__name__ and name in sms_constructs.__all__:
+            return name
+    if exported:
+        return exported[0]
+    return next(cls.__name__ for cls in mro if not cls.__name__.startswith("_"))
 
 
 def _family(resource_type: str) -> str:
@@ -293,8 +366,8 @@ def _is_composite_of_the_app(construct: IConstruct) -> bool:
     return type(construct).__module__.startswith(f"{__package__}.")
 
 
-def _label(name: str, kind: str) -> str:
-    return name if name == kind else f"{name}<br/>{kind}"
+def _label(name: str, kind: str, separator: str = "<br/>") -> str:
+    return name if name == kind else f"{name}{separator}{kind}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -312,18 +385,20 @@ def _place(resource: _Resource, level: Level, groups: dict[str, str]) -> _Placem
     for index, construct in enumerate(chain[:owner]):
         if not _is_library_construct(construct):
             continue
-        name = type(construct).__name__
+        name = _class_name(construct)
         if level == "constructs" and not _is_composite_of_the_app(construct):
             family = "pattern" if ".patterns." in type(construct).__module__ else _family(resource.type)
             node_id = _mermaid_id(resource.stack, *(c.node.id for c in chain[: index + 1]))
-            node = Node(id=node_id, label=_label(construct.node.id, name), family=family, groups=tuple(group_ids))
+            node = Node(
+                id=node_id, label=_label(human_id(construct.node.id), name), family=family, groups=tuple(group_ids)
+            )
             return _Placement(node=node, single=False)
         group_id = f"{group_ids[-1]}__{_mermaid_id(construct.node.id)}"
-        groups.setdefault(group_id, construct.node.id if construct.node.id == name else f"{construct.node.id} · {name}")
+        groups.setdefault(group_id, _label(human_id(construct.node.id), name, " · "))
         group_ids.append(group_id)
     node = Node(
-        id=_mermaid_id(resource.stack, resource.logical_id),
-        label=_label(chain[owner].node.id, _kind(resource)),
+        id=_mermaid_id(resource.stack, *(c.node.id for c in chain[: owner + 1])),
+        label=_label(human_id(chain[owner].node.id), _kind(resource)),
         family=_family(resource.type),
         groups=tuple(group_ids),
     )
@@ -346,12 +421,91 @@ def diagram_of(app: cdk.App, assembly: cx_api.CloudAssembly, *, level: Level = "
     placements = {resource.key: _place(resource, level, groups) for resource in drawn}
     node_of = _collapse(placements, reader)
     nodes = list(dict.fromkeys(node_of.values()))
+    edges = _edges(reader, node_of)
+    if level == "constructs":
+        # The overview names the event types by number: the list is on the stack's own diagram.
+        edges = [dataclasses.replace(edge, label=_fewer_events(edge.label)) for edge in edges]
+    outside_nodes, outside_edges = _outside(app, reader, node_of, level, groups)
+    nodes.extend(outside_nodes)
+    edges.extend(outside_edges)
     used = {group for node in nodes for group in node.groups}
-    return Diagram(
-        groups={group: label for group, label in groups.items() if group in used},
-        nodes=nodes,
-        edges=_edges(reader, node_of),
-    )
+    return Diagram(groups={group: label for group, label in groups.items() if group in used}, nodes=nodes, edges=edges)
+
+
+def _fewer_events(label: str) -> str:
+    if not label.startswith("events:<br/>"):
+        return label
+    return f"events: {label.count('<br/>')} types"
+
+
+def _outside(
+    app: cdk.App, reader: _Reader, node_of: dict[tuple[str, str], Node], level: Level, groups: dict[str, str]
+) -> tuple[list[Node], list[Edge]]:
+    """What the stacks use but do not create, drawn dashed: identities imported by ARN (``from_*_arn``: a construct of
+    the library with no resource under it), with an arrow from each resource whose properties hold the ARN; and the
+    literal endpoints of SNS subscriptions (the alarm e-mail), with an arrow from the topic."""
+    nodes: list[Node] = []
+    edges: list[Edge] = []
+    for stack in (child for child in app.node.children if isinstance(child, cdk.Stack)):
+        for construct in stack.node.find_all():
+            if not _is_library_construct(construct) or not isinstance(construct, cdk.Resource):
+                continue
+            if any(isinstance(child, cdk.CfnResource) for child in construct.node.find_all()):
+                continue
+            arns = _literal_arns(construct)
+            if not arns:
+                continue
+            chain = _chain(app, construct.node.path)
+            stand_in = _Resource(stack.stack_name, construct.node.path, "AWS::SMSVOICE::Imported", {}, chain)
+            placed = _place(stand_in, level, groups).node
+            node = dataclasses.replace(placed, label=f"{placed.label} (imported)", elsewhere=True)
+            nodes.append(node)
+            for key, source in node_of.items():
+                if any(_holds(reader.resources[key].properties, arn) for arn in arns):
+                    edge = Edge(source.id, node.id)
+                    if edge not in edges:
+                        edges.append(edge)
+    for resource in reader.resources.values():
+        endpoint = resource.properties.get("Endpoint")
+        if resource.type != "AWS::SNS::Subscription" or not isinstance(endpoint, str):
+            continue
+        for _, topic in reader.targets(resource, resource.properties.get("TopicArn")):
+            if topic.key not in node_of:
+                continue
+            source = node_of[topic.key]
+            protocol = str(resource.properties.get("Protocol", ""))
+            node = Node(
+                id=_mermaid_id(resource.stack, _path_of(resource)),
+                label=f"{protocol}<br/>{endpoint}",
+                family="other",
+                groups=source.groups,
+                elsewhere=True,
+            )
+            nodes.append(node)
+            edges.append(Edge(source.id, node.id, "subscription"))
+    return nodes, edges
+
+
+def _literal_arns(construct: IConstruct) -> list[str]:
+    """The literal values of ``construct``'s ``*_arn`` properties."""
+    found = []
+    for name in dir(type(construct)):
+        if name.endswith("_arn") and isinstance(getattr(type(construct), name, None), property):
+            value = getattr(construct, name)
+            if isinstance(value, str) and value.startswith("arn:") and not cdk.Token.is_unresolved(value):
+                found.append(value)
+    return found
+
+
+def _holds(value: Any, literal: str) -> bool:
+    """Whether ``literal`` is one of the strings anywhere in ``value``."""
+    if isinstance(value, str):
+        return value == literal
+    if isinstance(value, dict):
+        return any(_holds(item, literal) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds(item, literal) for item in value)
+    return False
 
 
 def _path_of(resource: _Resource) -> str:
@@ -400,7 +554,7 @@ def _collapse(placements: dict[tuple[str, str], _Placement], reader: _Reader) ->
     }
     alike: dict[tuple[tuple[str, ...], str], list[tuple[str, str]]] = defaultdict(list)
     for key, placement in placements.items():
-        if placement.single and key not in referred:
+        if placement.single and (key not in referred or reader.resources[key].type in ALWAYS_COLLAPSED):
             alike[(placement.node.groups, reader.resources[key].type)].append(key)
     node_of = {key: placement.node for key, placement in placements.items()}
     for (groups, resource_type), keys in alike.items():
@@ -534,26 +688,45 @@ def synthesize(root: Path, profile: str, outdir: Path) -> tuple[cdk.App, cx_api.
     return app, app.synth()
 
 
+#: The most nodes one diagram may have (the stack's, and the other stacks' it links to): more, and its text is
+#: smaller than 11 px in the page at 1280 px wide.
+NODE_BUDGET = 18
+
+
 @dataclasses.dataclass(frozen=True)
 class Pictures:
-    """The diagrams of the sample app: both profiles resource by resource, and the sandbox by construct."""
+    """The diagrams of the sample app: for each profile, one box per library construct (the overview) and, stack by
+    stack, one box per resource."""
 
+    #: Profile name → every stack's resources in one graph (what the per-stack diagrams are cut from).
     resources: dict[str, Diagram]
+    #: The sandbox by construct (the README's and the home page's picture).
     overview: Diagram
+    #: Profile name → the profile by construct.
+    overviews: dict[str, Diagram] = dataclasses.field(default_factory=dict)
+    #: Profile name → its settings, as the app read them.
+    profiles: dict[str, Profile] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def of_sample_app(cls, root: Path) -> Pictures:
         """Synthesize every profile (in a temporary directory) and draw it."""
         resources: dict[str, Diagram] = {}
-        overview: Diagram | None = None
+        overviews: dict[str, Diagram] = {}
+        profiles: dict[str, Profile] = {}
         with tempfile.TemporaryDirectory(prefix="sms-diagram-") as outdir:
             for profile in PROFILES:
                 app, assembly = synthesize(root, profile, Path(outdir) / profile)
                 resources[profile] = diagram_of(app, assembly)
-                if profile == "sandbox":
-                    overview = diagram_of(app, assembly, level="constructs")
-        assert overview is not None
-        return cls(resources=resources, overview=overview)
+                overviews[profile] = diagram_of(app, assembly, level="constructs")
+                profiles[profile] = load_profile(app)
+        return cls(resources=resources, overview=overviews["sandbox"], overviews=overviews, profiles=profiles)
+
+    def diagrams(self) -> Iterator[tuple[str, Diagram]]:
+        """Every diagram drawn on the page, with its heading: each profile's overview, then its stacks one by one."""
+        for profile, diagram in self.resources.items():
+            yield f"{profile.capitalize()} profile: overview", self.overviews[profile]
+            for stack in diagram.stacks():
+                yield diagram.groups[stack], diagram.of_stack(stack)
 
     def page(self) -> str:
         """``docs/sample-app/diagram.md``."""
@@ -563,27 +736,46 @@ class Pictures:
             "<!-- Generated by `make diagram` (sms_constructs/sample_app/diagram.py) from the synthesized sample app:",
             "     do not edit by hand; a test fails when this page is not what the code synthesizes. -->",
             "",
-            "Drawn from the cloud assembly that `cdk synth` writes for each profile, not by hand: a box per resource",
-            "that carries messages, events or code, grouped by stack and by the construct of this library that created",
-            "it; an arrow where the template refers from one resource to another (`Ref`, `Fn::GetAtt`, cross-stack",
-            "exports), for each Lambda event source mapping, SNS subscription and configuration-set event destination.",
-            "Arrows from a function carry the IAM actions its role has on the target. Left out: IAM roles and",
-            "policies, KMS keys, resource policies and the functions' own log groups. How to read it:",
+            "Drawn from the cloud assembly that `cdk synth` writes for each profile, not by hand. For each profile, an",
+            "overview (a box per construct of this library), then one diagram per stack (a box per resource that",
+            "carries messages, events or code). An arrow is a reference in the template (`Ref`, `Fn::GetAtt`,",
+            "cross-stack exports), a Lambda event source mapping, an SNS subscription or a configuration-set event",
+            "destination (labelled with the event types it matches); an arrow from a function carries the IAM actions",
+            "its role has on the target. Left out: IAM roles and policies, KMS keys, resource policies and the",
+            "functions' own log groups. Each diagram has a full-size view; `make diagram` refreshes the page.",
+            "",
+            "| Shape | What it is |",
+            "|---|---|",
+            "| hexagon | an SMS resource (pool, phone number, configuration set, ...) |",
+            "| rounded | a Lambda function or layer |",
+            "| double-edged box | an SQS queue or an SNS topic |",
+            "| cylinder | where data is kept or flows to (S3, DynamoDB, Glue, Logs, Firehose) |",
+            "| thick border | a pattern (L3) of this library, on the overviews |",
+            "| dashed | not created by the stack drawn: another stack's resource, an imported identity, an e-mail |",
             "",
             "- **send path**: producer → send queue → sender (event source) → pool / configuration set",
             "  (`sms-voice:SendTextMessage`);",
             "- **event paths**: configuration set → Firehose → S3 / Glue (analytics), → CloudWatch Logs (quick look),",
             "  → SNS → SQS → retry function → send queue (retries of transient failures).",
             "",
-            "Refresh with `make diagram` after changing the sample app or a construct it uses.",
+            "## What differs between the profiles",
+            "",
+            *self._differences(),
         ]
-        for profile, diagram in self.resources.items():
+        current = ""
+        for title, diagram in self.diagrams():
+            profile = title.split()[0] if title.endswith("overview") else ""
+            if profile and profile != current:
+                current = profile
+                lines.extend(["", f"## {profile} profile"])
+            heading = "Overview" if profile else title
+            what = "constructs" if profile else "resources"
             lines.extend(
                 [
                     "",
-                    f"## {profile.capitalize()} profile",
+                    f"### {heading}",
                     "",
-                    f"{len(diagram.nodes)} nodes, {len(diagram.edges)} arrows.",
+                    f"{_count(diagram, what)}, {len(diagram.edges)} arrows.",
                     "",
                     "```mermaid",
                     diagram.to_mermaid().rstrip("\n"),
@@ -592,13 +784,37 @@ class Pictures:
             )
         return "\n".join(lines) + "\n"
 
+    def _differences(self) -> list[str]:
+        """The table of what the profiles set differently."""
+        names = list(self.profiles)
+        rows: list[tuple[str, list[str]]] = [
+            ("Origination identities", [_identities(self.profiles[name]) for name in names]),
+            ("Send pacing", [f"{self.profiles[name].max_parts_per_second:g} parts/s" for name in names]),
+            ("Monthly text spend limit", [f"{self.profiles[name].monthly_spend_limit_usd} USD" for name in names]),
+            ("Alarm e-mail", [self.profiles[name].alarm_email or "none (the topic only)" for name in names]),
+            ("Allowed countries", [", ".join(self.profiles[name].allowed_countries) for name in names]),
+            (
+                "Resources drawn",
+                [_boxes(self.resources[name]) for name in names],
+            ),
+        ]
+        lines = [
+            "The production profile as the example settings (`example_production_settings()`) fill it in: one",
+            "registered number imported by ARN, one toll-free number requested, the alarms mailed.",
+            "",
+            "| | " + " | ".join(name.capitalize() for name in names) + " |",
+            "|---|" + "---|" * len(names),
+        ]
+        lines.extend(f"| {label} | " + " | ".join(values) + " |" for label, values in rows)
+        return lines
+
     def overview_block(self) -> str:
         """The overview picture: the sandbox profile, one box per construct, between the markers."""
         return "\n".join(
             [
                 OVERVIEW_START,
                 "```mermaid",
-                self.overview.to_mermaid().rstrip("\n"),
+                self.overview.to_mermaid("TB").rstrip("\n"),
                 "```",
                 OVERVIEW_END,
             ]
@@ -610,6 +826,30 @@ class Pictures:
         if start < 0 or end < start:
             raise ValueError(f"{name} has no {OVERVIEW_START} ... {OVERVIEW_END} block for the diagram")
         return text[:start] + self.overview_block() + text[end + len(OVERVIEW_END) :]
+
+
+def _boxes(diagram: Diagram) -> str:
+    outside = sum(node.elsewhere for node in diagram.nodes)
+    return f"{len(diagram.nodes) - outside} boxes" + (f", and {outside} dashed outside the stacks" if outside else "")
+
+
+def _count(diagram: Diagram, what: str) -> str:
+    inside = sum(not node.elsewhere for node in diagram.nodes)
+    outside = len(diagram.nodes) - inside
+    return f"{inside} {what}" + (f" (and {outside} dashed, from elsewhere)" if outside else "")
+
+
+def _identities(profile: Profile) -> str:
+    if not profile.identities:
+        return "a simulator number, requested"
+    described = []
+    for identity in profile.identities:
+        rate = f"{identity.max_parts_per_second:g} parts/s"
+        if identity.phone_number_arn is not None:
+            described.append(f"a registered number imported by ARN ({rate})")
+        else:
+            described.append(f"a {identity.number_type} number requested in {identity.iso_country_code} ({rate})")
+    return "; ".join(described)
 
 
 def stale_files(root: Path, pictures: Pictures) -> list[Path]:
@@ -642,9 +882,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     (root / PAGE).write_text(pictures.page())
     for name in OVERVIEWS:
         (root / name).write_text(pictures.with_overview((root / name).read_text(), name))
-    for profile, diagram in pictures.resources.items():
-        print(f"{profile}: {len(diagram.nodes)} nodes, {len(diagram.edges)} arrows")
-    print(f"overview: {len(pictures.overview.nodes)} nodes, {len(pictures.overview.edges)} arrows")
+    for title, diagram in pictures.diagrams():
+        print(f"{title}: {len(diagram.nodes)} nodes, {len(diagram.edges)} arrows")
     print(f"wrote {PAGE} and the overview in {', '.join(map(str, OVERVIEWS))}")
     return 0
 

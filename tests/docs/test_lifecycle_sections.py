@@ -51,10 +51,20 @@ def _nav_pages(entries: Any) -> list[str]:
 
 
 def construct_pages() -> list[Path]:
-    """The construct pages: nav entries under ``resources/`` and ``patterns/`` and the Markdown files there."""
+    """The construct pages: nav entries under ``resources/`` and ``patterns/`` and the Markdown files there; a
+    construct whose page is split (``patterns/send-queue/``: overview, guide, reference) counts its overview,
+    ``index.md``."""
     config = yaml.load((REPO_ROOT / "mkdocs.yml").read_text(), Loader=_NavLoader)
-    in_nav = {DOCS / page for page in _nav_pages(config["nav"]) if page.split("/", 1)[0] in CONSTRUCT_FOLDERS}
-    in_folders = {page for folder in CONSTRUCT_FOLDERS for page in (DOCS / folder).glob("*.md")}
+    in_nav = {
+        DOCS / page
+        for page in _nav_pages(config["nav"])
+        if page.split("/", 1)[0] in CONSTRUCT_FOLDERS and (page.count("/") == 1 or page.endswith("/index.md"))
+    }
+    in_folders = {
+        page
+        for folder in CONSTRUCT_FOLDERS
+        for page in [*(DOCS / folder).glob("*.md"), *(DOCS / folder).glob("*/index.md")]
+    }
     return sorted(in_nav | in_folders)
 
 
@@ -84,7 +94,8 @@ def test_the_nav_and_the_folders_give_the_construct_pages() -> None:
     pages = construct_pages()
 
     assert DOCS / "resources" / "phone-number.md" in pages
-    assert DOCS / "patterns" / "send-queue.md" in pages
+    assert DOCS / "patterns" / "send-queue" / "index.md" in pages
+    assert DOCS / "patterns" / "send-queue" / "reference.md" not in pages
     assert all(page.exists() for page in pages), [str(page) for page in pages if not page.exists()]
 
 

@@ -1,6 +1,7 @@
 """The props tables of the construct pages are generated from the docstrings (``make props``) and current.
 
-``docs/tools/props_tables.py`` writes each table between ``<!-- props:begin NAME -->`` and ``<!-- props:end -->``;
+``docs/tools/props_tables.py`` writes each table (a definition list, API-style: name and type, default, description)
+between ``<!-- props:begin NAME -->`` and ``<!-- props:end -->``;
 these tests fail when a committed table is not what the docstrings give, when a construct page has no table, and when a
 public construct has no table on any page.
 """
@@ -63,17 +64,47 @@ def test_every_public_construct_has_its_props_table_on_a_page() -> None:
 # --- the generator ------------------------------------------------------------------------------------------------
 
 
-def test_a_row_splits_the_field_at_default_and_drops_the_none_of_an_optional_type() -> None:
-    row = props.Prop(
+def _names(lines: list[str]) -> list[str]:
+    """The prop names of a list's terms (a term is a line that is neither blank nor a definition)."""
+    return [line.split(props.NAME_TYPE_SEPARATOR)[0] for line in lines if line and not line.startswith(":")]
+
+
+def test_an_entry_splits_the_field_at_default_and_drops_the_none_of_an_optional_type() -> None:
+    entry = props.Prop(
         name="opt_out_list",
         annotation="IOptOutListRef | None",
         required=False,
         text="Opt-out list of the pool. Default: the account's default opt-out list.",
-    ).row()
+    ).entry()
 
-    assert (
-        row == "| `opt_out_list` | `IOptOutListRef` | the account's default opt-out list | Opt-out list of the pool. |"
-    )
+    assert entry == [
+        "`opt_out_list` · `IOptOutListRef`",
+        ":   Default: the account's default opt-out list",
+        ":   Opt-out list of the pool.",
+    ]
+
+
+def test_an_entry_of_a_required_prop_says_required_and_keeps_pipes_unescaped() -> None:
+    entry = props.Prop(
+        name="tax_id",
+        annotation="str | RegistrationFieldValue",
+        required=True,
+        text="The tax ID, ``a | b``. No default: carriers require it.",
+    ).entry()
+
+    assert entry == [
+        "`tax_id` · `str` | `RegistrationFieldValue`",
+        ":   *required*: carriers require it",
+        ":   The tax ID, `a | b`.",
+    ]
+
+
+def test_entries_are_separated_by_blank_lines_so_each_is_a_term_and_its_definitions() -> None:
+    lines = props.table("VerifiedDestinationNumber")
+
+    assert lines[3] == ""
+    assert lines[0].startswith("`destination_phone_number` · `str`")
+    assert lines[1] == ":   *required*"
 
 
 @pytest.mark.parametrize(
@@ -109,6 +140,7 @@ def test_markdown_turns_rest_into_code_and_escapes_pipes() -> None:
     text = "Like :class:`~sms_constructs.Pool` and ``a | b``; ``x`` | y, see :meth:`SmsSendQueue.add_producer`."
 
     assert props.markdown(text) == (r"Like `Pool` and <code>a &#124; b</code>; `x` \| y, see `add_producer`.")
+    assert props.markdown(text, table=False) == "Like `Pool` and `a | b`; `x` | y, see `add_producer`."
 
 
 @pytest.mark.parametrize(
@@ -123,37 +155,28 @@ def test_markdown_turns_rest_into_code_and_escapes_pipes() -> None:
 )
 def test_type_cells_split_unions_at_the_top_level_only(annotation: str, optional: bool, cell: str) -> None:
     assert props.type_cell(annotation, optional=optional) == cell
+    assert props.type_cell(annotation, optional=optional, table=False) == cell.replace(r" \| ", " | ")
 
 
 def test_a_construct_table_lists_the_keyword_props_in_order_without_scope_and_id() -> None:
     lines = props.table("VerifiedDestinationNumber")
 
-    assert lines[0] == "| Prop | Type | Default | Description |"
-    assert [line.split(" | ")[0].removeprefix("| ") for line in lines[2:]] == [
-        "`destination_phone_number`",
-        "`removal_policy`",
-    ]
-    assert "*required*" in lines[2]
+    assert _names(lines) == ["`destination_phone_number`", "`removal_policy`"]
+    assert ":   *required*" in lines
 
 
 def test_a_method_table_has_parameters_and_a_dataclass_table_its_fields() -> None:
     method = props.table("ConfigurationSet.add_event_destination")
     dataclass = props.table("OptionalKeyword")
 
-    assert method[0].startswith("| Parameter |")
-    assert [line.split(" | ")[0].removeprefix("| ") for line in method[2:]] == [
-        "`destination`",
-        "`events`",
-        "`enabled`",
-        "`event_destination_name`",
-    ]
-    assert [line.split(" | ")[0].removeprefix("| ") for line in dataclass[2:]] == ["`keyword`", "`message`", "`action`"]
-    assert "| `KeywordAction.AUTOMATIC_RESPONSE` (reply only) |" in dataclass[4]
+    assert _names(method) == ["`destination`", "`events`", "`enabled`", "`event_destination_name`"]
+    assert _names(dataclass) == ["`keyword`", "`message`", "`action`"]
+    assert ":   Default: `KeywordAction.AUTOMATIC_RESPONSE` (reply only)" in dataclass
 
 
 def test_an_optional_scope_is_a_prop() -> None:
     """``SmsChecks(scope=None)`` is a cdk-nag pack, not a construct: its optional scope is documented."""
-    assert any(line.startswith("| `scope` |") for line in props.table("SmsChecks"))
+    assert "`scope`" in _names(props.table("SmsChecks"))
 
 
 def test_render_fills_each_block_at_its_indentation(tmp_path: Path) -> None:

@@ -134,27 +134,32 @@ def test_the_navigation_goes_by_layer(site: Path) -> None:
 def test_the_sample_app_diagram_is_rendered_as_mermaid(site: Path) -> None:
     page = (site / "sample-app" / "diagram.html").read_text()
 
-    assert page.count('class="mermaid"') == 2
+    # Per profile: the overview, then one diagram per stack (tests/sample_app/test_diagram.py).
+    assert page.count('class="mermaid"') == 10
     assert "flowchart LR" in page
 
 
-def test_props_tables_render_as_tables_also_inside_collapsible_blocks(site: Path) -> None:
+def test_props_tables_render_as_definition_lists_also_inside_collapsible_blocks(site: Path) -> None:
     registration = (site / "resources" / "registration.html").read_text()
     forms = registration[registration.index('id="the-forms"') :]
 
-    assert len(re.findall(r'<div class="props-table">\s*<table>', registration)) == 2  # Registration, the attachment
-    assert len(re.findall(r"<details class=\"note\">\s*<summary>.*?</summary>.*?<table>", forms, re.S)) == 5
-    assert "| Prop |" not in registration
+    assert len(re.findall(r'<div class="props-table">\s*<dl>', registration)) == 2  # Registration, the attachment
+    assert len(re.findall(r"<details class=\"note\">\s*<summary>.*?</summary>.*?<dl>", forms, re.S)) == 5
+    assert "<dt><code>company_name</code> · <code>str</code></dt>\n<dd><em>required</em></dd>" in forms
+    assert ":   " not in registration
     assert "markdown>" not in registration
     assert "props-table" in (site / "stylesheets" / "extra.css").read_text()
 
 
 def test_long_tables_fold_and_choices_are_tabs(site: Path) -> None:
-    send_queue = (site / "patterns" / "send-queue.html").read_text()
-    errors = send_queue[send_queue.index('<details class="note">') :]
+    reference = (site / "patterns" / "send-queue" / "reference.html").read_text()
+    errors = reference[reference.index('<div class="send-errors">') :]
     getting_started = (site / "getting-started.html").read_text()
 
-    assert re.match(r'<details class="note">\s*<summary>[^<]+</summary>\s*<!-- send-errors:begin -->\s*<table>', errors)
+    # The send errors: a table per outcome, each reason breakable only after an underscore.
+    assert re.match(r'<div class="send-errors">\s*<!-- send-errors:begin -->\s*<h3 id="rejected">', errors)
+    assert len(re.findall(r"<h3 id=\"[\w-]+\">.*?</h3>\s*<p>.*?</p>\s*<table>", errors, re.S)) == 4
+    assert "<code>DESTINATION_<wbr>PHONE_<wbr>NUMBER_<wbr>OPTED_<wbr>OUT</code>" in errors
     assert re.findall(r'<label for="__tabbed_\d+_\d+">([^<]+)</label>', getting_started) == [
         "Sandbox",
         "Production",
@@ -186,6 +191,8 @@ def test_fails_a_strict_build_on_a_broken_link_anchor_unlisted_page_or_unresolve
             f"""\
             INHERIT: {REPO_ROOT / "mkdocs.yml"}
             docs_dir: docs
+            theme:
+              custom_dir: {REPO_ROOT / "docs" / "overrides"}
             hooks: []
             nav: [index.md, other.md]
             plugins:
@@ -283,3 +290,21 @@ def test_every_page_shows_the_release_version_in_its_footer(site: Path) -> None:
     version = load_tool("version").release_version()
     for page in ("index.html", "getting-started.html", "operations.html"):
         assert f"sms-constructs {version}" in (site / page).read_text(), page
+
+
+def test_the_home_page_names_the_release_and_links_its_changelog(site: Path) -> None:
+    version = load_tool("version").release_version()
+    home = (site / "index.html").read_text()
+
+    assert re.search(rf"<strong>Release</strong>\s*<strong>{re.escape(version)}</strong>", home)
+    assert 'href="changelog.html"' in home
+    assert 'href="upgrading.html"' in home
+    assert "<!-- release-version -->" not in home
+
+
+def test_the_sitemap_lists_every_page(site: Path) -> None:
+    """Without DOCS_URL the sitemap holds the preview's addresses (test_home.py: the published ones)."""
+    locations = re.findall(r"<loc>([^<]+)</loc>", (site / "sitemap.xml").read_text())
+
+    assert len(locations) > 50  # every page of the navigation, the API reference included
+    assert "http://127.0.0.1:8000/getting-started.html" in locations

@@ -337,9 +337,9 @@ def test_every_row_of_the_send_error_table(
     aws: Aws, capsys: pytest.CaptureFixture[str], code: str, reason: str, outcome: SendErrorOutcome
 ) -> None:
     """Each (code, Reason) the model defines, and each code's default (``*``: a reason the table does not know), does
-    what docs/patterns/send-queue.md says, through the real handler: REJECT records a rejection and deletes the
-    record; HOLD hands it back with the long back-off and counts ``SendsHeld`` per reason; RETRY hands it back with
-    the short back-off."""
+    what docs/patterns/send-queue/reference.md says, through the real handler: REJECT records a rejection and deletes
+    the record; HOLD hands it back with the long back-off and counts ``SendsHeld`` per reason; RETRY hands it back
+    with the short back-off."""
     clock = FakeClock()
     service_reason = "A_REASON_OF_A_NEWER_MODEL" if reason == "*" else reason
     if outcome is SendErrorOutcome.BY_FIELD:  # the fault names no field: nothing shows the message is wrong

@@ -484,3 +484,107 @@ def test_spend_alarms_at_or_under_the_override_or_in_another_region_pass(app: cd
     _monitoring(stack)
     elsewhere = cdk.Stack(app, "Elsewhere", env=cdk.Environment(account="111122223333", region="eu-west-1"))
     _monitoring(elsewhere, monthly_spend_limit_usd=1000)
+
+
+# --- runbook links --------------------------------------------------------------------------------------------------
+
+RUNBOOK_URL = "https://sms.example.com/docs/operations/incidents.html"
+
+
+@functools.cache
+def every_alarm(runbook_url: str | None = RUNBOOK_URL) -> tuple[SmsMonitoring, Template]:
+    """Every input that adds an alarm (send queue, retry, analytics, a protect configuration), and ``runbook_url``.
+
+    The incident runbook's docs test reads the alarm list from here, so an alarm added to ``SmsMonitoring`` without
+    a section in ``docs/operations/incidents.md`` fails it.
+    """
+    app = cdk.App(context=cdk_json_context())
+    stack = cdk.Stack(app, "RunbookStack", env=ENV)
+    _, config, queue = build(stack)
+    retry = SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config)
+    analytics = SmsEventAnalytics(stack, "Events", configuration_set=config, quick_look=QuickLookLogs())
+    monitoring = SmsMonitoring(
+        stack,
+        "Monitoring",
+        configuration_set=config,
+        send_queue=queue,
+        retry=retry,
+        analytics=analytics,
+        monthly_spend_limit_usd=100,
+        protect_configuration=ProtectConfiguration.allow_only(stack, "Protect", ["US"]),
+        runbook_url=runbook_url,
+    )
+    return monitoring, Template.from_stack(stack)
+
+
+def _descriptions(monitoring: SmsMonitoring, template: Template) -> dict[str, str]:
+    """Each alarm's ``AlarmDescription`` in the template, by key."""
+    stack = cdk.Stack.of(monitoring)
+    resources = template.find_resources("AWS::CloudWatch::Alarm")
+    return {
+        key: resources[stack.get_logical_id(alarm.node.default_child)]["Properties"]["AlarmDescription"]
+        for key, alarm in monitoring.alarms.items()
+    }
+
+
+def test_every_alarm_kind_is_created_with_every_input() -> None:
+    monitoring, template = every_alarm()
+    assert sorted(monitoring.alarms) == [
+        "DeliveryRate",
+        "FailedConversions",
+        "MonthlySpend100",
+        "MonthlySpend50",
+        "MonthlySpend80",
+        "OptedOutRejections",
+        "ProtectBlockRate",
+        "RetryDeadLetters",
+        "SendQueueDeadLetters",
+        "SendQueueOldestMessage",
+        "SpendLimitHolds",
+    ]
+    template.resource_count_is("AWS::CloudWatch::Alarm", 11)
+
+
+def test_every_alarm_description_links_to_its_own_runbook_section() -> None:
+    monitoring, template = every_alarm()
+    descriptions = _descriptions(monitoring, template)
+    for key, description in descriptions.items():
+        anchor = SmsMonitoring.runbook_anchor(key)
+        assert description.endswith(f" Runbook: {RUNBOOK_URL}#{anchor}"), key
+        assert len(description) <= 1024, key  # the AlarmDescription limit
+    anchors = {key: SmsMonitoring.runbook_anchor(key) for key in descriptions}
+    assert anchors["SendQueueDeadLetters"] == "send-queue-dead-letters"
+    assert {anchors[k] for k in descriptions if k.startswith("MonthlySpend")} == {"monthly-spend"}
+    others = [anchor for key, anchor in anchors.items() if not key.startswith("MonthlySpend")]
+    assert len(set(others)) == len(others)  # one section per alarm but the spend alarms' shared one
+
+
+def test_runbook_anchor_of_a_fractional_spend_percentage_is_the_spend_section() -> None:
+    assert SmsMonitoring.runbook_anchor("MonthlySpend12.5") == "monthly-spend"
+
+
+def test_alarm_descriptions_carry_no_link_by_default() -> None:
+    monitoring, template = every_alarm(None)
+    assert monitoring.runbook_url is None
+    assert not [d for d in _descriptions(monitoring, template).values() if "Runbook:" in d]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sms.example.com/incidents.html",
+        "ftp://sms.example.com/incidents.html",
+        "https://sms.example.com/incidents.html#delivery-rate",
+        "https://sms.example.com/run book.html",
+        "https://" + "a" * 501,
+    ],
+)
+def test_fails_runbook_url_that_is_not_an_http_address_without_fragment(stack: cdk.Stack, url: str) -> None:
+    with pytest.raises(ValidationError, match=r"TestStack/Monitoring: invalid 'runbook_url': must match"):
+        _monitoring(stack, runbook_url=url)
+
+
+def test_runbook_url_may_be_a_token(stack: cdk.Stack) -> None:
+    url = cdk.Fn.import_value("RunbookUrl")
+    monitoring = _monitoring(stack, runbook_url=url)
+    assert monitoring.runbook_url == url

@@ -177,13 +177,13 @@ def test_schema_and_validator_agree_on_mutated_messages(message: dict[str, Any])
 
 
 def test_docs_copy_sits_next_to_the_page_that_links_it() -> None:
-    page = (REPO_ROOT / "docs" / "patterns" / "send-queue.md").read_text()
+    page = (REPO_ROOT / "docs" / "patterns" / "send-queue" / "guide.md").read_text()
     assert "contract.schema.json" in page
     assert Path(COMMITTED["docs"]).exists()
 
 
 def test_the_shell_recipe_of_the_docs_sends_a_message_the_schema_and_the_sender_accept() -> None:
-    page = (REPO_ROOT / "docs" / "patterns" / "send-queue.md").read_text()
+    page = (REPO_ROOT / "docs" / "patterns" / "send-queue" / "guide.md").read_text()
     recipe = page[page.index("aws sqs send-message") :]
     body = json.loads(recipe[recipe.index("--message-body '") + len("--message-body '") :].split("'", 1)[0])
     attribute = recipe[recipe.index("StringValue=") + len("StringValue=") :].split("}", 1)[0]

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sms_constructs_runtime.send_errors import (
     BY_FIELD,
+    GROUPS,
+    NOT_FROM_SEND_TEXT_MESSAGE,
     SEND_ERROR_RULES,
     SendErrorOutcome,
     classify,
     field_names,
     markdown_table,
     message_fields,
+    rows,
 )
 
 from tests.conftest import REPO_ROOT
@@ -128,6 +133,53 @@ def test_field_names_read_the_parsed_error_response() -> None:
 
 
 def test_the_docs_show_the_current_table() -> None:
-    page = (REPO_ROOT / "docs" / "patterns" / "send-queue.md").read_text()
+    page = (REPO_ROOT / "docs" / "patterns" / "send-queue" / "reference.md").read_text()
     shown = page.split("<!-- send-errors:begin -->\n", 1)[1].split("\n<!-- send-errors:end -->", 1)[0]
     assert shown == markdown_table(), "regenerate: python -m sms_constructs_runtime.send_errors (PYTHONPATH=lambda)"
+
+
+def _reasons_shown(table: str) -> set[str]:
+    """The reasons of the table's rows, ``<wbr>`` removed (``*`` stands for a code's default)."""
+    reasons = set()
+    for line in table.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("| `") and len(cells) == 3:
+            reason = re.sub(r"</?code>|<wbr>|`", "", cells[1])
+            reasons.add("*" if reason.startswith("*any") else reason)
+    return reasons
+
+
+def test_the_docs_table_shows_only_what_send_text_message_returns() -> None:
+    shown = _reasons_shown(markdown_table())
+
+    assert "MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT" in shown
+    assert "DESTINATION_PHONE_NUMBER_OPTED_OUT" in shown
+    assert shown.isdisjoint(NOT_FROM_SEND_TEXT_MESSAGE)
+    assert {"REGISTRATION_ALREADY_SUBMITTED", "MONTHLY_SPEND_LIMIT_REACHED_FOR_VOICE"} <= NOT_FROM_SEND_TEXT_MESSAGE
+    every = {reason for _, reason, _, _ in rows()}
+    assert shown == every - NOT_FROM_SEND_TEXT_MESSAGE
+    assert _reasons_shown(markdown_table(every_reason=True)) == every
+
+
+def test_the_reasons_left_out_are_still_classified_and_only_the_opt_out_list_ones_reject() -> None:
+    left_out = {(code, reason, outcome) for code, reason, outcome, _ in rows() if reason in NOT_FROM_SEND_TEXT_MESSAGE}
+
+    assert {reason for _, reason, outcome in left_out if outcome is not SendErrorOutcome.HOLD} == {
+        "CANNOT_ADD_OPTED_OUT_NUMBER",
+        "PHONE_NUMBER_CANNOT_BE_OPTED_IN",
+        "ATTACHMENT_TYPE_NOT_SUPPORTED",  # BY_FIELD: a generic reason of the media channel
+        "MEDIA_TYPE_NOT_SUPPORTED",
+    }
+
+
+def test_the_docs_table_is_grouped_by_outcome_and_breaks_codes_only_after_an_underscore() -> None:
+    table = markdown_table()
+
+    headings = re.findall(r"^### (.+)$", table, re.M)
+    assert headings == [heading for _, heading, _ in GROUPS]
+    assert {outcome for outcome, _, _ in GROUPS} == set(SendErrorOutcome)  # every outcome has its group
+    rejected = table.split("### Held", 1)[0]
+    assert "<code>DESTINATION_<wbr>PHONE_<wbr>NUMBER_<wbr>OPTED_<wbr>OUT</code>" in rejected
+    assert "<code>MONTHLY_<wbr>SPEND_<wbr>LIMIT_<wbr>REACHED_<wbr>FOR_<wbr>TEXT</code>" in table.split("### Held", 1)[1]
+    assert "| `OTHER` |" in table  # no underscore: no break at all
+    assert not re.search(r"[A-Z]<wbr>[A-Z]", table)

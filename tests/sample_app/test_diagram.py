@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -17,15 +18,18 @@ import pytest
 
 from sms_constructs.sample_app.diagram import (
     HOME,
+    NODE_BUDGET,
     OVERVIEW_END,
     OVERVIEW_START,
     PAGE,
     README,
+    SPACING,
     Diagram,
     Edge,
     Node,
     Pictures,
     diagram_of,
+    human_id,
     stale_files,
 )
 from tests.conftest import ENV, REPO_ROOT, cdk_json_context
@@ -131,7 +135,7 @@ def test_the_production_profile_imports_one_number_and_requests_the_other(pictur
         "Stack SmsProductionSending",
         "Stack SmsProductionMonitoring",
     }
-    [requested] = [node for node in production.nodes if "PhoneNumber" in node.label]
+    [requested] = [node for node in production.nodes if "PhoneNumber" in node.label and not node.elsewhere]
     assert production.groups[requested.groups[0]] == "Stack SmsProductionIdentities"
 
 
@@ -198,9 +202,10 @@ def test_mermaid_nests_groups_and_escapes_labels() -> None:
     )
 
     assert diagram.to_mermaid().splitlines() == [
+        SPACING,
         "flowchart LR",
         '    subgraph S["Stack S"]',
-        "        b{{Pool}}",
+        '        b{{"Pool"}}',
         '        subgraph S__Send["Send · SmsSendQueue"]',
         '            a(["say #quot;hi#quot;"])',
         "        end",
@@ -229,9 +234,67 @@ def test_stale_files_names_the_page_the_readme_and_the_home_page(pictures: Pictu
     for name in (README, HOME):
         text = (tmp_path / name).read_text()
         assert text.endswith(f"{OVERVIEW_END}\n\nMore.\n")
-        assert pictures.overview.to_mermaid().rstrip("\n") in text
+        assert pictures.overview_block() in text
 
 
 def test_fails_on_a_page_without_the_diagram_markers(pictures: Pictures) -> None:
     with pytest.raises(ValueError, match=r"docs/index\.md has no <!-- diagram:start"):
         pictures.with_overview("# Title\n\nNo picture here.\n", HOME)
+
+
+#: A CDK-generated id in a label: a 32-hex-digit singleton suffix or an 8-hex-digit logical-id suffix.
+HASH_LIKE = re.compile(r"[0-9a-fA-F]{32}|[a-z][0-9A-F]{8}\b")
+
+
+def test_no_label_carries_a_cdk_hash_id(pictures: Pictures) -> None:
+    for title, diagram in pictures.diagrams():
+        labels = [node.label for node in diagram.nodes] + list(diagram.groups.values())
+        assert [label for label in labels if HASH_LIKE.search(label)] == [], title
+
+
+def test_hash_suffixes_of_cdk_singletons_give_way_to_names() -> None:
+    assert human_id("AWS679f53fac002430cb0da5b7982bd2287") == "SdkCallProvider"
+    assert human_id("LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a") == "LogRetention"
+    assert human_id("SendQueue") == "SendQueue"
+    assert not HASH_LIKE.search("Number1<br/>PhoneNumber (imported)")
+    assert HASH_LIKE.search("PoolD3F588B8")
+
+
+def test_each_diagram_stays_under_the_node_budget_and_each_stack_has_its_own(pictures: Pictures) -> None:
+    drawn = dict(pictures.diagrams())
+
+    assert {title: len(d.nodes) for title, d in drawn.items() if len(d.nodes) > NODE_BUDGET} == {}
+    for profile, diagram in pictures.resources.items():
+        for stack in diagram.stacks():
+            assert diagram.groups[stack] in drawn
+            own = drawn[diagram.groups[stack]]
+            assert all(node.groups[:1] != (stack,) or node.elsewhere for node in own.nodes), profile
+    page = pictures.page()
+    assert page.count("```mermaid") == len(drawn) == 10
+    assert page.count("### Stack SmsSandbox") == page.count("### Stack SmsProduction") == 4
+
+
+def test_the_two_profiles_look_different(pictures: Pictures) -> None:
+    """Production imports a registered number and mails its alarms: both show, dashed; the sandbox has neither."""
+    production, sandbox = pictures.overviews["production"], pictures.overviews["sandbox"]
+    imported = _node(production, "Number1")
+    mail = [node for node in production.nodes if node.label.startswith("email<br/>")]
+
+    assert imported.elsewhere
+    assert imported.label == "Number1<br/>PhoneNumber (imported)"
+    assert _edge(production, _node(production, "Pool"), imported).label == ""
+    assert [node.label for node in mail] == ["email<br/>sms-oncall@example.com"]
+    assert not [node for node in sandbox.nodes if node.elsewhere]
+    assert "| Alarm e-mail | none (the topic only) | sms-oncall@example.com |" in pictures.page()
+
+
+def test_a_stack_diagram_draws_the_other_stacks_nodes_dashed(pictures: Pictures) -> None:
+    sandbox = pictures.resources["sandbox"]
+    [sending] = [stack for stack in sandbox.stacks() if stack.endswith("Sending")]
+    diagram = sandbox.of_stack(sending)
+    pool = _node(diagram, "Pool")
+
+    assert pool.elsewhere
+    assert diagram.groups[pool.groups[0]] == "Stack SmsSandboxIdentities"
+    assert "classDef elsewhere" in diagram.to_mermaid()
+    assert not _node(diagram, "Sender").elsewhere
