@@ -202,6 +202,55 @@ class Diagram:
         used = {group for node in nodes for group in node.groups}
         return Diagram(groups={g: label for g, label in self.groups.items() if g in used}, nodes=nodes, edges=edges)
 
+    def flat(self) -> Diagram:
+        """The same nodes and arrows without any group box (narrower: a box adds its padding and its title)."""
+        return Diagram(
+            groups={}, nodes=[dataclasses.replace(node, groups=()) for node in self.nodes], edges=list(self.edges)
+        )
+
+    def part(self, ids: set[str]) -> Diagram:
+        """The nodes ``ids`` with their arrows and the nodes those arrows reach (a part of a stack's diagram)."""
+        edges = [edge for edge in self.edges if edge.source in ids or edge.target in ids]
+        linked = ids | {edge.source for edge in edges} | {edge.target for edge in edges}
+        nodes = [node for node in self.nodes if node.id in linked]
+        used = {group for node in nodes for group in node.groups}
+        return Diagram(groups={g: label for g, label in self.groups.items() if g in used}, nodes=nodes, edges=edges)
+
+    def ranks(self) -> dict[int, int]:
+        """Rank → number of nodes on it, a node's rank being its longest path of arrows to a node that points
+        nowhere (cycles broken where met), as a layered layout draws it."""
+        targets: dict[str, list[str]] = defaultdict(list)
+        for edge in self.edges:
+            if edge.source != edge.target:
+                targets[edge.source].append(edge.target)
+        rank: dict[str, int] = {}
+        visiting: set[str] = set()
+
+        def depth(node: str) -> int:
+            # The rank below the node: 0 for a node that points nowhere.
+            if node in rank:
+                return rank[node]
+            visiting.add(node)
+            below = [depth(t) + 1 for t in targets[node] if t not in visiting]
+            visiting.discard(node)
+            rank[node] = max(below, default=0)
+            return rank[node]
+
+        counts: dict[int, int] = defaultdict(int)
+        for node in self.nodes:
+            counts[depth(node.id)] += 1
+        return counts
+
+    def widest_rank(self) -> int:
+        """The most nodes on one rank (:meth:`ranks`): how wide a top-to-bottom picture is, without a browser."""
+        return max(self.ranks().values(), default=0)
+
+    def direction(self) -> str:
+        """``TB`` (ranks top to bottom), or ``LR`` when the diagram has under half as many ranks as its widest rank
+        has nodes (a few sources pointing at many targets: left to right, it is narrower)."""
+        ranks = self.ranks()
+        return "LR" if 2 * len(ranks) < max(ranks.values(), default=0) else "TB"
+
     def stacks(self) -> list[str]:
         """The stack groups that hold a node, in drawing order."""
         return list(dict.fromkeys(node.groups[0] for node in self.nodes if node.groups and not node.elsewhere))
@@ -691,6 +740,11 @@ def synthesize(root: Path, profile: str, outdir: Path) -> tuple[cdk.App, cx_api.
 #: The most nodes one diagram may have (the stack's, and the other stacks' it links to): more, and its text is
 #: smaller than 11 px in the page at 1280 px wide.
 NODE_BUDGET = 18
+#: A stack's diagram with more nodes is drawn one diagram per construct of the library it holds (:func:`_parts`).
+SPLIT_AT = 16
+#: The most nodes across a diagram (:meth:`Diagram.ranks`): a regression guard for its width, which
+#: ``docs/tools/diagram_size.py`` measures in a browser (text of at least 11 px at 1280 px).
+RANK_BUDGET = 8
 
 
 @dataclasses.dataclass(frozen=True)
@@ -724,9 +778,9 @@ class Pictures:
     def diagrams(self) -> Iterator[tuple[str, Diagram]]:
         """Every diagram drawn on the page, with its heading: each profile's overview, then its stacks one by one."""
         for profile, diagram in self.resources.items():
-            yield f"{profile.capitalize()} profile: overview", self.overviews[profile]
+            yield f"{profile.capitalize()} profile: overview", self.overviews[profile].flat()
             for stack in diagram.stacks():
-                yield diagram.groups[stack], diagram.of_stack(stack)
+                yield from _parts(diagram.groups[stack], diagram.of_stack(stack))
 
     def page(self) -> str:
         """``docs/sample-app/diagram.md``."""
@@ -737,12 +791,13 @@ class Pictures:
             "     do not edit by hand; a test fails when this page is not what the code synthesizes. -->",
             "",
             "Drawn from the cloud assembly that `cdk synth` writes for each profile, not by hand. For each profile, an",
-            "overview (a box per construct of this library), then one diagram per stack (a box per resource that",
-            "carries messages, events or code). An arrow is a reference in the template (`Ref`, `Fn::GetAtt`,",
-            "cross-stack exports), a Lambda event source mapping, an SNS subscription or a configuration-set event",
-            "destination (labelled with the event types it matches); an arrow from a function carries the IAM actions",
-            "its role has on the target. Left out: IAM roles and policies, KMS keys, resource policies and the",
-            "functions' own log groups. Each diagram has a full-size view; `make diagram` refreshes the page.",
+            "overview (a box per construct of this library), then one diagram per stack, or per construct of a large",
+            "stack (a box per resource that carries messages, events or code). An arrow is a reference in the",
+            "template (`Ref`, `Fn::GetAtt`, cross-stack exports), a Lambda event source mapping, an SNS subscription",
+            "or a configuration-set event destination (labelled with the event types it matches); an arrow from a",
+            "function carries the IAM actions its role has on the target. Left out: IAM roles and policies, KMS keys,",
+            "resource policies and the functions' own log groups. Each diagram has a full-size view; `make diagram`",
+            "refreshes the page.",
             "",
             "| Shape | What it is |",
             "|---|---|",
@@ -778,7 +833,7 @@ class Pictures:
                     f"{_count(diagram, what)}, {len(diagram.edges)} arrows.",
                     "",
                     "```mermaid",
-                    diagram.to_mermaid().rstrip("\n"),
+                    diagram.to_mermaid(diagram.direction()).rstrip("\n"),
                     "```",
                 ]
             )
@@ -814,7 +869,7 @@ class Pictures:
             [
                 OVERVIEW_START,
                 "```mermaid",
-                self.overview.to_mermaid("TB").rstrip("\n"),
+                self.overview.flat().to_mermaid("TB").rstrip("\n"),
                 "```",
                 OVERVIEW_END,
             ]
@@ -826,6 +881,34 @@ class Pictures:
         if start < 0 or end < start:
             raise ValueError(f"{name} has no {OVERVIEW_START} ... {OVERVIEW_END} block for the diagram")
         return text[:start] + self.overview_block() + text[end + len(OVERVIEW_END) :]
+
+
+def _parts(title: str, diagram: Diagram) -> Iterator[tuple[str, Diagram]]:
+    """A stack's diagram, or (over :data:`SPLIT_AT` nodes) one diagram per innermost construct of the stack, each with
+    the nodes its arrows reach; the stack's other nodes go with the construct they have the most arrows with."""
+    own = [node for node in diagram.nodes if not node.elsewhere]
+    innermost = [
+        group
+        for group in diagram.groups
+        if any(node.groups[-1:] == (group,) for node in own) and not any(group in node.groups[:-1] for node in own)
+    ]
+    if len(diagram.nodes) <= SPLIT_AT or len(innermost) < 2:
+        yield title, diagram.flat()
+        return
+    members = {group: {node.id for node in own if node.groups[-1:] == (group,)} for group in innermost}
+    rest = {node.id for node in own} - set().union(*members.values())
+
+    def arrows(group: str) -> int:
+        return sum(
+            (edge.source in rest and edge.target in members[group])
+            or (edge.target in rest and edge.source in members[group])
+            for edge in diagram.edges
+        )
+
+    host = max(innermost, key=arrows)
+    members[host] |= rest
+    for group in sorted(innermost, key=lambda group: group != host):
+        yield f"{title}: {diagram.groups[group].split(' · ')[0]}", diagram.part(members[group]).flat()
 
 
 def _boxes(diagram: Diagram) -> str:

@@ -96,6 +96,8 @@ def test_the_nav_and_the_folders_give_the_construct_pages() -> None:
     assert DOCS / "resources" / "phone-number.md" in pages
     assert DOCS / "patterns" / "send-queue" / "index.md" in pages
     assert DOCS / "patterns" / "send-queue" / "reference.md" not in pages
+    assert DOCS / "patterns" / "event-analytics" / "index.md" in pages
+    assert DOCS / "patterns" / "monitoring" / "index.md" in pages
     assert all(page.exists() for page in pages), [str(page) for page in pages if not page.exists()]
 
 
