@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from .contract import ContractError, RejectionReason, SendRequest
@@ -104,7 +104,8 @@ class SmsProducer:
         :param time_to_live_seconds: ``TimeToLive`` (5–259200). Default: the queue's.
         :param max_price: ``MaxPrice`` in USD per message part, e.g. ``"0.05"``. Default: the queue's.
         :param not_after: The deadline: the message is never sent, nor retried, after it (an aware ``datetime`` or
-            epoch milliseconds); the sender caps ``TimeToLive`` to the time left. Default: no deadline.
+            epoch milliseconds); the sender caps ``TimeToLive`` to the time left. A deadline that has already passed
+            is refused (``ContractError``, reason ``EXPIRED``). Default: no deadline.
         :param valid_for: The deadline as a validity from now (e.g. ``timedelta(minutes=5)`` for a one-time code);
             not with ``not_after``. Default: no deadline.
         """
@@ -151,8 +152,11 @@ class SmsProducer:
         return request.request_id
 
     def send_request(self, request: SendRequest, *, delay_seconds: int = 0) -> None:
-        """Queue a request built with :meth:`build` (``delay_seconds`` as in :meth:`send`, default 0)."""
+        """Queue a request built with :meth:`build` (``delay_seconds`` as in :meth:`send`, default 0); one whose
+        deadline has passed since it was built is refused (``ContractError``, reason ``EXPIRED``)."""
         _check_request(request, "request")
+        if request.not_after is not None:
+            self._check_not_passed(request.not_after, "request.notAfter")
         if isinstance(delay_seconds, bool) or not isinstance(delay_seconds, int) or not 0 <= delay_seconds <= 900:
             raise ValueError(f"delay_seconds must be a whole number of seconds from 0 to 900, not {delay_seconds!r}")
         self.client.send_message(
@@ -177,6 +181,8 @@ class SmsProducer:
         requests = list(requests)
         for n, request in enumerate(requests):
             _check_request(request, f"requests[{n}]")
+            if request.not_after is not None:
+                self._check_not_passed(request.not_after, f"requests[{n}].notAfter")
         failed: dict[str, str] = {}
         for start in range(0, len(requests), _BATCH_SIZE):
             chunk = requests[start : start + _BATCH_SIZE]
@@ -203,8 +209,26 @@ class SmsProducer:
         if isinstance(not_after, datetime):
             if not_after.tzinfo is None:
                 raise ValueError("not_after must be an aware datetime (with a tzinfo), or epoch milliseconds")
-            return round(not_after.timestamp() * 1000)
+            not_after = round(not_after.timestamp() * 1000)
+        if isinstance(not_after, int) and not isinstance(not_after, bool):
+            self._check_not_passed(not_after, "notAfter")
         return not_after
+
+    def _check_not_passed(self, not_after: int, name: str) -> None:
+        """Refuse a deadline that has already passed: such a request could only ever be rejected ``EXPIRED``."""
+        now_ms = round(self._clock() * 1000)
+        if 0 < not_after <= now_ms:
+            raise ContractError(
+                RejectionReason.EXPIRED,
+                f"the deadline has already passed ({_iso(not_after)} is not after now, {_iso(now_ms)}): the request "
+                "could never be sent",
+                name,
+            )
+
+
+def _iso(epoch_ms: int) -> str:
+    """``epoch_ms`` as an ISO 8601 UTC time to the second."""
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _check_request(request: Any, name: str) -> None:

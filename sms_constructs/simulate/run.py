@@ -423,7 +423,7 @@ class _Pipeline:
             seed=options.seed,
         )
         self.api = _Slow(self.sms, clock.sleep, self._latency(options.api_latency))
-        self.producer = SmsProducer(self.send_url, client=sqs)
+        self.producer = SmsProducer(self.send_url, client=sqs, clock=clock.now)
         self.body_of = _bodies(rng, options)
         self.requests: dict[str, SendRequest] = {}
         self.produced = False

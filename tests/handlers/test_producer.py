@@ -87,7 +87,7 @@ def test_valid_for_becomes_a_not_after_in_epoch_ms() -> None:
 
 
 def test_not_after_takes_an_aware_datetime_or_epoch_ms() -> None:
-    producer = SmsProducer("https://sqs.example/q")
+    producer = SmsProducer("https://sqs.example/q", clock=lambda: 1_767_225_600.0)
     at = datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
     assert producer.build("+14255550123", "hi", not_after=at).not_after == 1_767_225_900_000
     assert producer.build("+14255550123", "hi", not_after=1_767_225_900_000).not_after == 1_767_225_900_000
@@ -107,6 +107,49 @@ def test_not_after_takes_an_aware_datetime_or_epoch_ms() -> None:
 def test_fails_on_a_deadline_that_means_nothing(kwargs: dict[str, object], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         SmsProducer("https://sqs.example/q").build("+14255550123", "hi", **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "not_after",
+    [1_767_225_600_000, 1_767_225_000_000, datetime(2026, 1, 1, tzinfo=UTC)],
+    ids=["now", "past", "datetime"],
+)
+def test_fails_on_a_deadline_that_has_already_passed_when_building(not_after: object) -> None:
+    producer = SmsProducer("https://sqs.example/q", clock=lambda: 1_767_225_600.0)
+    passed = (
+        r"notAfter: the deadline has already passed \(\d{4}-\d\d-\d\dT[\d:]+Z is not after now, 2026-01-01T00:00:00Z\)"
+    )
+    with pytest.raises(ContractError, match=passed) as caught:
+        producer.build("+14255550123", "Your code is 123456", not_after=not_after)  # type: ignore[arg-type]
+    assert caught.value.reason == "EXPIRED"
+
+
+class _RecordingSqs:
+    """An SQS client that records what it is asked to send (nothing must be)."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def send_message(self, **kwargs: object) -> dict[str, object]:
+        self.calls.append(f"SendMessage {kwargs.get('QueueUrl')}")
+        return {}
+
+    def send_message_batch(self, **kwargs: object) -> dict[str, object]:
+        self.calls.append(f"SendMessageBatch {kwargs.get('QueueUrl')}")
+        return {}
+
+
+def test_refuses_to_queue_a_request_whose_deadline_passed_after_it_was_built() -> None:
+    now = [1_767_225_600.0]
+    sqs = _RecordingSqs()
+    producer = SmsProducer("https://sqs.example/q", client=sqs, clock=lambda: now[0])
+    request = producer.build("+14255550123", "Your code is 123456", valid_for=timedelta(minutes=5))
+    now[0] += 301
+    with pytest.raises(ContractError, match=r"request\.notAfter: the deadline has already passed"):
+        producer.send_request(request)
+    with pytest.raises(ContractError, match=r"requests\[0\]\.notAfter: the deadline has already passed"):
+        producer.send_batch([request])
+    assert sqs.calls == []
 
 
 @pytest.mark.parametrize("delay", [-1, 901, 1.5, True])
