@@ -100,16 +100,9 @@ def measure(diagrams: Sequence[tuple[str, str, str]], executable: str) -> list[S
                 devtools.call("Page.navigate", session, url=f"{origin}/index.html")
                 devtools.wait_for("Page.loadEventFired", session, PAGE_TIMEOUT_S)
                 sources = json.dumps([body for _, _, body in diagrams])
-                evaluated = devtools.call(
-                    "Runtime.evaluate",
-                    session,
-                    expression=f"({RENDER_JS})({sources})",
-                    awaitPromise=True,
-                    returnByValue=True,
+                sizes: list[list[float]] = devtools.evaluate(
+                    session, f"({RENDER_JS})({sources})", "drawing the diagrams"
                 )
-                if "exceptionDetails" in evaluated:
-                    raise RuntimeError(f"drawing the diagrams failed: {evaluated['exceptionDetails']}")
-                sizes: list[list[float]] = evaluated["result"]["value"]
             finally:
                 devtools.close()
     return [Size(name, title, w, h) for (name, title, _), (w, h) in zip(diagrams, sizes, strict=True)]

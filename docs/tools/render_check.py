@@ -403,6 +403,14 @@ class DevTools:
             if "method" in received:
                 self.events.append(received)
 
+    def evaluate(self, session: str, expression: str, what: str) -> Any:
+        """Runs ``expression`` in the page of ``session``, awaiting a promise, and returns its value; raises
+        ``RuntimeError`` naming ``what`` when the script throws."""
+        evaluated = self.call("Runtime.evaluate", session, expression=expression, awaitPromise=True, returnByValue=True)
+        if "exceptionDetails" in evaluated:
+            raise RuntimeError(f"{what} failed: {evaluated['exceptionDetails']}")
+        return evaluated["result"]["value"]
+
     def wait_for(self, method: str | None, session: str, timeout: float) -> bool:
         """Reads events until ``method`` arrives for ``session`` (True) or ``timeout`` seconds pass (False).
 
@@ -511,16 +519,9 @@ def render_page(
         )
         devtools.call("Page.navigate", session, url=f"{origin}/{page_url(page)}")
         loaded = devtools.wait_for("Page.loadEventFired", session, PAGE_TIMEOUT_S)
-        evaluated = devtools.call(
-            "Runtime.evaluate",
-            session,
-            expression=f"({MEASURE_JS})({expected_diagrams})",
-            awaitPromise=True,
-            returnByValue=True,
+        measured: dict[str, Any] = devtools.evaluate(
+            session, f"({MEASURE_JS})({expected_diagrams})", f"measuring {page} at {width} px"
         )
-        if "exceptionDetails" in evaluated:
-            raise RuntimeError(f"measuring {page} at {width} px failed: {evaluated['exceptionDetails']}")
-        measured: dict[str, Any] = evaluated["result"]["value"]
         devtools.wait_for(None, session, 0.5)  # late requests (fonts, lazy pictures) are recorded too
         height = min(int(measured["page_height"]), MAX_SCREENSHOT_HEIGHT)
         shot = devtools.call(

@@ -65,6 +65,19 @@ def simulator_numbers_response() -> dict[str, Any]:
 SIMULATOR_FILTER = {"Filters": [{"Name": "number-type", "Values": ["SIMULATOR"]}]}
 
 
+def create_message_store(aws: FakeSession, table_name: str) -> None:
+    """The send queue's message store (``pk``/``sk`` keys, as ``SmsSendQueue`` creates it) in moto's DynamoDB."""
+    aws.client("dynamodb").create_table(
+        TableName=table_name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
 def describe_stacks_response(stack_name: str, outputs: dict[str, str]) -> dict[str, Any]:
     """A ``DescribeStacks`` response for one deployed stack with ``outputs``."""
     return {

@@ -17,7 +17,13 @@ import pytest
 from botocore.exceptions import EndpointConnectionError
 
 from sms_constructs_cli import _cli, fixed_cost, test_message, verify_destination
-from tests.cli.conftest import SIMULATOR_FILTER, FakeSession, describe_stacks_response, simulator_numbers_response
+from tests.cli.conftest import (
+    SIMULATOR_FILTER,
+    FakeSession,
+    create_message_store,
+    describe_stacks_response,
+    simulator_numbers_response,
+)
 
 SMS = "pinpoint-sms-voice-v2"
 GOOD, OTHER = "+14255550142", "+14255550199"
@@ -272,15 +278,7 @@ def test_test_message_throttled_mid_run_says_what_was_queued(
 
 def test_test_message_without_a_quick_look_follows_only_the_send(aws: FakeSession) -> None:
     url = aws.client("sqs").create_queue(QueueName="send")["QueueUrl"]
-    aws.client("dynamodb").create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_message_store(aws, TABLE)
     aws.stubber("cloudformation").add_response("describe_stacks", {"Stacks": []}, {})  # no quick look anywhere
     aws.stubber(SMS).add_response(
         "describe_account_attributes", {"AccountAttributes": [{"Name": "ACCOUNT_TIER", "Value": "PRODUCTION"}]}, {}

@@ -16,7 +16,13 @@ from sms_constructs_runtime.contract import SendRequest
 
 from sms_constructs_cli import test_message
 from sms_constructs_cli._aws import CannotRunError
-from tests.cli.conftest import SIMULATOR_FILTER, FakeSession, describe_stacks_response, simulator_numbers_response
+from tests.cli.conftest import (
+    SIMULATOR_FILTER,
+    FakeSession,
+    create_message_store,
+    describe_stacks_response,
+    simulator_numbers_response,
+)
 
 TABLE, LOG_GROUP = "store", "/sms/quick-look"
 SUCCESS, FAILURE = test_message.SUCCESS_SIMULATOR, test_message.FAILURE_SIMULATOR
@@ -25,15 +31,7 @@ SUCCESS, FAILURE = test_message.SUCCESS_SIMULATOR, test_message.FAILURE_SIMULATO
 def _deploy(aws: FakeSession, *, sending: dict[str, str] | None = None) -> str:
     """A deployed sample app: the queue, the store and the log group, and the two stacks' outputs."""
     queue_url = aws.client("sqs").create_queue(QueueName="send")["QueueUrl"]
-    aws.client("dynamodb").create_table(
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_message_store(aws, TABLE)
     aws.client("logs").create_log_group(logGroupName=LOG_GROUP)
     aws.client("logs").create_log_stream(logGroupName=LOG_GROUP, logStreamName="events")
     outputs = (

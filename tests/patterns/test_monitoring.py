@@ -27,11 +27,11 @@ from tests.conftest import ENV, cdk_json_context
 from tests.patterns.conftest import build
 
 
-@functools.cache
-def _full() -> tuple[cdk.App, cdk.Stack, SmsMonitoring, Template]:
-    """Every input given: send queue, retry, analytics with the quick look, a protect configuration, a country."""
+def _with_every_input(stack_id: str, **props: Any) -> tuple[cdk.App, cdk.Stack, SmsMonitoring, Template]:
+    """An ``SmsMonitoring`` of every pattern that adds alarms (send queue, retry, analytics with the quick look, a
+    protect configuration), a 100 USD spend limit, and ``props``."""
     app = cdk.App(context=cdk_json_context())
-    stack = cdk.Stack(app, "TestStack", env=ENV)
+    stack = cdk.Stack(app, stack_id, env=ENV)
     _, config, queue = build(stack)
     retry = SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config)
     analytics = SmsEventAnalytics(stack, "Events", configuration_set=config, quick_look=QuickLookLogs())
@@ -44,11 +44,17 @@ def _full() -> tuple[cdk.App, cdk.Stack, SmsMonitoring, Template]:
         analytics=analytics,
         monthly_spend_limit_usd=100,
         protect_configuration=ProtectConfiguration.allow_only(stack, "Protect", ["US"]),
-        countries=["US"],
-        alarm_email="sms-oncall@example.com",
-        alarm_name_prefix="acme-sms",
+        **props,
     )
     return app, stack, monitoring, Template.from_stack(stack)
+
+
+@functools.cache
+def _full() -> tuple[cdk.App, cdk.Stack, SmsMonitoring, Template]:
+    """Every input given: send queue, retry, analytics with the quick look, a protect configuration, a country."""
+    return _with_every_input(
+        "TestStack", countries=["US"], alarm_email="sms-oncall@example.com", alarm_name_prefix="acme-sms"
+    )
 
 
 def _alarm(template: Template, name: str) -> dict[str, Any]:
@@ -498,23 +504,8 @@ def every_alarm(runbook_url: str | None = RUNBOOK_URL) -> tuple[SmsMonitoring, T
     The incident runbook's docs test reads the alarm list from here, so an alarm added to ``SmsMonitoring`` without
     a section in ``docs/operations/incidents.md`` fails it.
     """
-    app = cdk.App(context=cdk_json_context())
-    stack = cdk.Stack(app, "RunbookStack", env=ENV)
-    _, config, queue = build(stack)
-    retry = SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config)
-    analytics = SmsEventAnalytics(stack, "Events", configuration_set=config, quick_look=QuickLookLogs())
-    monitoring = SmsMonitoring(
-        stack,
-        "Monitoring",
-        configuration_set=config,
-        send_queue=queue,
-        retry=retry,
-        analytics=analytics,
-        monthly_spend_limit_usd=100,
-        protect_configuration=ProtectConfiguration.allow_only(stack, "Protect", ["US"]),
-        runbook_url=runbook_url,
-    )
-    return monitoring, Template.from_stack(stack)
+    _, _, monitoring, template = _with_every_input("RunbookStack", runbook_url=runbook_url)
+    return monitoring, template
 
 
 def _descriptions(monitoring: SmsMonitoring, template: Template) -> dict[str, str]:

@@ -6,28 +6,13 @@ diff of ``tests/sample_app/__snapshots__/`` like any other code change.
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import pytest
 from aws_cdk.assertions import Template
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
 from tests.sample_app.synth import PROFILES, synthesized_sample
-
-ASSET_HASH = re.compile(r"[0-9a-f]{64}")
-
-
-def scrub(value: Any) -> Any:
-    """Replace asset hashes (which change with every Lambda source edit) by a placeholder."""
-    if isinstance(value, dict):
-        return {k: scrub(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub(v) for v in value]
-    if isinstance(value, str):
-        return ASSET_HASH.sub("<asset-hash>", value)
-    return value
+from tests.upgrade.apps import scrub
 
 
 @pytest.fixture

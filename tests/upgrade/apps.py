@@ -65,7 +65,8 @@ KEYWORDS = MandatoryKeywords(
 
 
 def scrub(value: Any) -> Any:
-    """Replace asset hashes (they change with every Lambda source edit) by a placeholder, as the snapshots do."""
+    """Replace asset hashes (they change with every Lambda source edit) by a placeholder (the sample-app snapshots
+    use it too)."""
     if isinstance(value, dict):
         return {k: scrub(v) for k, v in value.items()}
     if isinstance(value, list):
