@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -17,14 +18,14 @@ import aws_cdk.aws_sqs as sqs
 import pytest
 
 from sms_constructs.sample_app.diagram import (
+    CHAR_PX,
     HOME,
-    NODE_BUDGET,
     OVERVIEW_END,
     OVERVIEW_START,
     PAGE,
-    RANK_BUDGET,
     README,
     SPACING,
+    WIDTH_BUDGET,
     Diagram,
     Edge,
     Node,
@@ -43,7 +44,7 @@ def pictures() -> Pictures:
 
 
 def _node(diagram: Diagram, label: str, group: str | None = None) -> Node:
-    """The node whose label starts with ``label`` (``Sender<br/>Lambda::Function``), in ``group`` if given."""
+    """The node whose label starts with ``label`` (``Sender<br/>Lambda``), in ``group`` if given."""
     found = [
         node
         for node in diagram.nodes
@@ -66,26 +67,28 @@ def test_committed_diagrams_are_current(pictures: Pictures) -> None:
 def test_the_send_path_is_drawn_from_the_template(pictures: Pictures) -> None:
     sandbox = pictures.resources["sandbox"]
     producer = _node(sandbox, "Producer")
-    queue = _node(sandbox, "Queue", "SmsSendQueue")
+    queue = _node(sandbox, "SQS queue", "SmsSendQueue")
     sender = _node(sandbox, "Sender", "SmsSendQueue")
     pool = _node(sandbox, "Pool")
     config = _node(sandbox, "ConfigurationSet")
 
-    assert _edge(sandbox, producer, queue).label == "sqs:SendMessage"
+    # IAM actions without the service prefix (the target's type says it); several of one service counted.
+    assert _edge(sandbox, producer, queue).label == "SendMessage"
     assert _edge(sandbox, queue, sender).label == "event source"
-    assert _edge(sandbox, sender, pool).label == "sms-voice:SendTextMessage"
-    assert _edge(sandbox, sender, config).label == "sms-voice:SendTextMessage"
+    assert _edge(sandbox, sender, pool).label == "SendTextMessage"
+    assert _edge(sandbox, sender, config).label == "SendTextMessage"
+    assert _edge(sandbox, sender, queue).label == "sqs: 6 actions"
 
 
 def test_the_event_paths_are_drawn_from_the_template(pictures: Pictures) -> None:
     sandbox = pictures.resources["sandbox"]
     config = _node(sandbox, "ConfigurationSet")
-    stream = _node(sandbox, "Stream", "SmsEventAnalytics")
+    stream = _node(sandbox, "Firehose stream", "SmsEventAnalytics")
     quick_look = _node(sandbox, "QuickLook", "SmsEventAnalytics")
     topic = _node(sandbox, "EventsTopic", "SmsRetry")
     event_queue = _node(sandbox, "EventQueue", "SmsRetry")
     retry = _node(sandbox, "Function", "SmsRetry")
-    send_queue = _node(sandbox, "Queue", "SmsSendQueue")
+    send_queue = _node(sandbox, "SQS queue", "SmsSendQueue")
 
     # Across stacks (Fn::ImportValue of the analytics stack's exports), labelled with the matched event types.
     assert stream.groups[0] != config.groups[0]
@@ -94,7 +97,7 @@ def test_the_event_paths_are_drawn_from_the_template(pictures: Pictures) -> None
     assert "TEXT_CARRIER_UNREACHABLE" in _edge(sandbox, config, topic).label
     assert _edge(sandbox, topic, event_queue).label == "subscription (filtered)"
     assert _edge(sandbox, event_queue, retry).label == "event source"
-    assert _edge(sandbox, retry, send_queue).label == "sqs:SendMessage"
+    assert _edge(sandbox, retry, send_queue).label == "SendMessage"
 
 
 def test_nodes_are_grouped_by_stack_then_by_library_construct(pictures: Pictures) -> None:
@@ -108,6 +111,12 @@ def test_nodes_are_grouped_by_stack_then_by_library_construct(pictures: Pictures
     ]
     assert _node(sandbox, "Pool").label == "Pool"  # an L2 of the library is named by its class
     assert _node(sandbox, "SimulatorNumber").label == "SimulatorNumber<br/>PhoneNumber"
+    # Types in short, one name where the type says the id, no library prefix on its singletons.
+    assert _node(sandbox, "Sender").label == "Sender<br/>Lambda"
+    assert _node(sandbox, "QuickLook").label == "QuickLook<br/>Log group"
+    assert [node.label for node in sandbox.nodes if node.label.startswith("RuntimeLayer")] == [
+        "RuntimeLayer<br/>Lambda layer"
+    ]
 
 
 def test_permissions_keys_and_own_log_groups_are_left_out_and_alike_leaves_collapse(pictures: Pictures) -> None:
@@ -116,12 +125,13 @@ def test_permissions_keys_and_own_log_groups_are_left_out_and_alike_leaves_colla
 
     assert not [label for label in labels if "IAM::" in label or "KMS::" in label or "Policy" in label]
     assert not [label for label in labels if label.startswith(("SenderLogGroup", "FunctionLogGroup", "DeliveryErrors"))]
-    assert "10 × Athena::NamedQuery" in labels
+    assert "10 × Athena query" in labels
+    assert "11 × CloudWatch alarm" in labels
     # Buckets are used by others: one node each, not collapsed.
-    assert sorted(label for label in labels if label.endswith("S3::Bucket")) == [
-        "AccessLogs<br/>S3::Bucket",
-        "Bucket<br/>S3::Bucket",
-        "QueryResults<br/>S3::Bucket",
+    assert sorted(label for label in labels if label.endswith("S3 bucket")) == [
+        "AccessLogs<br/>S3 bucket",
+        "QueryResults<br/>S3 bucket",
+        "S3 bucket",
     ]
 
 
@@ -142,15 +152,18 @@ def test_the_production_profile_imports_one_number_and_requests_the_other(pictur
 
 def test_the_overview_draws_one_node_per_library_construct(pictures: Pictures) -> None:
     overview = pictures.overview
-    send_queue = _node(overview, "SendQueue")
-    retry = _node(overview, "Retry")
+    send_queue = _node(overview, "SmsSendQueue")
+    retry = _node(overview, "SmsRetry")
+    monitoring = _node(overview, "SmsMonitoring")
 
-    assert send_queue.label == "SendQueue<br/>SmsSendQueue"
     assert _node(overview, "Events").label == "Events<br/>SmsEventAnalytics"
-    assert _edge(overview, _node(overview, "Producer"), send_queue).label == "sqs:SendMessage"
-    assert _edge(overview, send_queue, _node(overview, "Pool")).label == "sms-voice:SendTextMessage"
-    assert "sqs:SendMessage" in _edge(overview, retry, send_queue).label
+    assert _edge(overview, _node(overview, "Producer"), send_queue).label == "SendMessage"
+    assert _edge(overview, send_queue, _node(overview, "Pool")).label == "SendTextMessage"
+    assert "SendMessage" in _edge(overview, retry, send_queue).label
     assert len(overview.nodes) < len(pictures.resources["sandbox"].nodes)
+    # Left to the stacks' diagrams: what the monitoring watches, the library's provider and layer.
+    assert [edge for edge in overview.edges if monitoring.id in (edge.source, edge.target)] == []
+    assert not [node for node in overview.nodes if node.label.startswith(("AccountProvider", "RuntimeLayer"))]
 
 
 def test_a_small_app_gives_event_sources_subscriptions_and_iam_labels(tmp_path: Path) -> None:
@@ -177,17 +190,17 @@ def test_a_small_app_gives_event_sources_subscriptions_and_iam_labels(tmp_path: 
 
     labels = sorted(node.label for node in diagram.nodes)
     assert labels == [
-        "3 × SQS::Queue",
-        "Handler<br/>Lambda::Function",
-        "Queue<br/>SQS::Queue",
-        "Reports<br/>S3::Bucket",
-        "Topic<br/>SNS::Topic",
+        "3 × SQS queue",
+        "Handler<br/>Lambda",
+        "Reports<br/>S3 bucket",
+        "SNS topic",
+        "SQS queue",
     ]
     edges = {(edge.source.split("_", 1)[1][:5], edge.target.split("_", 1)[1][:5], edge.label) for edge in diagram.edges}
     assert edges == {
         ("Topic", "Queue", "subscription"),  # unfiltered
         ("Queue", "Handl", "event source"),
-        ("Handl", "Topic", "sns:Publish"),  # referred to and granted
+        ("Handl", "Topic", "Publish"),  # referred to and granted
         ("Handl", "Repor", ""),  # referred to only
     }
 
@@ -257,14 +270,14 @@ def test_hash_suffixes_of_cdk_singletons_give_way_to_names() -> None:
     assert human_id("AWS679f53fac002430cb0da5b7982bd2287") == "SdkCallProvider"
     assert human_id("LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a") == "LogRetention"
     assert human_id("SendQueue") == "SendQueue"
-    assert not HASH_LIKE.search("Number1<br/>PhoneNumber (imported)")
+    assert human_id("SmsConstructsAccountProvider") == "AccountProvider"
+    assert not HASH_LIKE.search("Number1 (imported)<br/>PhoneNumber")
     assert HASH_LIKE.search("PoolD3F588B8")
 
 
-def test_each_diagram_stays_under_the_node_budget_and_each_stack_has_its_own(pictures: Pictures) -> None:
+def test_each_stack_has_its_own_diagram_and_a_large_one_is_drawn_in_parts(pictures: Pictures) -> None:
     drawn = dict(pictures.diagrams())
 
-    assert {title: len(d.nodes) for title, d in drawn.items() if len(d.nodes) > NODE_BUDGET} == {}
     for diagram in pictures.resources.values():
         for stack in diagram.stacks():
             assert any(title.startswith(diagram.groups[stack]) for title in drawn), stack
@@ -278,37 +291,62 @@ def test_each_diagram_stays_under_the_node_budget_and_each_stack_has_its_own(pic
     assert page.count("### Stack SmsSandbox") == page.count("### Stack SmsProduction") == 5
 
 
-def test_no_diagram_draws_a_box_or_more_nodes_on_a_rank_than_the_page_shows_legibly(pictures: Pictures) -> None:
+def test_no_diagram_is_estimated_wider_than_the_page_shows_legibly(pictures: Pictures) -> None:
     """The proxy, without a browser, for text of at least 11 px at 1280 px (docs/tools/diagram_size.py measures it):
-    no group boxes, and at most RANK_BUDGET nodes across the direction each diagram is drawn in."""
+    no group boxes, and each diagram's width estimated from its labels within WIDTH_BUDGET in its direction."""
     for title, diagram in pictures.diagrams():
         assert diagram.groups == {}, title
-        ranks = diagram.ranks()
-        across = max(ranks.values()) if diagram.direction() == "TB" else len(ranks)
-        assert across <= RANK_BUDGET, title
+        assert diagram.width(diagram.direction()) <= WIDTH_BUDGET, title
+
+
+def test_fails_the_width_budget_for_a_diagram_too_wide_to_read() -> None:
+    """Ten boxes under one, side by side: the estimate sees them, where a node count of 11 would not."""
+    targets = [
+        Node(id=f"t{index}", label=f"DeadLetterQueue{index}<br/>SQS queue", family="messaging", groups=())
+        for index in range(10)
+    ]
+    wide = Diagram(
+        groups={},
+        nodes=[Node(id="s", label="Sender<br/>Lambda", family="compute", groups=()), *targets],
+        edges=[Edge("s", target.id, "SendMessage") for target in targets],
+    )
+    narrow = Diagram(groups={}, nodes=wide.nodes[:3], edges=wide.edges[:2])
+
+    assert wide.width("TB") > WIDTH_BUDGET
+    assert wide.direction() == "LR"  # one source, many targets: left to right is narrower
+    assert wide.width("LR") < wide.width("TB")
+    assert narrow.fits()
+    # Longer labels make the same graph wider.
+    longer = Diagram(
+        groups={},
+        nodes=[dataclasses.replace(node, label=node.label + "<br/>" + "x" * 40) for node in narrow.nodes],
+        edges=narrow.edges,
+    )
+    assert longer.width("TB") > narrow.width("TB") + 2 * 20 * CHAR_PX  # two boxes side by side, 24 characters longer
 
 
 def test_ranks_count_the_nodes_at_each_longest_path_to_a_sink() -> None:
     diagram = Diagram(
         groups={},
-        nodes=[Node(id=name, label=name, family="other", groups=()) for name in "abcde"],
-        edges=[Edge("a", "b"), Edge("a", "c"), Edge("a", "d"), Edge("b", "e"), Edge("e", "b")],
+        nodes=[Node(id=name, label=name, family="other", groups=()) for name in "abcdef"],
+        edges=[Edge("a", "b"), Edge("a", "c"), Edge("a", "d"), Edge("b", "e"), Edge("e", "b"), Edge("c", "d")],
     )
 
-    # e -> b closes a cycle: broken at b, so e is a sink.
-    assert diagram.ranks() == {0: 3, 1: 1, 2: 1}
-    assert diagram.widest_rank() == 3
+    # e -> b closes a cycle: broken at b, so e is a sink; c and d sit under their only source (a and c); f has no
+    # arrow and sits on the top rank.
+    assert diagram.rank_of() == {"a": 2, "b": 1, "c": 1, "d": 0, "e": 0, "f": 2}
+    assert diagram.ranks() == {2: 2, 1: 2, 0: 2}
     assert diagram.direction() == "TB"
 
 
 def test_the_two_profiles_look_different(pictures: Pictures) -> None:
     """Production imports a registered number and mails its alarms: both show, dashed; the sandbox has neither."""
     production, sandbox = pictures.overviews["production"], pictures.overviews["sandbox"]
-    imported = _node(production, "Number1")
+    imported = _node(production, "Number1 (imported)")
     mail = [node for node in production.nodes if node.label.startswith("email<br/>")]
 
     assert imported.elsewhere
-    assert imported.label == "Number1<br/>PhoneNumber (imported)"
+    assert imported.label == "Number1 (imported)<br/>PhoneNumber"
     assert _edge(production, _node(production, "Pool"), imported).label == ""
     assert [node.label for node in mail] == ["email<br/>sms-oncall@example.com"]
     assert not [node for node in sandbox.nodes if node.elsewhere]
