@@ -12,6 +12,7 @@
 #   make diagram regenerate the architecture diagrams from the synthesized sample app
 #   make props   regenerate the props tables of the construct pages from the docstrings
 #   make simulate   the whole pipeline offline on a simulated clock (SIM_ARGS="--messages 2000 --mps 3 ...")
+#                   or the real sender in N processes with wake-up jitter (SIM_ARGS="--processes 8 --jitter-ms 10")
 #   make bench   every benchmark in benchmarks/ (results in benchmarks/results/, plots in docs/images/)
 #   make dist    the release: wheel and sdist in dist/, checked with twine check --strict
 
@@ -25,7 +26,7 @@ PYTEST_ARGS ?=
 # pytest-xdist processes for make test (the suite is mostly synthesis and subprocesses: 2 cores halve it).
 PYTEST_WORKERS ?= 2
 SIM_ARGS ?=
-BENCHMARKS := benchmarks/pacing.py benchmarks/athena_cost.py benchmarks/sender_cost.py benchmarks/synth_time.py benchmarks/test_suite.py
+BENCHMARKS := benchmarks/pacing.py benchmarks/pacing_processes.py benchmarks/athena_cost.py benchmarks/sender_cost.py benchmarks/synth_time.py benchmarks/test_suite.py
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := true
@@ -81,6 +82,7 @@ deploy: $(VENV)/.installed node_modules/.installed
 	$(CDK) deploy --all -c sms-constructs:profile=$(PROFILE)
 
 # The whole pipeline offline: SmsSendQueue and SmsRetry as synthesized, the real handlers, a fake SMS API (no AWS).
+# --processes N: sender.handler.main in N processes through botocore, moto's server and an HTTP fake of the SMS API.
 simulate: $(VENV)/.installed
 	$(PY) -m sms_constructs.simulate $(SIM_ARGS)
 

@@ -7,31 +7,53 @@ Per record (Powertools ``BatchProcessor``, partial batch responses):
 2. Send at most once per ``requestId`` + ``attempt`` (Powertools idempotency on the store table): a duplicate SQS
    delivery returns the first outcome without calling the API again.
 3. Optionally validate the number (``CarrierLookup``, cached); LANDLINE and INVALID numbers are rejections.
-4. Wait for a send slot on the shared pacer (message parts against the identity's MPS), then ``SendTextMessage`` with
-   the origination identity, configuration set, message type, TTL, max price and a ``Context`` carrying the request
-   id and attempt.
+4. Wait for a send slot on the shared pacer (message parts against the identity's MPS, released within the release
+   tolerance of the slot's start: see ``sms_constructs_runtime.pacing``), then ``SendTextMessage`` with the
+   origination identity, configuration set, message type, TTL, max price and a ``Context`` carrying the request id and
+   attempt. A record for which no usable slot could be reserved goes back to the queue (``PacerContention``); the
+   slots that passed before they could be used are published once per invocation (``PacerSlotsAbandoned``).
 5. Outcomes: sent → the idempotency record is COMPLETED, then ``message#<MessageId>`` is stored (the retry handler
    resends from it). Errors are classified by code **and** ``Reason`` (``sms_constructs_runtime.send_errors``):
    about this destination or message (opted out, blocked by protect, over ``MaxPrice``, a generic
    ``ValidationException`` whose ``Fields`` name a value the message set) → rejection, never retried; about the
    account, a limit, the identity or the deployment (spend limit, sandbox, inactive identity, permissions, a generic
-   ``ValidationException`` about anything else) → **held** (``SendsHeld`` per reason, see 8); throttling, server
-   faults, HTTP 5xx or 429 and network errors → batch item failure with the short back-off. Codes and reasons the
-   model does not define are held, never rejected.
+   ``ValidationException`` about anything else) → **held** (``SendsHeld`` per reason, see 8) and the circuit breaker
+   opens (see 9); throttling, server faults, HTTP 5xx or 429 and network errors → batch item failure with the short
+   back-off. Codes and reasons the model does not define are held, never rejected.
 6. A request with a deadline (``notAfter``) is never sent after it: past it, or with less than the 5-second minimum
    ``TimeToLive`` left when its send slot comes, it is a rejection ``EXPIRED``; otherwise ``TimeToLive`` is capped to
    the time left.
-7. Records the invocation cannot finish before its deadline are handed back unsent: a record is only sent when the
-   send and the write that completes its idempotency record both fit before the invocation can be killed.
+7. Records the invocation cannot finish before its deadline are handed back unsent (``MessagesDeferred``): a record is
+   only sent when the send and the write that completes its idempotency record both fit before the invocation can be
+   killed.
 8. A held record waits as long as its deadline allows, not as long as SQS keeps it: it goes back to the queue with
    the held back-off (60 s doubling to 1 hour, never past its deadline) until the next back-off would bring it back
    within a day of the queue's retention (SQS expires a message by its enqueue time) or its receives would reach
    ``maxReceiveCount``; then it is sent to the queue again as a **new** message with the same body, carrying when it
-   first reached the queue and was first held (message attributes), and only then is the old copy deleted
-   (``HeldSendsReenqueued``). A hold therefore never sends a message to the DLQ, and never lets it expire. Sending the
-   copy twice (a crash before the old one is deleted) is harmless: both copies carry the same ``requestId`` and
-   attempt, and the idempotency records let only one be sent. Past its deadline a held request is rejected
-   ``EXPIRED``. A request without a deadline is held until the cause is fixed.
+   first reached the queue and was first held and its receives so far (message attributes), and only then is the old
+   copy deleted (``HeldSendsReenqueued``). A hold therefore never sends a message to the DLQ, and never lets it expire.
+   Sending the copy twice (a crash before the old one is deleted) is harmless: both copies carry the same
+   ``requestId`` and attempt, and the idempotency records let only one be sent. Past its deadline a held request is
+   rejected ``EXPIRED``. A request without a deadline is held until the cause is fixed. The same rule protects every
+   record handed back **without a ``SendTextMessage`` call** — near the invocation deadline (7), pacer contention
+   (4), the open breaker (9), or another invocation sending the same request: such a receive is not the message's
+   fault and never moves it towards the DLQ. Each is counted as ``ReceivesWithoutSend``, also per ``Cause``
+   (``Deadline``, ``PacerContention``, ``CircuitBreaker``, ``InProgress``).
+9. **Circuit breaker.** A held send opens the breaker of the origination identity, unless its reason depends on the
+   destination (``send_errors.DESTINATION_DEPENDENT_HOLDS``: an unverified number in the sandbox, a country the
+   identity or pool cannot serve — another destination may still go through). The breaker is an item of the message
+   store (``pk`` the pacer key, ``sk`` ``breaker``: reason, opened at, next probe at, and the store's
+   ``expiration``). It is read once per batch (and again only after another invocation won a due probe). While it is
+   open, records are neither sent, nor looked up, nor given a send slot: they are held as in 8 (the held back-off,
+   ``SendsHeld`` per the breaker's reason, ``ReceivesWithoutSend`` ``Cause=CircuitBreaker``), and each invocation
+   that finds it open publishes ``CircuitBreakerOpen`` = 1. Once per probe interval (the
+   ``breaker_probe_interval_seconds`` setting, 60 s by default) one record — whichever invocation wins the
+   conditional write that moves "next probe at" on — is sent as the probe, through the pacer
+   (``CircuitBreakerProbes``): accepted, it closes the breaker (a conditional delete of the opening it probed) and
+   every record is sent again as it comes back; held, the breaker stays open. A held account therefore costs one call
+   per interval, not one per receive. A breaker that cannot be read or written never loses a record: the send itself
+   then tells whether the identity is held. Records held before the breaker opened keep their back-off (up to an
+   hour), so after the hold clears they are sent as they come back.
 
 The SMS client makes one attempt per call: botocore's own retries would resend after a read timeout or a dropped
 connection, when the service may already have accepted the message (``SendTextMessage`` has no idempotency token).
@@ -79,9 +101,15 @@ from sms_constructs_runtime.contract import (
     SendRequest,
     decode_message,
 )
-from sms_constructs_runtime.metrics import count_per_reason
+from sms_constructs_runtime.metrics import count_per_cause, count_per_reason
 from sms_constructs_runtime.pacing import DynamoDBSchedule, Pacer, PacerContentionError
-from sms_constructs_runtime.send_errors import SendErrorOutcome, classify, field_names, message_fields
+from sms_constructs_runtime.send_errors import (
+    DESTINATION_DEPENDENT_HOLDS,
+    SendErrorOutcome,
+    classify,
+    field_names,
+    message_fields,
+)
 from sms_constructs_runtime.settings import (
     DYNAMODB_CLIENT,
     HELD_REENQUEUE_MARGIN_SECONDS,
@@ -92,7 +120,7 @@ from sms_constructs_runtime.settings import (
     SenderMetric,
     SenderSettings,
 )
-from sms_constructs_runtime.store import EXPIRATION_ATTRIBUTE, MessageStore
+from sms_constructs_runtime.store import EXPIRATION_ATTRIBUTE, Breaker, MessageStore
 from sms_constructs_runtime.tracing import traced
 
 logger = Logger()
@@ -117,18 +145,46 @@ class RecordFailedError(Exception):
         self.base_delay_seconds = base_delay_seconds
 
 
+class Cause:
+    """``Cause`` of a record handed back without a ``SendTextMessage`` call (``ReceivesWithoutSend``)."""
+
+    #: The invocation was too close to its deadline (also ``MessagesDeferred``).
+    DEADLINE: Final = "Deadline"
+    #: No usable send slot could be reserved (also ``PacerContention``).
+    PACER_CONTENTION: Final = "PacerContention"
+    #: The circuit breaker of the origination identity is open (also ``SendsHeld`` per reason).
+    CIRCUIT_BREAKER: Final = "CircuitBreaker"
+    #: Another invocation is sending the same request (its idempotency record is in progress).
+    IN_PROGRESS: Final = "InProgress"
+
+
+class HandedBackError(RecordFailedError):
+    """The record goes back to the queue without a ``SendTextMessage`` call, for a reason that is not the message's:
+    such a receive never moves the message towards the DLQ (it is re-enqueued as a new message first, like a held
+    one).
+
+    :param cause: A :class:`Cause`.
+    """
+
+    def __init__(self, message: str, base_delay_seconds: int, cause: str) -> None:
+        super().__init__(message, base_delay_seconds)
+        self.cause = cause
+
+
 class HeldError(RecordFailedError):
     """The send was refused for a reason about the account, a limit, the identity or the deployment: the request is
     held (back on the queue with the held back-off, or re-enqueued as a new message).
 
     :param reason: The service's ``Reason`` (or the error code).
     :param not_after: The request's deadline (epoch ms), if it has one: the back-off never runs past it.
+    :param cause: :attr:`Cause.CIRCUIT_BREAKER` when the send was not even tried (the breaker is open), else ``None``.
     """
 
-    def __init__(self, message: str, reason: str, not_after: int | None) -> None:
+    def __init__(self, message: str, reason: str, not_after: int | None, cause: str | None = None) -> None:
         super().__init__(message, BackOff.HELD_SECONDS)
         self.reason = reason
         self.not_after = not_after
+        self.cause = cause
 
 
 class Sender:
@@ -164,10 +220,17 @@ class Sender:
             config.max_parts_per_second,
             clock=clock,
             sleep=sleep,
+            release_tolerance=config.release_tolerance_seconds,
         )
         self._clock = clock
         self._jitter = jitter
         self._deadline: float | None = None
+        #: The circuit breaker of the pacer key as last read or written in this batch (``None``: closed).
+        self._breaker: Breaker | None = None
+        #: The batch found (or opened) the breaker.
+        self._breaker_seen = False
+        #: The current record is the breaker's probe.
+        self._probing = False
         self.idempotency = IdempotencyConfig(
             event_key_jmespath="[requestId, attempt]",
             payload_validation_jmespath="[destinationPhoneNumber, messageBody]",
@@ -200,14 +263,38 @@ class Sender:
         """Process one SQS batch; returns the partial batch response."""
         self.idempotency.register_lambda_context(context)
         self._deadline = self._clock() + context.get_remaining_time_in_millis() / 1000 - SENDER_DEADLINE_MARGIN_SECONDS
-        return dict(process_partial_response(event=event, record_handler=self.process, processor=self.processor))
+        self._breaker = None
+        self._breaker_seen = False
+        if event.get("Records"):
+            self._read_breaker()
+        try:
+            return dict(process_partial_response(event=event, record_handler=self.process, processor=self.processor))
+        finally:
+            self._publish_invocation_metrics()
+
+    def _publish_invocation_metrics(self) -> None:
+        """What the pacer lost in this invocation, and whether the breaker was open."""
+        counters = self.pacer.take_counters()
+        metrics.add_metric(
+            name=SenderMetric.PACER_SLOTS_ABANDONED, unit=MetricUnit.Count, value=counters.abandoned_slots
+        )
+        if self._breaker_seen:
+            metrics.add_metric(name=SenderMetric.CIRCUIT_BREAKER_OPEN, unit=MetricUnit.Count, value=1)
 
     def process(self, record: SQSRecord) -> None:
         """Handle one record; raising makes it a batch item failure."""
         try:
             self._process(record)
         except HeldError as error:
+            if error.cause is not None:
+                count_per_cause(metrics, SenderMetric.RECEIVES_WITHOUT_SEND, error.cause)
             self._hold(record, error)
+        except HandedBackError as error:
+            count_per_cause(metrics, SenderMetric.RECEIVES_WITHOUT_SEND, error.cause)
+            receives = _receive_count(record)
+            prior = _int_attribute(record, PRIOR_RECEIVES_ATTRIBUTE) or 0
+            delay = self._delay(error.base_delay_seconds, receives)
+            self._requeue_or_back_off(record, error, delay, error.cause, prior + receives)
         except RecordFailedError as error:
             self._back_off(record, self._delay(error.base_delay_seconds, _receive_count(record)))
             raise
@@ -221,6 +308,16 @@ class Sender:
         delay = self._delay(BackOff.HELD_SECONDS, prior + receives, cap=BackOff.HELD_MAX_SECONDS)
         if error.not_after is not None:  # come back at the deadline, to be rejected EXPIRED then, not later
             delay = max(1, min(delay, math.ceil((error.not_after - self._now_ms()) / 1000)))
+        self._requeue_or_back_off(record, error, delay, error.reason, prior + receives)
+
+    def _requeue_or_back_off(
+        self, record: SQSRecord, error: RecordFailedError, delay: int, reason: str, total_receives: int
+    ) -> None:
+        """A record that is not the message's fault (held, or handed back without a send) comes back after ``delay``
+        seconds — or, when it would come back too close to the queue's retention or its receives would reach
+        ``maxReceiveCount``, goes back as a new message (counted ``HeldSendsReenqueued`` per ``reason``) and the old
+        copy succeeds. Raises ``error`` when the record stays a batch item failure."""
+        receives = _receive_count(record)
         now_ms = self._now_ms()
         copy_sent_ms = _int_attribute(record, "SentTimestamp", message_attribute=False) or now_ms
         comes_back_ms = now_ms + delay * 1000
@@ -230,13 +327,13 @@ class Sender:
             self._back_off(record, delay)
             raise error
         try:
-            self._reenqueue(record, error, min(delay, BackOff.MAX_DELAY_SECONDS), prior + receives, now_ms)
+            self._reenqueue(record, reason, min(delay, BackOff.MAX_DELAY_SECONDS), total_receives, now_ms)
         except (ClientError, BotoCoreError) as failure:  # the old copy stays: it comes back and is tried again
             logger.warning("could not re-enqueue a held send", extra={"messageId": record.message_id})
             self._back_off(record, self._delay(BackOff.TRANSIENT_SECONDS, receives))
             raise RecordFailedError(f"re-enqueue failed: {failure}", BackOff.TRANSIENT_SECONDS) from failure
 
-    def _reenqueue(self, record: SQSRecord, error: HeldError, delay: int, receives: int, now_ms: int) -> None:
+    def _reenqueue(self, record: SQSRecord, reason: str, delay: int, receives: int, now_ms: int) -> None:
         first_enqueued = _int_attribute(record, FIRST_ENQUEUED_ATTRIBUTE) or _int_attribute(
             record, "SentTimestamp", message_attribute=False
         )
@@ -257,11 +354,11 @@ class Sender:
         response = self.sqs.send_message(
             QueueUrl=self.config.queue_url, MessageBody=record.body, DelaySeconds=delay, MessageAttributes=attributes
         )
-        count_per_reason(metrics, SenderMetric.HELD_REENQUEUED, error.reason)
+        count_per_reason(metrics, SenderMetric.HELD_REENQUEUED, reason)
         logger.info(
             "held send re-enqueued as a new message",
             extra={
-                "reason": error.reason,
+                "reason": reason,
                 "oldMessageId": record.message_id,
                 "newMessageId": response.get("MessageId"),
                 "heldForSeconds": (now_ms - (held_since or now_ms)) // 1000,
@@ -270,9 +367,10 @@ class Sender:
         )
 
     def _process(self, record: SQSRecord) -> None:
+        self._probing = False
         if self._deadline is not None and self._clock() > self._deadline:
             metrics.add_metric(name=SenderMetric.DEFERRED, unit=MetricUnit.Count, value=1)
-            raise RecordFailedError("too close to the invocation deadline to send", base_delay_seconds=0)
+            raise HandedBackError("too close to the invocation deadline to send", 0, Cause.DEADLINE)
         try:
             request = SendRequest.from_json(record.body)
         except ContractError as error:  # a malformed copy never overwrites the record of an attempt that was sent
@@ -296,8 +394,8 @@ class Sender:
             )
             return
         except IdempotencyAlreadyInProgressError as error:
-            raise RecordFailedError(
-                "the same request is being sent by another invocation", BackOff.IN_PROGRESS_SECONDS
+            raise HandedBackError(
+                "the same request is being sent by another invocation", BackOff.IN_PROGRESS_SECONDS, Cause.IN_PROGRESS
             ) from error
         if outcome.get("status") == "SENT" and not outcome.get("duplicate"):
             self._store_sent(request, str(outcome["messageId"]), int(outcome["parts"]))
@@ -330,6 +428,7 @@ class Sender:
         parts = send.parts.parts
         if self._too_late(send):
             return self._done(self._expire(send))
+        self._probing = self._breaker_holds(send)  # raises HeldError unless closed or this record is the probe
         if self.config.validate_numbers:
             rejection = self._check_number(send)
             if rejection is not None:
@@ -341,14 +440,17 @@ class Sender:
         try:
             acquired = self.pacer.acquire(parts, deadline=last_start if expiry_binds else self._deadline)
         except PacerContentionError as error:
-            raise RecordFailedError(str(error), BackOff.TRANSIENT_SECONDS) from error
+            metrics.add_metric(name=SenderMetric.PACER_CONTENTION, unit=MetricUnit.Count, value=1)
+            raise HandedBackError(str(error), BackOff.TRANSIENT_SECONDS, Cause.PACER_CONTENTION) from error
         if not acquired and expiry_binds:
             return self._done(self._expire(send))
         if not acquired:
             metrics.add_metric(name=SenderMetric.DEFERRED, unit=MetricUnit.Count, value=1)
-            raise RecordFailedError("the next send slot starts after the invocation deadline", base_delay_seconds=0)
+            raise HandedBackError("the next send slot starts after the invocation deadline", 0, Cause.DEADLINE)
         if self._too_late(send):
             return self._done(self._expire(send))
+        if self._probing:
+            metrics.add_metric(name=SenderMetric.CIRCUIT_BREAKER_PROBES, unit=MetricUnit.Count, value=1)
         try:
             response = self.sms.send_text_message(**self._parameters(send))
         except ClientError as error:
@@ -365,6 +467,8 @@ class Sender:
             raise RecordFailedError(f"{type(error).__name__}: {error}", BackOff.TRANSIENT_SECONDS) from error
         metrics.add_metric(name=SenderMetric.MESSAGES_SENT, unit=MetricUnit.Count, value=1)
         metrics.add_metric(name=SenderMetric.PARTS_SENT, unit=MetricUnit.Count, value=parts)
+        if self._probing:  # the probe was accepted: whatever held the identity has cleared
+            self._close_breaker()
         return self._done({"status": "SENT", "messageId": str(response["MessageId"]), "parts": parts})
 
     def _too_late(self, send: SendRequest) -> bool:
@@ -433,6 +537,8 @@ class Sender:
             "send held: the account, a limit, the identity or the deployment must be fixed; the request waits",
             extra={"error": code, "reason": reason, "fields": list(fields), "requestId": send.request_id},
         )
+        if reason not in DESTINATION_DEPENDENT_HOLDS:  # another destination may still go through: keep sending
+            self._open_breaker(reason)
         raise HeldError(f"{code} ({reason}): {message}", reason, send.not_after) from error
 
     def _check_number(self, send: SendRequest) -> dict[str, Any] | None:
@@ -458,6 +564,84 @@ class Sender:
         if reason is None:
             return None
         return self._reject(send.request_id, send.attempt, reason, f"CarrierLookup PhoneNumberType {number_type}")
+
+    # -- circuit breaker ------------------------------------------------------------------------------------------
+
+    def _read_breaker(self) -> None:
+        """Read the breaker once per batch; a failed read counts as closed (the send itself then tells)."""
+        try:
+            self._breaker = self.store.get_breaker(self.pacer.key)
+        except (ClientError, BotoCoreError):
+            logger.warning("could not read the circuit breaker; sending as if closed", extra={"key": self.pacer.key})
+            self._breaker = None
+        self._breaker_seen = self._breaker_seen or self._breaker is not None
+
+    def _breaker_holds(self, send: SendRequest) -> bool:
+        """``False`` when the breaker is closed; ``True`` when it is open and this record won the probe; otherwise
+        raises :class:`HeldError` (the record waits with the held back-off, no API call, no pacer slot)."""
+        breaker = self._breaker
+        if breaker is None:
+            return False
+        now_ms = self._now_ms()
+        if breaker.next_probe_at_ms <= now_ms:
+            interval_ms = self.config.breaker_probe_interval_seconds * 1000
+            try:
+                claimed = self.store.claim_breaker_probe(self.pacer.key, now_ms, now_ms + interval_ms)
+            except (ClientError, BotoCoreError):
+                claimed = False
+            if claimed:
+                logger.info("circuit breaker open: probing", extra={"reason": breaker.reason, "key": self.pacer.key})
+                return True
+            self._read_breaker()  # another invocation probed first, or closed the breaker
+            if self._breaker is None:
+                return False
+            breaker = self._breaker
+            if breaker.next_probe_at_ms <= now_ms:  # unreadable claim: wait for the next batch rather than spin
+                self._breaker = breaker = Breaker(breaker.reason, breaker.opened_at_ms, now_ms + interval_ms)
+        count_per_reason(metrics, SenderMetric.SENDS_HELD, breaker.reason)
+        raise HeldError(
+            f"circuit breaker open since {breaker.opened_at_ms} ({breaker.reason}); next probe at "
+            f"{breaker.next_probe_at_ms}",
+            breaker.reason,
+            send.not_after,
+            Cause.CIRCUIT_BREAKER,
+        )
+
+    def _open_breaker(self, reason: str) -> None:
+        """A send was held: open the breaker (or keep it open, with this reason); the next probe is an interval away
+        (or stays when this was the probe, whose claim already moved it)."""
+        now_ms = self._now_ms()
+        try:
+            self._breaker = self.store.open_breaker(
+                self.pacer.key, reason, now_ms, now_ms + self.config.breaker_probe_interval_seconds * 1000
+            )
+        except (ClientError, BotoCoreError):  # the records still wait; the next held send tries again
+            logger.warning("could not open the circuit breaker", extra={"reason": reason, "key": self.pacer.key})
+            return
+        self._breaker_seen = True
+        if self._breaker.opened_at_ms != now_ms:  # kept open (a held probe, or a send that raced the opening)
+            return
+        logger.warning(
+            "circuit breaker open: one probe per interval until the hold clears",
+            extra={
+                "reason": reason,
+                "key": self.pacer.key,
+                "probeIntervalSeconds": self.config.breaker_probe_interval_seconds,
+            },
+        )
+
+    def _close_breaker(self) -> None:
+        breaker = self._breaker
+        self._breaker = None
+        if breaker is None:
+            return
+        try:
+            closed = self.store.close_breaker(self.pacer.key, breaker.opened_at_ms)
+        except (ClientError, BotoCoreError):
+            logger.warning("could not close the circuit breaker", extra={"key": self.pacer.key})
+            return
+        if closed:
+            logger.info("circuit breaker closed: the probe was accepted", extra={"reason": breaker.reason})
 
     # -- outcomes ------------------------------------------------------------------------------------------------
 

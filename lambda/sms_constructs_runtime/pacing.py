@@ -16,29 +16,47 @@ caller from one path to the other, so every reservation takes one or two conditi
 whatever the number of invocations, their clocks' leads or the DynamoDB latency.
 
 A send is **released** (the caller goes on to call ``SendTextMessage``) only inside its slot's first ``δ`` seconds
-(``release_tolerance``, default 2 ms): the caller sleeps until the slot starts, and a slot that has already passed by
-more than ``δ`` — the reservation came back late, or the sleep overran — is **abandoned**, never used late, and a new
-slot is reserved. A slot left unused (abandoned, or starting after the caller's deadline) is given back with one more
-conditional write if no later slot was reserved meanwhile; otherwise it stays a gap. Unused slots only make the
-schedule run slower, never faster.
+(``release_tolerance``, default 20 ms): the caller sleeps until the slot starts and is released when it wakes. A caller
+that finds its slot already passed by more than ``δ`` — the reservation came back late, or the sleep overran (a busy
+host, a fraction of a vCPU) — never sends in it:
 
-The bound. Let ``k`` be the parts of the last message released in a window. In any window of ``W ≥ 1`` seconds
-(measured on the releases), the releases hold **fewer than ``r·W + k`` parts**: the slot starts of the earlier
-messages in the window lie within ``W + δ`` of each other and each message occupied ``k·(1 + δ)/r`` of schedule, so
-they hold fewer than ``r·W`` parts. For a whole MPS ``r`` and a 1-second window:
+- if its slot is still the **last one reserved** (``tat == start + cost``), it **moves** the slot to the present with
+  one conditional write (``SET tat = now + cost`` if ``tat = start + cost``, ``now`` read just before the write) and
+  is released as soon as the write returns, provided that is within ``δ`` of ``now``. This is exactly giving the slot
+  back and reserving ``[now, now + cost)`` on the then idle schedule, in one atomic step: every other slot ends at or
+  before the old start, which is before ``now``, so slots still never overlap;
+- otherwise (a later slot was reserved meanwhile: moving would overlap it) the slot is **abandoned**
+  (``abandoned_slots``), left as a gap, and a new slot is reserved.
+
+A slot left unused (abandoned, or starting after the caller's deadline) is given back with one more conditional write
+if no later slot was reserved meanwhile; otherwise it stays a gap. Unused slots only make the schedule run slower,
+never faster. After ``max_reservations`` unusable slots in a row the caller gives up (:class:`PacerContentionError`,
+counted in ``contention``) and the record goes back to the queue.
+
+The bound. Every message released in a window was released within ``δ`` after its slot's start, and slots never
+overlap (moved slots included). Take the messages released in a window ``[t, t + W)`` of ``W ≥ 1`` seconds, ``P``
+parts in all, and let ``m`` be the one whose slot starts last (``k`` parts; with ``k·(1 + δ)/r < δ``, above 50 MPS
+with the default ``δ``, releases can come out of slot order, so ``m`` need not be the last released). Every slot
+start lies in ``[t − δ, t + W)``; the slots of the other messages lie whole within ``[t − δ, start_m)``, shorter than
+``W + δ``, and each of their parts occupies ``(1 + δ)/r`` of it, so ``(P − k)(1 + δ)/r < W + δ``, that is
+``P − k < r·(W + δ)/(1 + δ) ≤ r·W``. So any window holds **fewer than ``r·W + k`` parts**, ``k`` at most the largest
+message released in it. For a whole MPS ``r`` and a 1-second window:
 
 - **single-part traffic never exceeds ``r`` parts in any 1-second window** — whatever the DynamoDB latency, the
-  number of invocations, their lead, or the start of a busy period;
-- a window whose last message has ``k`` parts holds at most ``r + k − 1`` parts (at most ``r + 9``: a message has at
-  most 10 parts, 1530 GSM-7 characters). A message's parts go out in one ``SendTextMessage`` call, so they cannot be
-  spread; a 2-part message at 1 MPS (US 10DLC) could never be sent if every second were metered strictly. The next
+  number of invocations, their lead, how late they wake up, or the start of a busy period;
+- a window whose messages have up to ``k`` parts holds at most ``r + k − 1`` parts (at most ``r + 9``: a message has
+  at most 10 parts, 1530 GSM-7 characters). A message's parts go out in one ``SendTextMessage`` call, so they cannot
+  be spread; a 2-part message at 1 MPS (US 10DLC) could never be sent if every second were metered strictly. The next
   message waits ``k·(1 + δ)/r``, so over ``T`` seconds the rate is still ``r``. To cap every 1-second window at the
   identity's MPS with messages of up to ``k`` parts, pace to ``MPS − (k − 1)``.
 
-Under backlog ``tat`` stays ahead of the clock, every slot is used, and the rate is ``r / (1 + δ)`` (0.2 % under
-``r``) as long as enough invocations are waiting for slots (the event source mapping's maximum concurrency, sized so a
-slot is never idle while an invocation is busy in the API call). With too few invocations for the API latency the
-schedule falls idle between sends and the rate is what the invocations can do, still within the bound.
+The price of the tolerance. Under backlog ``tat`` stays ahead of the clock, every slot is used, and the rate is
+``r / (1 + δ)`` (2 % under ``r`` with the default 20 ms) as long as enough invocations are waiting for slots (the
+event source mapping's maximum concurrency, sized so a slot is never idle while an invocation is busy in the API
+call). A wake-up later than ``δ`` under backlog costs a slot (the schedule is ahead, so the slot is rarely the last);
+a tolerance of 2 ms lost 6–16 % of the slots on a host where 3–6 % of the wake-ups were late, 20 ms absorbs ordinary
+scheduler lateness for the price of 2 %. With too few invocations for the API latency the schedule falls idle between
+sends and the rate is what the invocations can do, still within the bound.
 
 Clock skew between execution environments (NTP-synchronised, typically well under a millisecond in Lambda) adds to
 ``δ``. Stdlib only: the DynamoDB schedule receives a boto3 client from the caller.
@@ -49,6 +67,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
 #: Sort key of the pacer item in the message store.
@@ -57,8 +76,9 @@ PACER_SORT_KEY: Final = "pacer"
 TAT_ATTRIBUTE: Final = "tatUs"
 #: Microseconds per second: the schedule's unit.
 MICROS: Final = 1_000_000
-#: A send is released only within this many seconds after its slot starts (``δ``); later, the slot is abandoned.
-DEFAULT_RELEASE_TOLERANCE_SECONDS: Final = 0.002
+#: A send is released only within this many seconds after its slot starts (``δ``); later, the slot is moved (when it
+#: is the last one) or abandoned. Each slot is ``1 + δ`` times as long: the tolerance costs a fraction ``δ`` of the MPS.
+DEFAULT_RELEASE_TOLERANCE_SECONDS: Final = 0.02
 #: The lead is this many times the last reservation's round trip (a slot reserved on an idle schedule must still be
 #: ahead when the answer comes back), within the bounds below.
 LEAD_FACTOR: Final = 1.25
@@ -67,6 +87,20 @@ MIN_LEAD_SECONDS: Final = 0.005
 MAX_LEAD_SECONDS: Final = 0.5
 #: Reservations per :meth:`Pacer.acquire` before it gives up (each one abandoned a slot that had passed).
 DEFAULT_MAX_RESERVATIONS: Final = 8
+
+
+@dataclass(frozen=True)
+class PacerCounters:
+    """What a :class:`Pacer` lost and saved since its counters were last taken.
+
+    :param abandoned_slots: Slots that had passed before the send could be released and could not be moved.
+    :param moved_slots: Late slots that were still the last one reserved, moved to the present and used.
+    :param contention: :meth:`Pacer.acquire` calls that gave up (the record goes back to the queue).
+    """
+
+    abandoned_slots: int = 0
+    moved_slots: int = 0
+    contention: int = 0
 
 
 class PacerContentionError(RuntimeError):
@@ -87,6 +121,11 @@ class Schedule(Protocol):
         reserved meanwhile (the slot then stays unused: the schedule runs a little slow, never fast)."""
         ...
 
+    def move(self, key: str, start_us: int, cost_us: int, new_start_us: int) -> bool:
+        """Move a slot that is still the last one reserved on ``key`` to start at ``new_start_us`` (later than
+        ``start_us``); ``False`` when a later slot was reserved meanwhile (the slot is then not moved)."""
+        ...
+
 
 class MemorySchedule:
     """A schedule held in memory: exact for one process (tests, benchmarks, single-threaded producers)."""
@@ -105,6 +144,13 @@ class MemorySchedule:
         if self.tat.get(key) != start_us + cost_us:
             return False
         self.tat[key] = start_us
+        return True
+
+    def move(self, key: str, start_us: int, cost_us: int, new_start_us: int) -> bool:
+        """See :meth:`Schedule.move`."""
+        if self.tat.get(key) != start_us + cost_us:
+            return False
+        self.tat[key] = new_start_us + cost_us
         return True
 
 
@@ -153,14 +199,22 @@ class DynamoDBSchedule:
 
     def release(self, key: str, start_us: int, cost_us: int) -> bool:
         """See :meth:`Schedule.release`: one conditional write (``tat`` back to ``start`` if it is ``start + cost``)."""
+        return self._set_if_last(key, start_us + cost_us, start_us)
+
+    def move(self, key: str, start_us: int, cost_us: int, new_start_us: int) -> bool:
+        """See :meth:`Schedule.move`: one conditional write (``tat`` to ``new_start + cost`` if it is
+        ``start + cost``)."""
+        return self._set_if_last(key, start_us + cost_us, new_start_us + cost_us)
+
+    def _set_if_last(self, key: str, end_us: int, tat_us: int) -> bool:
         try:
             self._client.update_item(
                 TableName=self._table,
                 Key={"pk": {"S": key}, "sk": {"S": PACER_SORT_KEY}},
-                UpdateExpression="SET #t = :start",
+                UpdateExpression="SET #t = :tat",
                 ConditionExpression="#t = :end",
                 ExpressionAttributeNames={"#t": TAT_ATTRIBUTE},
-                ExpressionAttributeValues={":start": {"N": str(start_us)}, ":end": {"N": str(start_us + cost_us)}},
+                ExpressionAttributeValues={":tat": {"N": str(tat_us)}, ":end": {"N": str(end_us)}},
             )
         except self._client.exceptions.ConditionalCheckFailedException:
             return False
@@ -176,8 +230,13 @@ class Pacer:
     :param clock: Seconds since the epoch (``time.time``); injected in tests.
     :param sleep: Waits the given seconds (``time.sleep``); injected in tests.
     :param release_tolerance: ``δ``: how late after its slot's start a send may still be released, in seconds
-        (default 2 ms). Each part's slot is ``(1 + δ)/r`` long, so the bound holds for sends released up to ``δ`` late.
-    :param max_reservations: Slots reserved per :meth:`acquire` before it raises :class:`PacerContentionError`.
+        (default 20 ms, :data:`DEFAULT_RELEASE_TOLERANCE_SECONDS`). Each part's slot is ``(1 + δ)/r`` long, so the
+        bound holds for sends released up to ``δ`` late, and the rate under backlog is ``r / (1 + δ)``.
+    :param max_reservations: Slots reserved per :meth:`acquire` before it raises :class:`PacerContentionError`
+        (default 8).
+
+    The counters (``abandoned_slots``, ``moved_slots``, ``contention``) only grow; :meth:`take_counters` reads and
+    resets them (the sender publishes them once per invocation).
     """
 
     def __init__(
@@ -203,8 +262,18 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         self._lead = MIN_LEAD_SECONDS
-        #: Slots abandoned because they had passed when the send could be released (for metrics and benchmarks).
+        #: Slots abandoned because they had passed when the send could be released (``PacerSlotsAbandoned``).
         self.abandoned_slots = 0
+        #: Late slots that were still the last one reserved, moved to the present and used.
+        self.moved_slots = 0
+        #: :meth:`acquire` calls that gave up (:class:`PacerContentionError`, ``PacerContention``).
+        self.contention = 0
+
+    def take_counters(self) -> PacerCounters:
+        """The counters since the last call (or since the pacer was built), and reset them to 0."""
+        counters = PacerCounters(self.abandoned_slots, self.moved_slots, self.contention)
+        self.abandoned_slots = self.moved_slots = self.contention = 0
+        return counters
 
     def cost_us(self, parts: int) -> int:
         """Microseconds of schedule ``parts`` occupy: ``parts·(1 + δ)/r``, rounded up (pacing never runs fast)."""
@@ -214,7 +283,7 @@ class Pacer:
         """Wait until ``parts`` may be sent and return ``True`` at the moment the send is released; ``False`` (without
         waiting) when the send would start after ``deadline`` — because its slot starts after it, or because the
         reservation itself took until after it. A slot that is not used (past the deadline, or passed before it could
-        be used) is given back when no later slot was reserved meanwhile, else left unused.
+        be used and not movable) is given back when no later slot was reserved meanwhile, else left unused.
 
         Raises :class:`PacerContentionError` when ``max_reservations`` slots in a row had passed before they could
         be used.
@@ -233,8 +302,19 @@ class Pacer:
             wait = start - answered
             if wait > 0:
                 self._sleep(wait)
-            if self._clock() * MICROS <= start_us + tolerance_us:  # released at most δ after the slot starts
+            woke_us = math.floor(self._clock() * MICROS)
+            if woke_us <= start_us + tolerance_us:  # released at most δ after the slot starts
                 return True
-            self.abandoned_slots += 1  # the slot passed: never send late, give it back and reserve another one
+            # The slot passed (a late reservation or a late wake-up): never send late. If it is still the last slot
+            # reserved, move it to the present (one conditional write) and send if the write came back within δ.
+            if self.schedule.move(self.key, start_us, cost_us, woke_us):
+                if math.floor(self._clock() * MICROS) <= woke_us + tolerance_us and (
+                    deadline is None or woke_us / MICROS <= deadline
+                ):
+                    self.moved_slots += 1
+                    return True
+                start_us = woke_us  # the moved slot passed too (or is after the deadline): treat it as the slot
+            self.abandoned_slots += 1  # give it back if still the last, else it stays a gap; reserve another one
             self.schedule.release(self.key, start_us, cost_us)
+        self.contention += 1
         raise PacerContentionError(f"{self.max_reservations} send slots on {self.key} passed before they could be used")

@@ -322,6 +322,25 @@ NOT_FROM_SEND_TEXT_MESSAGE: Final[frozenset[str]] = frozenset(
 )
 
 
+#: Held reasons that depend on the destination number or its country, not on every send of the identity: a send to
+#: another number or country may still go through (a pool picks its member by country). They hold the message like
+#: any other held reason but never open the sender's circuit breaker, which would stop every other destination too.
+DESTINATION_DEPENDENT_HOLDS: Final[frozenset[str]] = frozenset(
+    {
+        "DESTINATION_PHONE_NUMBER_NOT_VERIFIED",  # the SMS sandbox: this number is not verified, others may be
+        "NO_ORIGINATION_IDENTITIES_FOUND",  # a pool with no member for this destination's country
+        "DAILY_DESTINATION_CALL_LIMIT",
+        "COUNTRY_CODE_MISMATCH",
+        "COUNTRY_NOT_ENABLED",
+        "INTERNATIONAL_SENDING_NOT_SUPPORTED",
+        "INVALID_IDENTITY_FOR_DESTINATION_COUNTRY",
+        "SENDER_ID_NOT_REGISTERED",
+        "SENDER_ID_NOT_SUPPORTED",
+        "SENDER_ID_REQUIRES_REGISTRATION",
+    }
+)
+
+
 def classify(
     code: str, reason: str | None, fields: Iterable[str] = (), message_fields: Iterable[str] = ()
 ) -> SendErrorOutcome | None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Final, Self, TypeVar
 
 __all__ = [
+    "DIMENSION_CAUSE",
     "DIMENSION_REASON",
     "DYNAMODB_CLIENT",
     "HELD_REENQUEUE_MARGIN_SECONDS",
@@ -208,6 +209,9 @@ HELD_REENQUEUE_MARGIN_SECONDS: Final = 86_400
 METRIC_DIMENSION_SERVICE: Final = "service"
 #: Rejections and held sends are also published per reason, with this extra dimension.
 DIMENSION_REASON: Final = "Reason"
+#: Receives handed back without a send are also published per cause, with this extra dimension (``Deadline``,
+#: ``PacerContention``, ``CircuitBreaker``, ``InProgress``).
+DIMENSION_CAUSE: Final = "Cause"
 
 
 class SenderMetric:
@@ -221,8 +225,8 @@ class SenderMetric:
     REJECTED: Final = "MessagesRejected"
     #: Throttling, server faults and network errors (the record comes back).
     TRANSIENT_FAILURES: Final = "TransientSendFailures"
-    #: Sends refused for a reason about the account, a limit, the identity or the deployment (the record comes back,
-    #: then reaches the DLQ); also per ``Reason``.
+    #: Sends refused for a reason about the account, a limit, the identity or the deployment, and records held
+    #: behind the open circuit breaker for such a reason (the record waits, never dead-lettered); also per ``Reason``.
     SENDS_HELD: Final = "SendsHeld"
     #: Records handed back unsent because the invocation was close to its deadline.
     DEFERRED: Final = "MessagesDeferred"
@@ -234,9 +238,21 @@ class SenderMetric:
     OUTCOME_UNKNOWN: Final = "SendOutcomeUnknown"
     #: Requests past their deadline (``notAfter``), never sent (also a rejection with reason ``EXPIRED``).
     EXPIRED: Final = "MessagesExpired"
-    #: Held sends put back on the send queue as a new message (before SQS would expire the old copy, or before its
-    #: receives would move it to the DLQ); also per ``Reason``.
+    #: Held sends, and records handed back without a send, put back on the send queue as a new message (before SQS
+    #: would expire the old copy, or before its receives would move it to the DLQ); also per ``Reason`` (the held
+    #: reason, or the ``Cause`` of a hand-back without a send).
     HELD_REENQUEUED: Final = "HeldSendsReenqueued"
+    #: Send slots that had passed before the send could be released (the slot is lost, the record takes another).
+    PACER_SLOTS_ABANDONED: Final = "PacerSlotsAbandoned"
+    #: Records handed back because no usable send slot could be reserved.
+    PACER_CONTENTION: Final = "PacerContention"
+    #: Records received and handed back to the queue without a ``SendTextMessage`` call, any cause; also per
+    #: ``Cause`` (``Deadline``, ``PacerContention``, ``CircuitBreaker``, ``InProgress``).
+    RECEIVES_WITHOUT_SEND: Final = "ReceivesWithoutSend"
+    #: 1 each time an invocation finds the circuit breaker open (``Maximum`` ≥ 1 in a period: it was open).
+    CIRCUIT_BREAKER_OPEN: Final = "CircuitBreakerOpen"
+    #: Probe sends made while the circuit breaker is open.
+    CIRCUIT_BREAKER_PROBES: Final = "CircuitBreakerProbes"
 
     #: All of them.
     ALL: Final = (
@@ -251,6 +267,11 @@ class SenderMetric:
         OUTCOME_UNKNOWN,
         EXPIRED,
         HELD_REENQUEUED,
+        PACER_SLOTS_ABANDONED,
+        PACER_CONTENTION,
+        RECEIVES_WITHOUT_SEND,
+        CIRCUIT_BREAKER_OPEN,
+        CIRCUIT_BREAKER_PROBES,
     )
 
 
@@ -307,6 +328,10 @@ class SenderSettings(_EnvironmentSettings):
     :param trace_sdk_calls: X-Ray subsegments for the AWS SDK calls (the X-Ray SDK is loaded only then).
     :param queue_retention_seconds: The send queue's ``MessageRetentionPeriod``: a held send is re-enqueued before it.
     :param max_receive_count: The send queue's ``maxReceiveCount``: a held send is re-enqueued before it reaches it.
+    :param release_tolerance_seconds: How late after its slot's start a send may still be released (the pacer's
+        slots are ``1 + tolerance`` times as long, so a tolerance of 20 ms costs 2 % of the MPS).
+    :param breaker_probe_interval_seconds: While the circuit breaker is open, one send per this interval probes
+        whether the hold has cleared.
     """
 
     table_name: str = _env("SMS_TABLE_NAME")
@@ -325,6 +350,8 @@ class SenderSettings(_EnvironmentSettings):
     trace_sdk_calls: bool | None = _env(TRACE_SDK_CALLS_VARIABLE, None)
     queue_retention_seconds: int = _env("SMS_QUEUE_RETENTION_SECONDS", 4 * 86_400)
     max_receive_count: int = _env("SMS_MAX_RECEIVE_COUNT", 10)
+    release_tolerance_seconds: float = _env("SMS_RELEASE_TOLERANCE_SECONDS", 0.02)
+    breaker_probe_interval_seconds: int = _env("SMS_BREAKER_PROBE_INTERVAL_SECONDS", 60)
 
 
 @dataclass(frozen=True)

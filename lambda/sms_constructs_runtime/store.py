@@ -12,11 +12,13 @@ pk                        sk                what
 ``request#<requestId>``   ``final``         ``FAILED`` once retries are exhausted
 ``number#<E.164>``        ``lookup``        cached ``CarrierLookup`` result (``validate_numbers``)
 ``pacer#<identity>``      ``pacer``         the pacing schedule (see ``pacing``)
+``pacer#<identity>``      ``breaker``       the circuit breaker: open while sends to the identity are held
 ``idempotency#sms-send``  ``sms-send#…``    Powertools idempotency records of the sender
 ========================  ================  ===========================================================
 
 Read a request's history with ``Query(pk = "request#<requestId>")``. Every item but the pacer expires after the
-store's retention (default 14 days), which covers the retry window plus the 72 hours a final event can take.
+store's retention (default 14 days), which covers the retry window plus the 72 hours a final event can take; the
+breaker's expiry is pushed back at every probe, so it only expires if nothing probed it for a whole retention.
 
 Stdlib only: the caller passes a boto3 DynamoDB client.
 """
@@ -39,6 +41,24 @@ class Status:
     SENT: Final = "SENT"
     REJECTED: Final = "REJECTED"
     FAILED: Final = "FAILED"
+
+
+@dataclass(frozen=True)
+class Breaker:
+    """The circuit breaker of an origination identity, while open.
+
+    :param reason: Why the last held send was refused (the service's ``Reason``).
+    :param opened_at_ms: When it opened (epoch ms).
+    :param next_probe_at_ms: From when one send may probe whether the hold cleared (epoch ms).
+    """
+
+    reason: str
+    opened_at_ms: int
+    next_probe_at_ms: int
+
+
+#: Sort key of the circuit breaker item (its partition key is the pacer's).
+BREAKER_SORT_KEY: Final = "breaker"
 
 
 @dataclass(frozen=True)
@@ -167,6 +187,93 @@ class MessageStore:
                 EXPIRATION_ATTRIBUTE: {"N": str(valid_until)},
             }
         )
+
+    # -- circuit breaker -----------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _breaker_key(key: str) -> dict[str, Any]:
+        return {"pk": {"S": key}, "sk": {"S": BREAKER_SORT_KEY}}
+
+    def get_breaker(self, key: str) -> Breaker | None:
+        """The open breaker of pacer key ``key``, or ``None`` when it is closed (one strongly consistent read)."""
+        response = self._client.get_item(TableName=self.table_name, Key=self._breaker_key(key), ConsistentRead=True)
+        item = response.get("Item")
+        if not item:
+            return None
+        return Breaker(
+            reason=str(item["reason"]["S"]),
+            opened_at_ms=int(item["openedAt"]["N"]),
+            next_probe_at_ms=int(item["nextProbeAt"]["N"]),
+        )
+
+    def open_breaker(self, key: str, reason: str, now_ms: int, next_probe_at_ms: int) -> Breaker:
+        """Open the breaker of ``key`` (probe from ``next_probe_at_ms``), or, if it is open already, keep it open with
+        ``reason`` (its opening time and next probe unchanged). Returns the breaker as it now is."""
+        for _ in range(3):  # a breaker closed or opened by another invocation in between: try the other write
+            try:
+                self._put(
+                    {
+                        **self._breaker_key(key),
+                        "reason": {"S": reason},
+                        "openedAt": {"N": str(now_ms)},
+                        "nextProbeAt": {"N": str(next_probe_at_ms)},
+                        EXPIRATION_ATTRIBUTE: self._expiration(now_ms),
+                    },
+                    {"ConditionExpression": "attribute_not_exists(pk)"},
+                )
+                return Breaker(reason, now_ms, next_probe_at_ms)
+            except self._client.exceptions.ConditionalCheckFailedException:
+                pass
+            try:
+                response = self._client.update_item(
+                    TableName=self.table_name,
+                    Key=self._breaker_key(key),
+                    UpdateExpression="SET #r = :r, #e = :e",
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeNames={"#r": "reason", "#e": EXPIRATION_ATTRIBUTE},
+                    ExpressionAttributeValues={":r": {"S": reason}, ":e": self._expiration(now_ms)},
+                    ReturnValues="ALL_NEW",
+                )
+            except self._client.exceptions.ConditionalCheckFailedException:
+                continue
+            item = response["Attributes"]
+            return Breaker(reason, int(item["openedAt"]["N"]), int(item["nextProbeAt"]["N"]))
+        return Breaker(reason, now_ms, next_probe_at_ms)
+
+    def claim_breaker_probe(self, key: str, now_ms: int, next_probe_at_ms: int) -> bool:
+        """Win the right to send the probe: one conditional write moves the next probe to ``next_probe_at_ms`` if it
+        was due (``nextProbeAt <= now``). ``False`` when another invocation won it, or the breaker closed."""
+        try:
+            self._client.update_item(
+                TableName=self.table_name,
+                Key=self._breaker_key(key),
+                UpdateExpression="SET #n = :next, #e = :e",
+                ConditionExpression="attribute_exists(pk) AND #n <= :now",
+                ExpressionAttributeNames={"#n": "nextProbeAt", "#e": EXPIRATION_ATTRIBUTE},
+                ExpressionAttributeValues={
+                    ":next": {"N": str(next_probe_at_ms)},
+                    ":now": {"N": str(now_ms)},
+                    ":e": self._expiration(now_ms),
+                },
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def close_breaker(self, key: str, opened_at_ms: int) -> bool:
+        """Close the breaker of ``key`` that opened at ``opened_at_ms`` (a conditional delete: a breaker opened again
+        since stays). ``False`` when there was no such breaker."""
+        try:
+            self._client.delete_item(
+                TableName=self.table_name,
+                Key=self._breaker_key(key),
+                ConditionExpression="#o = :o",
+                ExpressionAttributeNames={"#o": "openedAt"},
+                ExpressionAttributeValues={":o": {"N": str(opened_at_ms)}},
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
 
     # -- retry ---------------------------------------------------------------------------------------------------
 

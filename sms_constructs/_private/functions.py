@@ -31,6 +31,7 @@ from constructs import Construct
 from . import checkov, nag
 from .assets import ASSET_EXCLUDES, LAMBDA_ROOT
 from .kms import library_log_group
+from .stacks import stack_of
 
 #: The newest Python runtime of aws-cdk-lib 2.275 (cdk-nag AwsSolutions-L1 asks for the latest).
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -95,7 +96,7 @@ class LibraryFunction:
 
 def powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
     """The Powertools layer of ``scope``'s stack (one per stack), its ARN resolved at deploy time."""
-    stack = cdk.Stack.of(scope)
+    stack = stack_of(scope)
     layer_id = "SmsConstructsPowertoolsLayer"
     existing = stack.node.try_find_child(layer_id)
     if existing is not None:
@@ -185,12 +186,14 @@ def library_function(
         XRAY_REASON,
     )
     function.node.add_dependency(tracing_policy)
-    nag.acknowledge(function, nag.Serverless.LAMBDA_DLQ, synchronous_only_reason)
-    nag.acknowledge(function, nag.Serverless.LAMBDA_ASYNC_FAILURE_DESTINATION, synchronous_only_reason)
+    findings = [
+        (nag.Serverless.LAMBDA_DLQ, synchronous_only_reason),
+        (nag.Serverless.LAMBDA_ASYNC_FAILURE_DESTINATION, synchronous_only_reason),
+    ]
     checkov.skip_check(function, "CKV_AWS_116", synchronous_only_reason)
     if network is None:
         checkov.skip_check(function, "CKV_AWS_117", NO_VPC_REASON)
-        nag.acknowledge(function, nag.ControlTower.LAMBDA_INSIDE_VPC, NO_VPC_REASON)
+        findings.append((nag.ControlTower.LAMBDA_INSIDE_VPC, NO_VPC_REASON))
     else:
         # Lambda checks these permissions when it creates the function in the VPC: it must wait for the policy.
         network_policy = own_wildcard_policy(
@@ -199,6 +202,7 @@ def library_function(
         # checkov CKV_AWS_111 (write access without constraints) reads the same statement.
         checkov.skip_check(network_policy, "CKV_AWS_111", NETWORK_REASON)
         function.node.add_dependency(network_policy)
+    nag.acknowledge_all(function, *findings)
     return LibraryFunction(function=function, role=role, log_group=log_group, tracing_policy=tracing_policy)
 
 

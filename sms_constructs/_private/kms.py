@@ -9,10 +9,13 @@ import aws_cdk.aws_logs as logs
 import jsii
 from constructs import Construct
 
+from .stacks import stack_of, stack_region
+
 #: Every log group the library creates is named ``/sms-constructs/<unique name>/<stack creation id>``.
 LOG_GROUP_PREFIX = "/sms-constructs/"
 _LOGS_STATEMENT_MARKER = "SmsConstructsLogsKeyPolicy"
 _GRANTS_STATEMENT_MARKER = "SmsConstructsCreateGrantGuard"
+_CREATION_ID = "_sms_constructs_creation_id"
 
 
 def library_log_group_name(scope: Construct, id: str) -> tuple[str, str]:
@@ -23,11 +26,17 @@ def library_log_group_name(scope: Construct, id: str) -> tuple[str, str]:
     refers to the key), and the stack's creation id (from ``AWS::StackId``) keeps a redeployed stack from colliding
     with the log groups a deleted one retained. The key policy allows ``/sms-constructs/<unique name>/*``.
     """
-    stack = cdk.Stack.of(scope)
     unique = cdk.Names.unique_resource_name(scope, max_length=160, separator="-", allowed_special_characters="-_")
     stem = f"{LOG_GROUP_PREFIX}{unique}-{id}"
-    creation_id = cdk.Fn.select(2, cdk.Fn.split("/", stack.stack_id))
-    return f"{stem}/{creation_id}", f"{stem}/*"
+    return f"{stem}/{_creation_id(stack_of(scope))}", f"{stem}/*"
+
+
+def _creation_id(stack: cdk.Stack) -> str:
+    """The last part of ``AWS::StackId`` (``Fn::Select``/``Fn::Split``): one token per stack, built once."""
+    cache: dict[str, str] = stack.__dict__
+    if _CREATION_ID not in cache:
+        cache[_CREATION_ID] = cdk.Fn.select(2, cdk.Fn.split("/", stack.stack_id))
+    return cache[_CREATION_ID]
 
 
 def allow_logs_to_use_key(key: kms.IKey, log_group_name_pattern: str) -> None:
@@ -40,7 +49,7 @@ def allow_logs_to_use_key(key: kms.IKey, log_group_name_pattern: str) -> None:
     """
     if not isinstance(key, kms.Key):
         return
-    stack = cdk.Stack.of(key)
+    stack = stack_of(key)
     patterns: list[str] = key.__dict__.setdefault("_sms_constructs_log_group_arns", [])
     arn = stack.format_arn(
         service="logs",
@@ -50,13 +59,12 @@ def allow_logs_to_use_key(key: kms.IKey, log_group_name_pattern: str) -> None:
     )
     if arn not in patterns:
         patterns.append(arn)
-    if key.node.try_find_child(_LOGS_STATEMENT_MARKER) is not None:
+    if not _first_time(key, _LOGS_STATEMENT_MARKER):
         return
-    Construct(key, _LOGS_STATEMENT_MARKER)
     key.add_to_resource_policy(
         iam.PolicyStatement(
             sid="AllowCloudWatchLogsEncryption",
-            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+            principals=[iam.ServicePrincipal(f"logs.{stack_region(key)}.amazonaws.com")],
             actions=[
                 "kms:Encrypt",
                 "kms:Decrypt",
@@ -126,9 +134,8 @@ def limit_grants_to_aws_services(key: kms.IKey) -> None:
     the caller, with ``kms:GrantIsForAWSResource`` true; nothing of the library creates grants directly. Imported keys
     are left as they are.
     """
-    if not isinstance(key, kms.Key) or key.node.try_find_child(_GRANTS_STATEMENT_MARKER) is not None:
+    if not isinstance(key, kms.Key) or not _first_time(key, _GRANTS_STATEMENT_MARKER):
         return
-    Construct(key, _GRANTS_STATEMENT_MARKER)
     key.add_to_resource_policy(
         iam.PolicyStatement(
             sid="DenyGrantsUnlessForAwsServices",
@@ -139,3 +146,17 @@ def limit_grants_to_aws_services(key: kms.IKey) -> None:
             conditions={"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}},
         )
     )
+
+
+def _first_time(key: kms.Key, marker: str) -> bool:
+    """True the first time ``marker`` is asked for ``key``, which then gets the child construct ``marker``.
+
+    The Python object remembers the answer, so only its first question is a jsii round trip (the child construct
+    answers for a key that reaches Python through another proxy)."""
+    if key.__dict__.get(marker):
+        return False
+    key.__dict__[marker] = True
+    if key.node.try_find_child(marker) is not None:
+        return False
+    Construct(key, marker)
+    return True

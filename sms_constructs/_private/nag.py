@@ -19,6 +19,8 @@ from typing import Any
 import aws_cdk as cdk
 from constructs import IConstruct
 
+from .stacks import stack_of
+
 
 class AwsSolutions:
     """Rule ids of the ``AwsSolutionsChecks`` pack that the library refers to."""
@@ -89,15 +91,26 @@ def rendered(value: Any) -> str | None:
 
 def resource_finding(scope: IConstruct, arn: str) -> str | None:
     """The ``Resource::...`` finding cdk-nag's IAM5 reports for ``arn`` written in ``scope``'s stack, if predictable."""
-    text = rendered(cdk.Stack.of(scope).resolve(arn))
+    text = rendered(stack_of(scope).resolve(arn))
     return f"Resource::{text}" if text is not None else None
 
 
 def acknowledge(construct: IConstruct, rule_id: str, reason: str) -> None:
     """Acknowledge one (possibly granular) finding on ``construct`` and below it; ``reason`` states the evidence."""
-    if len(reason.strip()) < 20:
-        raise ValueError(f"{construct.node.path}: an acknowledgement of {rule_id} needs a reason stating the evidence")
-    cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
+    acknowledge_all(construct, (rule_id, reason))
+
+
+def acknowledge_all(construct: IConstruct, *findings: tuple[str, str]) -> None:
+    """Acknowledge each ``(rule_id, reason)`` on ``construct`` and below it, in order: what as many calls of
+    :func:`acknowledge` record, in two jsii round trips instead of two per finding."""
+    for rule_id, reason in findings:
+        if len(reason.strip()) < 20:
+            raise ValueError(
+                f"{construct.node.path}: an acknowledgement of {rule_id} needs a reason stating the evidence"
+            )
+    cdk.Validations.of(construct).acknowledge(
+        *(cdk.Acknowledgment(id=rule_id, reason=reason) for rule_id, reason in findings)
+    )
 
 
 def add_compliance_checks(scope: IConstruct) -> None:

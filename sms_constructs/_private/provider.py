@@ -35,6 +35,7 @@ from constructs import Construct, IConstruct
 from . import checkov, nag
 from .functions import XRAY_REASON, library_function, own_wildcard_policy
 from .kms import library_log_group, limit_grants_to_aws_services
+from .stacks import stack_of
 
 #: The framework's application log level (it logs each request with its properties at INFO and above).
 FRAMEWORK_LOG_LEVEL = lambda_.ApplicationLogLevel.FATAL
@@ -106,10 +107,13 @@ def create_provider_framework(
     resource.tracing_config = lambda_.CfnFunction.TracingConfigProperty(mode="Active")
     resource.memory_size = FRAMEWORK_MEMORY_MB
     resource.reserved_concurrent_executions = reserved_concurrent_executions
-    nag.acknowledge(framework, nag.Serverless.LAMBDA_DLQ, FRAMEWORK_DLQ_REASON)
     checkov.skip_check(framework, "CKV_AWS_116", FRAMEWORK_DLQ_REASON)
     checkov.skip_check(framework, "CKV_AWS_117", FRAMEWORK_NO_VPC_REASON)
-    nag.acknowledge(framework, nag.ControlTower.LAMBDA_INSIDE_VPC, FRAMEWORK_NO_VPC_REASON)
+    nag.acknowledge_all(
+        framework,
+        (nag.Serverless.LAMBDA_DLQ, FRAMEWORK_DLQ_REASON),
+        (nag.ControlTower.LAMBDA_INSIDE_VPC, FRAMEWORK_NO_VPC_REASON),
+    )
     invoke = nag.resource_finding(role, f"{on_event_handler.function_arn}:*")
     policy = role.node.find_child("DefaultPolicy")
     nag.acknowledge(
@@ -154,7 +158,7 @@ class LibraryProvider(Construct):
     @classmethod
     def of(cls, scope: IConstruct) -> Self:
         """The provider of this kind in ``scope``'s stack, created on first use."""
-        stack = cdk.Stack.of(scope)
+        stack = stack_of(scope)
         existing = stack.node.try_find_child(cls.PROVIDER_ID)
         if isinstance(existing, cls):
             return existing

@@ -31,6 +31,7 @@ from constructs import Construct
 
 from . import nag
 from .provider import LibraryProvider
+from .stacks import stack_of
 
 #: The construct id of the provider, a child of the stack.
 PROVIDER_ID = "SmsConstructsRegistrationProvider"
@@ -94,7 +95,7 @@ class RegistrationProvider(LibraryProvider):
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
-        stack = cdk.Stack.of(self)
+        stack = stack_of(self)
         #: The value of the owner tag: unique to this provider in the app.
         self.owner_tag_value = cdk.Names.unique_id(self)
         self._registrations = stack.format_arn(
@@ -149,7 +150,7 @@ class RegistrationProvider(LibraryProvider):
     def _allow_decrypt(self, key: kms.IKey, service: str) -> None:
         statement = self._decrypt.get(service)
         if statement is None:
-            stack = cdk.Stack.of(self)
+            stack = stack_of(self)
             statement = iam.PolicyStatement(
                 actions=["kms:Decrypt"],
                 conditions={"StringEquals": {"kms:ViaService": f"{service}.{stack.region}.{stack.url_suffix}"}},

@@ -7,6 +7,7 @@ the runtime; boto3 comes with Lambda's Python runtimes. One layer per stack serv
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 from pathlib import Path
@@ -18,6 +19,7 @@ import jsii
 from constructs import Construct
 
 from .assets import ASSET_EXCLUDES, LAMBDA_ROOT
+from .stacks import stack_of
 
 #: The runtime package's sources (in the checkout, or in the installed wheel).
 RUNTIME_SOURCE: Path = LAMBDA_ROOT / "sms_constructs_runtime"
@@ -40,9 +42,13 @@ class _CopyRuntime:
         return True
 
 
+#: Where :func:`python_minor` keeps a runtime's name on its Python object.
+_NAME = "_sms_constructs_runtime_name"
+
+
 def runtime_layer(scope: Construct) -> lambda_.LayerVersion:
     """The runtime layer of ``scope``'s stack (created on first use)."""
-    stack = cdk.Stack.of(scope)
+    stack = stack_of(scope)
     existing = stack.node.try_find_child(_LAYER_ID)
     if existing is not None:
         return existing  # type: ignore[return-value]
@@ -69,10 +75,19 @@ def runtime_layer(scope: Construct) -> lambda_.LayerVersion:
 
 def python_minor(runtime: lambda_.Runtime) -> int | None:
     """The minor version of a ``python3.X`` runtime, ``None`` for other runtimes."""
-    match = _PYTHON_RUNTIME.fullmatch(runtime.name)
+    name = runtime.__dict__.get(_NAME)
+    if name is None:  # a runtime's name never changes: ask jsii once per runtime object
+        name = runtime.__dict__[_NAME] = runtime.name
+    match = _PYTHON_RUNTIME.fullmatch(name)
     return int(match.group(1)) if match else None
 
 
 def compatible_runtimes() -> list[lambda_.Runtime]:
     """Every Python runtime of the installed aws-cdk-lib from 3.11 on (newer releases add theirs)."""
-    return [r for r in lambda_.Runtime.ALL if (python_minor(r) or 0) >= MIN_PYTHON_MINOR]
+    return list(_compatible_runtimes())
+
+
+@functools.cache
+def _compatible_runtimes() -> tuple[lambda_.Runtime, ...]:
+    # aws-cdk-lib's runtimes are static objects of the one jsii process: about 50 round trips, asked once.
+    return tuple(r for r in lambda_.Runtime.ALL if (python_minor(r) or 0) >= MIN_PYTHON_MINOR)

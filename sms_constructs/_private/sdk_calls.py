@@ -26,6 +26,7 @@ from constructs import Construct
 
 from . import nag
 from .provider import LibraryProvider
+from .stacks import stack_of
 
 #: The construct id of the provider, a child of the stack.
 PROVIDER_ID = "SmsConstructsAccountProvider"
@@ -105,7 +106,7 @@ class AccountProvider(LibraryProvider):
 
     def allow_records(self, *parameter_names: str) -> None:
         """Let the handler read, write and delete the ownership records ``parameter_names`` (without leading ``/``)."""
-        stack = cdk.Stack.of(self)
+        stack = stack_of(self)
         arns = [
             stack.format_arn(
                 service="ssm", resource="parameter", resource_name=name, arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME

@@ -17,6 +17,7 @@ from constructs import Construct, IConstruct
 
 from .._private.errors import ValidationError
 from .._private.functions import FunctionNetwork
+from .._private.stacks import stack_account, stack_region
 from .._private.validation import check_number, is_unresolved
 from ..resources._base import check_same_region
 from ..resources.common import NumberType
@@ -253,10 +254,8 @@ def check_configuration_set_region(scope: IConstruct, configuration_set: IConfig
 
 def _environment(scope: IConstruct) -> tuple[str | None, str | None]:
     """The account and Region of ``scope``'s stack, ``None`` where it is not known at synth time."""
-    stack = cdk.Stack.of(scope)
-    account = None if cdk.Token.is_unresolved(stack.account) else stack.account
-    region = None if cdk.Token.is_unresolved(stack.region) else stack.region
-    return account, region
+    account, region = stack_account(scope), stack_region(scope)
+    return (None if is_unresolved(account) else account), (None if is_unresolved(region) else region)
 
 
 def _same_environment(first: IConstruct, second: IConstruct) -> bool:

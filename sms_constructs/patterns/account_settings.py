@@ -21,6 +21,7 @@ from .._private.sdk_calls import (
     SPEND_LIMIT_TYPE,
     AccountProvider,
 )
+from .._private.stacks import stack_account, stack_of, stack_region
 from .._private.validation import check_range, is_unresolved
 from ..resources._base import check_same_region
 from ..resources.common import MessageType
@@ -139,7 +140,7 @@ class SmsAccountSettings(Construct):
             )
         if default_protect_configuration is not None:
             reference = default_protect_configuration.protect_configuration_ref
-            stack = cdk.Stack.of(self)
+            stack = stack_of(self)
             any_protect_configuration = stack.format_arn(
                 service="sms-voice",
                 resource="protect-configuration",
@@ -232,10 +233,8 @@ def _check_monthly_limit(scope: Construct, prop: str, value: int | None, minimum
 
 def _environment(scope: Construct) -> tuple[str | None, str | None]:
     """The account and Region of ``scope``'s stack, ``None`` where it is not known at synth time."""
-    stack = cdk.Stack.of(scope)
-    account = None if cdk.Token.is_unresolved(stack.account) else stack.account
-    region = None if cdk.Token.is_unresolved(stack.region) else stack.region
-    return account, region
+    account, region = stack_account(scope), stack_region(scope)
+    return (None if is_unresolved(account) else account), (None if is_unresolved(region) else region)
 
 
 def _reject_second_instance(settings: SmsAccountSettings) -> None:

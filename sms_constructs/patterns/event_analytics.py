@@ -41,6 +41,7 @@ from .._private import checkov, discovery, nag
 from .._private.errors import ValidationError
 from .._private.kms import library_log_group, limit_grants_to_aws_services
 from .._private.metrics import MetricOptions, with_defaults
+from .._private.stacks import stack_of
 from .._private.validation import check_exclusive, check_length, check_pattern, check_range, is_unresolved
 from ..resources.configuration_set import ConfigurationSet, ConfigurationSetEventDestination
 from ..resources.event_destination import EventDestination, EventType
@@ -615,7 +616,7 @@ class SmsEventAnalytics(Construct):
         return object_key
 
     def _create_catalog(self, database_name: str | None, event_retention: cdk.Duration | None) -> None:
-        stack = cdk.Stack.of(self)
+        stack = stack_of(self)
         db_name = database_name or cdk.Names.unique_resource_name(self, max_length=64, separator="_").lower()
         #: The Glue database.
         self.database = glue.CfnDatabase(
@@ -681,7 +682,7 @@ class SmsEventAnalytics(Construct):
         size: cdk.Size,
         backup: RawEventBackup | None,
     ) -> None:
-        stack = cdk.Stack.of(self)
+        stack = stack_of(self)
         #: Receives Firehose's delivery and conversion errors (no event content: error codes and object keys), kept a
         #: year like the functions' logs.
         self.delivery_log_group = library_log_group(
@@ -764,7 +765,7 @@ class SmsEventAnalytics(Construct):
         _acknowledge_delivery_policy(self.delivery_policy, self.bucket, prefixes)
 
     def _create_athena(self, workgroup_name: str | None, cutoff: cdk.Size) -> None:
-        stack = cdk.Stack.of(self)
+        stack = stack_of(self)
         wg_name = workgroup_name or cdk.Names.unique_resource_name(self, max_length=128, separator="-")
         #: The Athena workgroup: enforced settings, engine version 3, encrypted results, a per-query scan cutoff.
         self.workgroup = athena.CfnWorkGroup(
@@ -810,7 +811,7 @@ class SmsEventAnalytics(Construct):
         self, object_key: kms.IKey | None, log_streams: list[logs.LogStream], prefixes: list[str]
     ) -> iam.PolicyDocument:
         """What Firehose needs, per the Firehose developer guide's S3-destination role policy, and no more."""
-        stack = cdk.Stack.of(self)
+        stack = stack_of(self)
         bucket_arn = self.bucket.bucket_arn
         statements = [
             iam.PolicyStatement(
@@ -1107,7 +1108,7 @@ def _acknowledge_log_bucket(bucket: s3.Bucket) -> None:
 def _acknowledge_delivery_policy(policy: iam.Policy, bucket: s3.IBucket, prefixes: list[str]) -> None:
     # The only wildcards left are object keys under the prefixes Firehose writes: it names each object itself
     # (stream name, timestamp, random suffix), so no finite list of keys exists.
-    arn = nag.rendered(cdk.Stack.of(policy).resolve(bucket.bucket_arn))
+    arn = nag.rendered(stack_of(policy).resolve(bucket.bucket_arn))
     if arn is None:  # pragma: no cover - bucket ARNs are literals, Fn::GetAtt or Fn::Join of Refs and literals
         raise AssertionError(f"cannot render the ARN of {bucket.node.path} as cdk-nag does")
     reason = (

@@ -30,7 +30,7 @@ import aws_cdk.aws_sns_subscriptions as subscriptions
 from aws_cdk.interfaces.aws_smsvoice import IConfigurationSetRef, IProtectConfigurationRef
 from constructs import Construct
 from sms_constructs_runtime.events import SUCCESS_STATUSES
-from sms_constructs_runtime.settings import SenderMetric
+from sms_constructs_runtime.settings import DIMENSION_CAUSE, SenderMetric
 
 from .._private import nag
 from .._private.errors import ValidationError
@@ -98,7 +98,8 @@ class SmsMonitoring(Construct):
       ``max_protect_block_rate_percent`` in an hour with at least ``protect_block_rate_min_messages`` messages (only
       when a protect configuration is known);
     - with ``send_queue``: ``SendQueueDeadLetters`` (DLQ not empty), ``SendQueueOldestMessage`` (older than
-      ``max_oldest_message_age``), ``SpendLimitHolds`` (any send held for the spend limit) and ``OptedOutRejections``
+      ``max_oldest_message_age``), ``SpendLimitHolds`` (any send held for the spend limit), ``CircuitBreakerOpen``
+      (the sender's circuit breaker was open: a send was held, the sender only probes) and ``OptedOutRejections``
       (at least ``max_opted_out_rejections`` sends to opted-out numbers in an hour);
     - with ``retry``: ``RetryDeadLetters`` (DLQ not empty); with ``analytics``: ``FailedConversions`` (events Firehose
       could not convert to Parquet in an hour).
@@ -147,8 +148,8 @@ class SmsMonitoring(Construct):
         :param monthly_spend_limit_usd: The month's text spend, in USD, the spend alarms are measured against: the
             account's enforced limit (``SmsAccountSettings(text_spend_limit_override_usd=...)``) or a budget under it.
             Greater than 0. No default.
-        :param send_queue: The send queue: its backlog, sender, rejections and held sends, DLQ. Default: none (no
-            send-path widgets or alarms).
+        :param send_queue: The send queue: its backlog, sender, pacing, rejections, held sends, circuit breaker and
+            DLQ. Default: none (no send-path widgets or alarms).
         :param retry: The retries of ``send_queue``: retries, final failures, DLQ. Default: none.
         :param analytics: The event analytics: Firehose freshness and conversions, and its quick-look log group for the
             event metric filters. Default: none.
@@ -608,6 +609,18 @@ class SmsMonitoring(Construct):
                 ),
             )
             self._alarm(
+                "CircuitBreakerOpen",
+                queue.metric_circuit_breaker_open(),
+                threshold=1,
+                description=(
+                    "The send queue's circuit breaker is open: a send was held for a reason about the account, a "
+                    "limit, the identity or the deployment (spend limit, sandbox, inactive or deleted identity, access "
+                    "denied). The sender stops calling SendTextMessage and probes once per breaker_probe_interval; "
+                    "queued requests wait on the queue (never moved to the DLQ for it) until a probe is accepted, or "
+                    "their deadline passes. Fix the cause the held reason names (Held sends by reason)."
+                ),
+            )
+            self._alarm(
                 "OptedOutRejections",
                 queue.metric_messages_rejected(reason=OPTED_OUT_REASON, period=_HOUR),
                 threshold=max_opted_out,
@@ -871,7 +884,32 @@ class SmsMonitoring(Construct):
                     height=6,
                 )
             )
-        return [first, second]
+        causes = self._search(
+            queue.metrics_namespace, [_CAUSE, _SERVICE], SenderMetric.RECEIVES_WITHOUT_SEND, reasons, 300
+        )
+        third: list[cloudwatch.IWidget] = [
+            cloudwatch.GraphWidget(
+                title="Pacing: lost send opportunities",
+                left=[
+                    queue.metric_pacer_slots_abandoned(label="Slots abandoned (woke too late)"),
+                    queue.metric_pacer_contention(label="Pacer contention (handed back)"),
+                    queue.metric_messages_deferred(label="Deferred near the deadline"),
+                ],
+                right=[cloudwatch.SearchExpression(expression=causes, label="")],
+                right_y_axis=cloudwatch.YAxisProps(label="Receives without a send, by cause", show_units=False),
+                width=12,
+                height=6,
+            ),
+            cloudwatch.GraphWidget(
+                title="Circuit breaker: open, probes",
+                left=[queue.metric_circuit_breaker_open(label="Open (1)")],
+                right=[queue.metric_circuit_breaker_probes(label="Probe sends")],
+                left_annotations=[cloudwatch.HorizontalAnnotation(value=1, label="Alarm at")],
+                width=12,
+                height=6,
+            ),
+        ]
+        return [first, second, third]
 
     def _event_widgets(self) -> list[cloudwatch.IWidget]:
         namespace = self.event_metrics_namespace
@@ -992,6 +1030,7 @@ _BLOCKED_OR_SPAM = "BlockedOrSpam"
 _CARRIER_UNREACHABLE = "CarrierUnreachable"
 _EVENT_METRICS = (_FINAL_FAILURES, _BLOCKED_OR_SPAM, _CARRIER_UNREACHABLE)
 _REASON = "Reason"
+_CAUSE = DIMENSION_CAUSE
 _SERVICE = "service"
 _T = TypeVar("_T")
 

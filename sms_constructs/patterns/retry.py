@@ -26,6 +26,7 @@ from .._private.functions import FunctionNetwork, library_function
 from .._private.kms import limit_grants_to_aws_services
 from .._private.metrics import MetricOptions, custom_metric, with_defaults
 from .._private.queues import check_redrive_fits_retention, dead_letter_queue
+from .._private.stacks import stack_of
 from .._private.validation import check_range
 from ..resources.configuration_set import ConfigurationSet, ConfigurationSetEventDestination
 from ..resources.event_destination import EventDestination, EventType
@@ -147,7 +148,8 @@ class RetryPolicy:
         if self.max_attempts <= 1 or not self.delays:
             return
         window = self.window.to_seconds()
-        earliest = [self.delays[min(i, len(self.delays) - 1)].to_seconds() * (1 - self.jitter) for i in range(9)]
+        delays = [delay.to_seconds() for delay in self.delays]  # one jsii round trip per delay, not per attempt
+        earliest = [delays[min(i, len(delays) - 1)] * (1 - self.jitter) for i in range(9)]
         first = earliest[0]
         if window <= first:
             raise ValidationError(
@@ -261,7 +263,7 @@ class SmsRetry(Construct):
                 f"({int(needed // 86400)} days and {int(needed % 86400 // 3600)} hours)",
                 f"{send_queue.message_retention.to_seconds()} seconds",
             )
-        if cdk.Stack.of(send_queue) is not cdk.Stack.of(self):
+        if stack_of(send_queue) is not stack_of(self):
             raise ValidationError(self, "send_queue", "must be in the same stack as the SmsRetry", send_queue.node.path)
         key = encryption_key or send_queue.encryption_key
         self.send_queue = send_queue

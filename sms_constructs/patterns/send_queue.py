@@ -22,6 +22,7 @@ from sms_constructs_runtime.contract import MAX_PRICE_PATTERN, MAX_TTL_SECONDS, 
 from sms_constructs_runtime.parts import MAX_PARTS
 from sms_constructs_runtime.producer import QUEUE_URL_VARIABLE
 from sms_constructs_runtime.settings import (
+    DIMENSION_CAUSE,
     DIMENSION_REASON,
     METRIC_DIMENSION_SERVICE,
     SENDER_DEADLINE_MARGIN_SECONDS,
@@ -55,6 +56,17 @@ QUEUE_RETENTION = cdk.Duration.days(4)
 #: Above this MPS, single-part sends may be throttled by DynamoDB: each send updates the one pacer item and writes
 #: twice to the one idempotency partition, and a DynamoDB item (or unsplit partition) takes ~1,000 writes per second.
 MAX_PACED_MPS_PER_QUEUE = 500
+#: Default release tolerance δ of the pacer: a send may start up to 20 ms after its slot starts; each slot is 1 + δ (in
+#: seconds) times as long, so under backlog the queue sends at MPS / 1.02.
+DEFAULT_RELEASE_TOLERANCE = cdk.Duration.millis(20)
+#: Bounds of ``release_tolerance``, in milliseconds (1 ms costs 0.1 % of the MPS, 200 ms 20 %).
+MIN_RELEASE_TOLERANCE_MS, MAX_RELEASE_TOLERANCE_MS = 1, 200
+#: Default interval between probe sends while the circuit breaker is open.
+DEFAULT_BREAKER_PROBE_INTERVAL = cdk.Duration.minutes(1)
+#: Bounds of ``breaker_probe_interval``, in seconds.
+MIN_BREAKER_PROBE_INTERVAL_SECONDS, MAX_BREAKER_PROBE_INTERVAL_SECONDS = 10, 3600
+#: The ``Cause`` dimension values of ``ReceivesWithoutSend``: why a record was handed back without a send.
+RECEIVE_CAUSES = ("Deadline", "PacerContention", "CircuitBreaker", "InProgress")
 
 _RECORDS_NAG_REASON = (
     "SQS event source mappings support no OnFailure destination (only Kinesis, DynamoDB Streams and Kafka do; "
@@ -127,6 +139,8 @@ class SmsSendQueue(Construct):
         vpc_subnets: ec2.SubnetSelection | None = None,
         security_groups: Sequence[ec2.ISecurityGroup] | None = None,
         trace_sdk_calls: bool | None = None,
+        release_tolerance: cdk.Duration | None = None,
+        breaker_probe_interval: cdk.Duration | None = None,
     ) -> None:
         """
         :param origination_identity: Pool, phone number or sender ID to send from (its ARN is the
@@ -178,6 +192,14 @@ class SmsSendQueue(Construct):
             (the Lambda default).
         :param security_groups: Security groups of the sender (it needs outbound HTTPS only). Default: one created
             by Lambda's L2, allowing all outbound traffic and no inbound.
+        :param release_tolerance: δ, how late after its slot's start the pacer may still release a send (1–200 ms).
+            Each slot is ``1 + δ`` times as long (δ in seconds), so no 1-second window holds more single-part sends
+            than the MPS whatever the tolerance, and under backlog the queue sends at MPS / (1 + δ): 20 ms costs 2 %
+            of the MPS. A send that wakes later than this loses its slot when a later one was already reserved
+            (``PacerSlotsAbandoned``); raise it when that metric is steady (a busy or small host). Default: 20 ms.
+        :param breaker_probe_interval: While the circuit breaker is open (a send was held: spend limit, sandbox,
+            inactive identity, permissions), the sender makes one probe send per interval, and the other messages wait
+            on the queue without a call (10 s – 1 hour, whole seconds). Default: 1 minute.
         """
         super().__init__(scope, id)
         # Guards of issue 9: what jsii would reject without naming the prop, Regions, pacing the identity can hold.
@@ -192,6 +214,8 @@ class SmsSendQueue(Construct):
                 "time_to_live": time_to_live,
                 "message_retention": message_retention,
                 "number_lookup_cache_ttl": number_lookup_cache_ttl,
+                "release_tolerance": release_tolerance,
+                "breaker_probe_interval": breaker_probe_interval,
             },
             vpc=vpc,
             vpc_subnets=vpc_subnets,
@@ -209,6 +233,7 @@ class SmsSendQueue(Construct):
         )
         receives = max_receive_count if max_receive_count is not None else 10
         check_range(self, "max_receive_count", receives, 3, 1000)
+        tolerance_seconds, probe_seconds = _check_breaker_and_pacing(self, release_tolerance, breaker_probe_interval)
 
         if max_parts_per_second > MAX_PACED_MPS_PER_QUEUE:
             cdk.Annotations.of(self).add_warning_v2(
@@ -296,6 +321,8 @@ class SmsSendQueue(Construct):
                 trace_sdk_calls=True if trace_sdk_calls else None,
                 queue_retention_seconds=int(QUEUE_RETENTION.to_seconds()),
                 max_receive_count=int(receives),
+                release_tolerance_seconds=tolerance_seconds,
+                breaker_probe_interval_seconds=probe_seconds,
             ).to_environment(),
             timeout=timeout,
             reserved_concurrent_executions=self.max_concurrency,
@@ -310,7 +337,8 @@ class SmsSendQueue(Construct):
         iam.Grant.add_to_principal(
             grantee=sender.role, actions=["sqs:SendMessage"], resource_arns=[self.queue.queue_arn]
         )
-        # Powertools idempotency puts, updates and deletes its records; the pacer updates its item.
+        # Powertools idempotency puts, updates and deletes its records; the pacer updates its item; the circuit
+        # breaker reads, writes and deletes its item. All on the table's ARN alone (no index, no scan, no batch).
         self._grant_store(
             sender.role, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"
         )
@@ -446,8 +474,9 @@ class SmsSendQueue(Construct):
         """A custom metric of the sender: one of ``sms_constructs_runtime.settings.SenderMetric`` (``MessagesSent``,
         ``MessagePartsSent``, ``MessagesRejected``, ``TransientSendFailures``, ``SendsHeld``, ``MessagesDeferred``,
         ``DuplicateSendsSuppressed``, ``StoreWriteFailures``, ``SendOutcomeUnknown``, ``MessagesExpired``,
-        ``HeldSendsReenqueued``), in the
-        queue's ``metrics_namespace`` with the sender's ``service`` dimension.
+        ``HeldSendsReenqueued``, ``PacerSlotsAbandoned``, ``PacerContention``, ``ReceivesWithoutSend``,
+        ``CircuitBreakerOpen``, ``CircuitBreakerProbes``), in the queue's ``metrics_namespace`` with the sender's
+        ``service`` dimension.
 
         :param options: ``cloudwatch.MetricOptions`` keywords (``statistic``, ``period``, ``label``, ``color``,
             ``unit``, ``account``, ``region``, ``dimensions_map`` (merged over the ``service`` dimension), ...).
@@ -458,6 +487,14 @@ class SmsSendQueue(Construct):
         return custom_metric(
             self.metrics_namespace, metric_name, {METRIC_DIMENSION_SERVICE: self.service_name}, options
         )
+
+    def _by_cause(self, metric_name: str, cause: str | None, options: MetricOptions) -> cloudwatch.Metric:
+        if cause is not None and not is_unresolved(cause) and cause not in RECEIVE_CAUSES:
+            raise ValidationError(self, "cause", f"must be one of {', '.join(RECEIVE_CAUSES)}", cause)
+        settings = MetricOptions(**options)
+        if cause is not None:
+            settings["dimensions_map"] = {DIMENSION_CAUSE: cause, **dict(options.get("dimensions_map") or {})}
+        return self.metric(metric_name, **settings)
 
     def _by_reason(self, metric_name: str, reason: str | None, options: MetricOptions) -> cloudwatch.Metric:
         if reason is not None and not is_unresolved(reason) and not _REASON.fullmatch(reason):
@@ -528,6 +565,49 @@ class SmsSendQueue(Construct):
         """Message-store writes that failed after a send (``StoreWriteFailures``). Default: ``Sum`` over 5 minutes."""
         return self.metric(SenderMetric.STORE_WRITE_FAILURES, **options)
 
+    def metric_messages_deferred(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Records handed back unsent because the invocation was close to its deadline (``MessagesDeferred``; also
+        counted in ``ReceivesWithoutSend`` with ``Cause=Deadline``). Default: ``Sum`` over 5 minutes."""
+        return self.metric(SenderMetric.DEFERRED, **options)
+
+    def metric_pacer_slots_abandoned(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Send slots that had passed, beyond ``release_tolerance``, before the send could be released
+        (``PacerSlotsAbandoned``): the slot is lost to everyone and the record reserves another. A steady count means
+        the sender wakes late (a busy host, slow DynamoDB answers): raise ``release_tolerance``. Default: ``Sum`` over
+        5 minutes."""
+        return self.metric(SenderMetric.PACER_SLOTS_ABANDONED, **options)
+
+    def metric_pacer_contention(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Records handed back because no usable send slot could be reserved (``PacerContention``): too many
+        invocations for the MPS, or slots abandoned again and again. Default: ``Sum`` over 5 minutes."""
+        return self.metric(SenderMetric.PACER_CONTENTION, **options)
+
+    def metric_receives_without_send(
+        self, *, cause: str | None = None, **options: Unpack[MetricOptions]
+    ) -> cloudwatch.Metric:
+        """Records received and handed back to the queue without a ``SendTextMessage`` call
+        (``ReceivesWithoutSend``): every cause, or one.
+
+        :param cause: ``"Deadline"`` (the invocation was close to its timeout), ``"PacerContention"`` (no usable slot),
+            ``"CircuitBreaker"`` (the breaker is open: the record waits for the hold to clear) or ``"InProgress"``
+            (another invocation is sending the same request). Default: every cause.
+        :param options: ``cloudwatch.MetricOptions`` keywords. Default: ``Sum`` over 5 minutes.
+        """
+        return self._by_cause(SenderMetric.RECEIVES_WITHOUT_SEND, cause, options)
+
+    def metric_circuit_breaker_open(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """1 each time an invocation finds the circuit breaker open (``CircuitBreakerOpen``): a ``Maximum`` of 1 in a
+        period means sends were held (the account, a limit, the identity or the deployment) and the sender only
+        probed. Default: ``Maximum`` over 5 minutes."""
+        return self.metric(
+            SenderMetric.CIRCUIT_BREAKER_OPEN, **with_defaults(options, statistic=cloudwatch.Stats.MAXIMUM)
+        )
+
+    def metric_circuit_breaker_probes(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Probe sends made while the circuit breaker is open (``CircuitBreakerProbes``): about one per
+        ``breaker_probe_interval``. Default: ``Sum`` over 5 minutes."""
+        return self.metric(SenderMetric.CIRCUIT_BREAKER_PROBES, **options)
+
     def metric_dead_letter_messages(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """Messages waiting in the dead-letter queue (``ApproximateNumberOfMessagesVisible``); alarm when above 0.
         Default: ``Maximum`` over 5 minutes."""
@@ -589,6 +669,41 @@ def _check_receives(
 
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _check_breaker_and_pacing(
+    scope: Construct, release_tolerance: cdk.Duration | None, breaker_probe_interval: cdk.Duration | None
+) -> tuple[float, int]:
+    """Refuse a release tolerance outside 1–200 ms, or a probe interval outside 10 s – 1 hour or not whole seconds;
+    return both in seconds, defaults applied. Both are rendered into the sender's settings, so a deploy-time value
+    (a token) is refused too: the sender could not read it as a number."""
+    tolerance = release_tolerance if release_tolerance is not None else DEFAULT_RELEASE_TOLERANCE
+    interval = breaker_probe_interval if breaker_probe_interval is not None else DEFAULT_BREAKER_PROBE_INTERVAL
+    for prop, duration in (("release_tolerance", tolerance), ("breaker_probe_interval", interval)):
+        if duration.is_unresolved():
+            raise ValidationError(
+                scope, prop, "must be known at synth time (it is written into the sender's settings)", duration
+            )
+    milliseconds = tolerance.to_milliseconds(integral=False)
+    if not MIN_RELEASE_TOLERANCE_MS <= milliseconds <= MAX_RELEASE_TOLERANCE_MS:
+        raise ValidationError(
+            scope,
+            "release_tolerance",
+            f"must be between {MIN_RELEASE_TOLERANCE_MS} and {MAX_RELEASE_TOLERANCE_MS} ms (under backlog the queue "
+            "sends at MPS / (1 + tolerance in seconds): 200 ms already costs 20 % of the MPS)",
+            tolerance,
+        )
+    seconds = interval.to_seconds(integral=False)
+    if not MIN_BREAKER_PROBE_INTERVAL_SECONDS <= seconds <= MAX_BREAKER_PROBE_INTERVAL_SECONDS:
+        raise ValidationError(
+            scope,
+            "breaker_probe_interval",
+            f"must be between {MIN_BREAKER_PROBE_INTERVAL_SECONDS} and {MAX_BREAKER_PROBE_INTERVAL_SECONDS} seconds",
+            interval,
+        )
+    if not float(seconds).is_integer():
+        raise ValidationError(scope, "breaker_probe_interval", "must be a whole number of seconds", interval)
+    return milliseconds / 1000, int(seconds)
 
 
 def _check_sending_props(

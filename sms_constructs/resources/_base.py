@@ -11,6 +11,7 @@ from aws_cdk.interfaces import IEnvironmentAware
 from constructs import Construct, IConstruct
 
 from .._private.errors import ValidationError
+from .._private.stacks import resource_env, stack_account, stack_of, stack_region
 
 #: The service principal of AWS End User Messaging SMS and Voice v2.
 SMS_VOICE_SERVICE_PRINCIPAL = "sms-voice.amazonaws.com"
@@ -53,7 +54,7 @@ def resolve_deletion_protection(
 
 def format_sms_voice_arn(scope: Construct, resource_type: str, resource_name: str) -> str:
     """The ARN ``arn:<partition>:sms-voice:<region>:<account>:<resource_type>/<resource_name>`` in ``scope``'s stack."""
-    return cdk.Stack.of(scope).format_arn(
+    return stack_of(scope).format_arn(
         service=SMS_VOICE_SERVICE,
         resource=resource_type,
         resource_name=resource_name,
@@ -74,8 +75,8 @@ def check_same_region(scope: IConstruct, prop: str, resource: IEnvironmentAware)
     the rule holds. When one of them is only known at deploy time the rule cannot be checked: that is reported once per
     construct and prop as the warning ``sms-constructs:RegionNotChecked`` (pin the stack's ``env``, or acknowledge it).
     """
-    theirs = resource.env.region
-    ours = cdk.Stack.of(scope).region
+    theirs = resource_env(resource)[1]
+    ours = stack_region(scope)
     if theirs == ours:
         return
     if cdk.Token.is_unresolved(theirs) or cdk.Token.is_unresolved(ours):
@@ -148,8 +149,8 @@ class ResourcePolicyHolder:
 
 def _same_environment(resource: cdk.Resource) -> bool:
     """False when ``resource``'s account or Region is known and differs from its stack's."""
-    stack = cdk.Stack.of(resource)
-    for theirs, ours in ((resource.env.account, stack.account), (resource.env.region, stack.region)):
+    account, region = resource_env(resource)
+    for theirs, ours in ((account, stack_account(resource)), (region, stack_region(resource))):
         if not cdk.Token.is_unresolved(theirs) and not cdk.Token.is_unresolved(ours) and theirs != ours:
             return False
     return True
@@ -173,7 +174,7 @@ def newer_resource_type(resource: cdk.CfnResource, regions: frozenset[str], *, u
       aws-cdk-lib's built-in template validation (``@aws-cdk/core:validateAgainstDefaultRules``): the schemas bundled
       with aws-cdk-lib 2.275 predate the type, although aws-cdk-lib generates its L1 and CloudFormation has it.
     """
-    region = cdk.Stack.of(resource).region
+    region = stack_region(resource)
     if not cdk.Token.is_unresolved(region) and region not in regions:
         cdk.Annotations.of(resource).add_warning_v2(
             "sms-constructs:ResourceTypeNotInRegion",

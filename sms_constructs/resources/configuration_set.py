@@ -20,6 +20,7 @@ from constructs import Construct, IConstruct
 from .._private import arns
 from .._private.arns import check_sms_arn, check_sms_id
 from .._private.errors import ValidationError
+from .._private.stacks import resource_env, stack_account, stack_of
 from .._private.validation import check_length, check_pattern, is_unresolved
 from ._base import check_same_region, check_sms_voice_actions, format_sms_voice_arn, resource_name_from_arn
 from .event_destination import EventDestination, EventType
@@ -75,18 +76,18 @@ class ConfigurationSetBase(cdk.Resource):
         - otherwise (another stack and a name only known at deploy time) a ``ValidationError``: give
           ``configuration_set_name``.
         """
-        if cdk.Stack.of(scope) is cdk.Stack.of(self):
+        if stack_of(scope) is stack_of(self):
             return self._formatted_arn()
         if self._literal_name is None:
             raise ValidationError(
                 self,
                 "configuration_set_name",
-                f"must be a literal when a policy in another stack ({cdk.Stack.of(scope).node.path}) refers to this "
+                f"must be a literal when a policy in another stack ({stack_of(scope).node.path}) refers to this "
                 "configuration set; give 'configuration_set_name' (or import the set by a literal name or ARN)",
                 self._name,
             )
         env = self.env
-        return cdk.Stack.of(scope).format_arn(
+        return stack_of(scope).format_arn(
             service="sms-voice",
             resource="configuration-set",
             resource_name=self._literal_name,
@@ -397,7 +398,7 @@ def _protect_configuration_id(scope: Construct, protect: IProtectConfigurationRe
         return None
     prop = "protect_configuration"
     check_same_region(scope, prop, protect)
-    theirs, ours = protect.env.account, cdk.Stack.of(scope).account
+    theirs, ours = resource_env(protect)[0], stack_account(scope)
     if not cdk.Token.is_unresolved(theirs) and not cdk.Token.is_unresolved(ours) and theirs != ours:
         raise ValidationError(
             scope,

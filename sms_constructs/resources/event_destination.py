@@ -32,6 +32,7 @@ import aws_cdk.aws_smsvoice as smsvoice
 import aws_cdk.aws_sns as sns
 from constructs import Construct, IConstruct, IDependable
 
+from .._private.stacks import resource_env, stack_of
 from ._base import SMS_VOICE_SERVICE_PRINCIPAL
 
 if TYPE_CHECKING:
@@ -244,7 +245,7 @@ def _service_principal(configuration_set: ConfigurationSetBase, scope: IConstruc
 def source_conditions(configuration_set: ConfigurationSetBase, scope: IConstruct) -> dict[str, Any]:
     """The ``aws:SourceAccount`` / ``aws:SourceArn`` conditions for a statement that lives in ``scope``'s stack."""
     return {
-        "StringEquals": {"aws:SourceAccount": configuration_set.env.account},
+        "StringEquals": {"aws:SourceAccount": resource_env(configuration_set)[0]},
         "ArnEquals": {"aws:SourceArn": configuration_set.source_arn_for(scope)},
     }
 
@@ -279,7 +280,7 @@ def log_group_arn_without_suffix(log_group: logs.ILogGroup) -> str:
     if not cdk.Token.is_unresolved(arn):
         return arn.removesuffix(":*")
     env = log_group.env
-    return cdk.Stack.of(log_group).format_arn(
+    return stack_of(log_group).format_arn(
         service="logs",
         resource="log-group",
         resource_name=log_group.log_group_name,

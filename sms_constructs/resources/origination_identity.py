@@ -11,6 +11,8 @@ from aws_cdk.interfaces.aws_smsvoice import IOptOutListRef
 from constructs import IConstruct
 
 from .._private.errors import ValidationError
+from .._private.stacks import resource_env, stack_of
+from .._private.stacks import stack_account as stack_account_of
 from .._private.validation import check_length, check_pattern
 from ._base import (
     SMS_VOICE_SERVICE,
@@ -141,7 +143,7 @@ class OriginationIdentityBase(cdk.Resource):
             )
         conditions: dict[str, Any] | None = None
         if _is_service_principal(self, principal) and not _has_source_account(self, principal):
-            conditions = {"StringEquals": {"aws:SourceAccount": source_account or cdk.Stack.of(self).account}}
+            conditions = {"StringEquals": {"aws:SourceAccount": source_account or stack_account_of(self)}}
         return self.add_to_resource_policy(
             iam.PolicyStatement(
                 principals=[principal], actions=allowed, resources=[self._identity_arn], conditions=conditions
@@ -151,19 +153,19 @@ class OriginationIdentityBase(cdk.Resource):
 
 def _is_service_principal(scope: IConstruct, principal: iam.IPrincipal) -> bool:
     """True for principals that render as ``{"Service": ...}`` only (``ServicePrincipal``, also with conditions)."""
-    rendered = cdk.Stack.of(scope).resolve(principal.policy_fragment.principal_json)
+    rendered = stack_of(scope).resolve(principal.policy_fragment.principal_json)
     return isinstance(rendered, dict) and set(rendered) == {"Service"}
 
 
 def _has_source_account(scope: IConstruct, principal: iam.IPrincipal) -> bool:
-    conditions = cdk.Stack.of(scope).resolve(principal.policy_fragment.conditions) or {}
+    conditions = stack_of(scope).resolve(principal.policy_fragment.conditions) or {}
     return any(isinstance(keys, dict) and "aws:SourceAccount" in keys for keys in conditions.values())
 
 
 def _is_public(scope: IConstruct, principal: iam.IPrincipal) -> bool:
     if isinstance(principal, iam.AnyPrincipal | iam.StarPrincipal):
         return True
-    rendered = cdk.Stack.of(scope).resolve(principal.policy_fragment.principal_json)
+    rendered = stack_of(scope).resolve(principal.policy_fragment.principal_json)
     return any("*" in values for values in rendered.values()) if isinstance(rendered, dict) else False
 
 
@@ -193,8 +195,8 @@ def opt_out_list_identifier(scope: IConstruct, opt_out_list: IOptOutListRef | No
         return None
     check_same_region(scope, "opt_out_list", opt_out_list)
     ref = opt_out_list.opt_out_list_ref
-    list_account = opt_out_list.env.account
-    stack_account = cdk.Stack.of(scope).account
+    list_account = resource_env(opt_out_list)[0]
+    stack_account = stack_account_of(scope)
     known = not cdk.Token.is_unresolved(list_account) and not cdk.Token.is_unresolved(stack_account)
     identifier = ref.opt_out_list_arn if known and list_account != stack_account else ref.opt_out_list_name
     check_length(scope, "opt_out_list", identifier, 1, 256)

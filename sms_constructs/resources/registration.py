@@ -20,6 +20,7 @@ from constructs import Construct, IConstruct, IValidation
 from .._private.arns import REGISTRATION, check_sms_arn, check_sms_id
 from .._private.errors import ValidationError
 from .._private.registration_provider import OWNER_TAG_KEY, SERVICE_TIMEOUT, RegistrationProvider
+from .._private.stacks import stack_of
 from .._private.validation import check_length, check_pattern, is_unresolved
 from ._base import check_same_region, format_sms_voice_arn, resource_name_from_arn
 from .registration_fields import (
@@ -367,7 +368,7 @@ class Registration(RegistrationBase):
             self._provider.allow_secret(source.secret)
             return
         name = str(source.parameter_name)
-        stack = cdk.Stack.of(self)
+        stack = stack_of(self)
         arn = stack.format_arn(
             service="ssm",
             resource="parameter",

@@ -13,6 +13,7 @@ from constructs import Construct
 from .._private import arns
 from .._private.arns import check_sms_arn, check_sms_id
 from .._private.errors import ValidationError
+from .._private.stacks import stack_of
 from .._private.validation import check_length
 from ._base import SMS_VOICE_SERVICE, apply_removal_policy, resolve_deletion_protection
 from .origination_identity import OriginationIdentityBase, check_iso_country_code
@@ -120,7 +121,7 @@ class SenderId(SenderIdBase):
         """
         check_sms_id(scope, id, "sender_id", sender_id, arns.SENDER_ID_VALUE)
         check_sms_id(scope, id, "iso_country_code", iso_country_code, arns.ISO_COUNTRY_CODE)
-        arn = cdk.Stack.of(scope).format_arn(
+        arn = stack_of(scope).format_arn(
             service=SMS_VOICE_SERVICE,
             resource="sender-id",
             resource_name=f"{sender_id}/{iso_country_code}",

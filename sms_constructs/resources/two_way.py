@@ -12,6 +12,7 @@ import aws_cdk.aws_sns as sns
 from constructs import Construct, IConstruct
 
 from .._private.errors import ValidationError
+from .._private.stacks import stack_account, stack_of
 from ._base import SMS_VOICE_SERVICE, SMS_VOICE_SERVICE_PRINCIPAL
 
 _TwoWayProperty = TypeVar("_TwoWayProperty")
@@ -98,7 +99,7 @@ def service_role(owner: Construct, id: str, description: str, source_arns: Seque
         assumed_by=iam.ServicePrincipal(
             SMS_VOICE_SERVICE_PRINCIPAL,
             conditions={
-                "StringEquals": {"aws:SourceAccount": cdk.Stack.of(owner).account},
+                "StringEquals": {"aws:SourceAccount": stack_account(owner)},
                 "ArnLike": {"aws:SourceArn": list(source_arns)},
             },
         ),
@@ -107,7 +108,7 @@ def service_role(owner: Construct, id: str, description: str, source_arns: Seque
 
 def source_arn_patterns(scope: IConstruct, *resource_types: str) -> list[str]:
     """``arn:<partition>:sms-voice:<region>:<account>:<type>/*`` for each type, in ``scope``'s stack."""
-    stack = cdk.Stack.of(scope)
+    stack = stack_of(scope)
     return [
         stack.format_arn(
             service=SMS_VOICE_SERVICE,

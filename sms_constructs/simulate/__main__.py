@@ -1,5 +1,10 @@
 """``sms-constructs-simulate`` / ``python -m sms_constructs.simulate`` / ``make simulate``: run the whole pipeline
-offline and print a delivery report that ends with the check line ``0 lost, 0 sent twice``."""
+offline and print a delivery report that ends with the check line ``0 lost, 0 sent twice``.
+
+With ``--processes N`` it runs the real-process mode instead (``sms_constructs.simulate.processes``): the real sender
+entry point in N processes through botocore, with wake-up jitter, measuring what the SMS API saw; it exits with status
+1 when a 1-second window holds more than the bound, the rate falls short of ``--min-rate``, or a request is lost or
+sent twice."""
 
 from __future__ import annotations
 
@@ -23,7 +28,12 @@ def _parser() -> argparse.ArgumentParser:
         description="Run SmsSendQueue and SmsRetry offline: the real sender and retry handlers against a fake SMS API "
         "that behaves like the service, on a simulated clock; then the named Athena queries on the event lake.",
     )
-    parser.add_argument("--messages", type=int, default=defaults.messages, help="send requests (default %(default)s)")
+    parser.add_argument(
+        "--messages",
+        type=int,
+        default=None,
+        help=f"send requests (default {defaults.messages}; with --processes: MPS x --seconds)",
+    )
     parser.add_argument("--mps", type=float, default=defaults.mps, help="parts per second (default %(default)s)")
     parser.add_argument(
         "--concurrency", type=int, default=None, help="concurrent sender invocations (default: the construct's)"
@@ -31,7 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--duration", type=float, default=defaults.duration, help="seconds to spread the requests over (0: a backlog)"
     )
-    parser.add_argument("--multipart", type=float, default=defaults.multipart, help="share of 2-4 part GSM messages")
+    parser.add_argument(
+        "--multipart",
+        type=float,
+        default=None,
+        help=f"share of 2-4 part GSM messages (default {defaults.multipart}; with --processes: 0)",
+    )
     parser.add_argument("--unicode", type=float, default=defaults.unicode, help="share of UCS-2 messages")
     parser.add_argument(
         "--one-time-codes", type=float, default=defaults.one_time_codes, help="share of codes valid 5 minutes"
@@ -44,6 +59,34 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=defaults.seed, help="same seed, same run (default %(default)s)")
     parser.add_argument("--lake", type=Path, default=None, help="keep the Parquet event lake in this folder")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    real = parser.add_argument_group(
+        "real processes",
+        "--processes N runs sender.handler.main in N worker processes through botocore against local back ends "
+        "(moto's server for DynamoDB and SQS, an HTTP fake of the SMS API), with wake-up jitter: a backlog is queued "
+        "at once and drained; the report says what the SMS API saw. --mps, --messages, --multipart and --seed apply.",
+    )
+    real.add_argument("--processes", type=int, default=None, help="worker processes (concurrent invocations)")
+    real.add_argument("--jitter-ms", type=float, default=10, help="each wake-up comes 0 to this many ms late")
+    real.add_argument("--seconds", type=float, default=20, help="length of the backlog at the MPS (default 20)")
+    real.add_argument("--min-rate", type=float, default=0.95, help="fail below this share of the MPS (default 0.95)")
+    real.add_argument(
+        "--hold-seconds", type=float, default=0, help="the SMS API refuses with the spend-limit error this long"
+    )
+    real.add_argument("--max-seconds", type=float, default=None, help="stop after this long (default: 4 x backlog)")
+    real.add_argument(
+        "--sender-setting",
+        action="append",
+        default=[],
+        metavar="FIELD=VALUE",
+        help="replace a SenderSettings field, e.g. release_tolerance_seconds=0.002 (repeatable)",
+    )
+    real.add_argument(
+        "--worker-setup",
+        action="append",
+        default=[],
+        metavar="MODULE:FUNCTION",
+        help="a function each worker calls before importing the handler (tests break the pacer with it)",
+    )
     return parser
 
 
@@ -51,12 +94,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, simulate, print the report; exit status 1 when a request was lost or sent twice."""
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     args = _parser().parse_args(argv)
+    if args.processes is not None:
+        return _main_processes(args)
+    defaults = SimulationOptions()
     options = SimulationOptions(
-        messages=args.messages,
+        messages=defaults.messages if args.messages is None else args.messages,
         mps=args.mps,
         concurrency=args.concurrency,
         duration=args.duration,
-        multipart=args.multipart,
+        multipart=defaults.multipart if args.multipart is None else args.multipart,
         unicode=args.unicode,
         one_time_codes=args.one_time_codes,
         failure_scale=args.failure_scale,
@@ -69,6 +115,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     result = simulate(options)
     print(report(result))
     return 0 if result.lost == 0 and result.duplicates == 0 else 1
+
+
+def _main_processes(args: argparse.Namespace) -> int:
+    from . import processes  # noqa: PLC0415 - moto's server and subprocesses only in this mode
+
+    options = processes.ProcessOptions(
+        processes=args.processes,
+        mps=args.mps,
+        seconds=args.seconds,
+        messages=args.messages,
+        multipart=args.multipart or 0.0,
+        jitter_ms=args.jitter_ms,
+        min_rate=args.min_rate,
+        hold_seconds=args.hold_seconds,
+        max_seconds=args.max_seconds,
+        sender_settings=dict(setting.split("=", 1) for setting in args.sender_setting),
+        setup=tuple(args.worker_setup),
+        seed=args.seed,
+    )
+    result = processes.run_processes(options)
+    print(processes.report(result))
+    return 1 if result.failures else 0
 
 
 def _span(seconds: float) -> str:

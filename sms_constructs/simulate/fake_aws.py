@@ -13,13 +13,14 @@ import hashlib
 import itertools
 import json
 import re
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import boto3
+
+from .worker import LambdaContext, sqs_record
 
 __all__ = ["FakeDynamoDB", "FakeSns", "FakeSqs", "LambdaContext", "QueueMessage", "sqs_record"]
 
@@ -473,62 +474,3 @@ class FakeSns(_Timed):
             return {"MessageId": f"sns-{len(messages)}"}
 
         return dict(self._call("Publish", run))
-
-
-def sqs_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, Any]:
-    """A record of the Lambda SQS event, as the event source mapping builds it from a received message (its string
-    message attributes included, in the event's ``stringValue`` / ``dataType`` shape)."""
-    attributes = message.get("Attributes", {})
-    return {
-        "messageId": message["MessageId"],
-        "receiptHandle": message["ReceiptHandle"],
-        "body": message["Body"],
-        "attributes": {
-            "ApproximateReceiveCount": attributes.get("ApproximateReceiveCount", "1"),
-            "SentTimestamp": attributes.get("SentTimestamp", "1767225600000"),
-            "SenderId": attributes.get("SenderId", "AIDAEXAMPLE"),
-            "ApproximateFirstReceiveTimestamp": attributes.get("ApproximateFirstReceiveTimestamp", "1767225600000"),
-        },
-        "messageAttributes": {
-            name: {
-                "stringValue": value.get("StringValue"),
-                "stringListValues": [],
-                "binaryListValues": [],
-                "dataType": value.get("DataType", "String"),
-            }
-            for name, value in message.get("MessageAttributes", {}).items()
-        },
-        "md5OfBody": hashlib.md5(message["Body"].encode()).hexdigest(),
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": "us-east-1",
-    }
-
-
-class LambdaContext:
-    """The parts of the Lambda context the handlers use; the deadline follows ``clock``.
-
-    :param clock: Seconds since the epoch (simulated).
-    :param timeout_seconds: The function's timeout: the invocation's deadline is this long after now.
-    :param function_name: The function's name.
-    :param request_id: The invocation's request id. Default: a random UUID.
-    """
-
-    def __init__(
-        self,
-        clock: Callable[[], float],
-        timeout_seconds: float,
-        *,
-        function_name: str = "sender",
-        request_id: str | None = None,
-    ) -> None:
-        self._clock = clock
-        self._deadline = clock() + timeout_seconds
-        self.function_name = function_name
-        self.memory_limit_in_mb = 256
-        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:111122223333:function:{function_name}"
-        self.aws_request_id = request_id or str(uuid.uuid4())
-
-    def get_remaining_time_in_millis(self) -> int:
-        """Milliseconds left before the deadline."""
-        return max(0, int((self._deadline - self._clock()) * 1000))

@@ -78,13 +78,14 @@ def test_consumer_with_queue_and_limit_gets_a_dashboard_three_spend_alarms_and_m
     assert sorted(spend) == ["MonthlySpend100", "MonthlySpend50", "MonthlySpend80"]
     others = sorted(set(monitoring.alarms) - set(spend))
     assert others == [
+        "CircuitBreakerOpen",
         "DeliveryRate",
         "OptedOutRejections",
         "SendQueueDeadLetters",
         "SendQueueOldestMessage",
         "SpendLimitHolds",
     ]
-    template.resource_count_is("AWS::CloudWatch::Alarm", 8)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 9)
 
 
 def test_spend_alarms_read_the_monthly_gauge_with_maximum_at_each_level() -> None:
@@ -165,11 +166,47 @@ def test_queue_alarms_watch_the_dead_letter_queues_backlog_holds_and_opt_outs() 
     assert (conversions["Namespace"], conversions["MetricName"]) == ("AWS/Firehose", "FailedConversion.Records")
 
 
+def test_circuit_breaker_alarm_fires_on_any_period_the_breaker_was_open() -> None:
+    _, stack, monitoring, template = _full()
+    queue = monitoring.send_queue
+    assert queue is not None
+    topic = {"Ref": stack.get_logical_id(monitoring.alarm_topic.node.default_child)}
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {
+            "AlarmName": "acme-sms-CircuitBreakerOpen",
+            "Namespace": "SmsConstructs",
+            "MetricName": "CircuitBreakerOpen",
+            "Dimensions": [{"Name": "service", "Value": queue.service_name}],
+            "Statistic": "Maximum",
+            "Period": 300,
+            "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+            "EvaluationPeriods": 1,
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [topic],
+            "OKActions": [topic],
+        },
+    )
+    assert "breaker_probe_interval" in _alarm(template, "acme-sms-CircuitBreakerOpen")["AlarmDescription"]
+
+
+def test_no_circuit_breaker_alarm_or_pacing_widget_without_a_send_queue(app: cdk.App) -> None:
+    stack = cdk.Stack(app, "NoQueue", env=ENV)
+    monitoring = SmsMonitoring(
+        stack, "Monitoring", configuration_set=ConfigurationSet(stack, "Config"), monthly_spend_limit_usd=100
+    )
+    assert "CircuitBreakerOpen" not in monitoring.alarms
+    rendered = json.dumps(_dashboard(Template.from_stack(stack)))
+    for needle in ("Pacing: lost send opportunities", "CircuitBreakerOpen", "ReceivesWithoutSend"):
+        assert needle not in rendered, needle
+
+
 def test_every_alarm_notifies_the_encrypted_topic_and_the_mail_subscription() -> None:
     _, stack, monitoring, template = _full()
     topic = {"Ref": stack.get_logical_id(monitoring.alarm_topic.node.default_child)}
     alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
-    assert len(alarms) == 11
+    assert len(alarms) == 12
     assert all(a["Properties"]["AlarmActions"] == [topic] and a["Properties"]["OKActions"] == [topic] for a in alarms)
     template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
     template.has_resource_properties(
@@ -284,6 +321,8 @@ def test_dashboard_graphs_spend_delivery_protect_queue_events_and_analytics() ->
     assert search == [
         f"SEARCH('{{SmsConstructs,Reason,service}} MetricName=\"MessagesRejected\" service=\"{service}\"', 'Sum', 300)",
         f"SEARCH('{{SmsConstructs,Reason,service}} MetricName=\"SendsHeld\" service=\"{service}\"', 'Sum', 300)",
+        f'SEARCH(\'{{SmsConstructs,Cause,service}} MetricName="ReceivesWithoutSend" service="{service}"\', '
+        "'Sum', 300)",
         "SEARCH('{SmsConstructs/Events,MessageStatus} MetricName=\"FinalFailures\"', 'Sum', 3600)",
         "SEARCH('{SmsConstructs/Events,Carrier,Country} MetricName=\"FinalFailures\"', 'Sum', 3600)",
     ]
@@ -297,7 +336,45 @@ def test_dashboard_graphs_spend_delivery_protect_queue_events_and_analytics() ->
     ):
         assert metric in rendered, metric
     assert widgets[-1]["type"] == "alarm"
-    assert len(widgets[-1]["properties"]["alarms"]) == 11
+    assert len(widgets[-1]["properties"]["alarms"]) == 12
+
+
+def test_dashboard_graphs_lost_send_opportunities_and_the_breaker_after_the_send_widgets() -> None:
+    *_, monitoring, template = _full()
+    queue = monitoring.send_queue
+    assert queue is not None
+    widgets = _dashboard(template)["widgets"]
+    titles = [w["properties"].get("title") for w in widgets]
+    pacing_at, breaker_at = (
+        titles.index("Pacing: lost send opportunities"),
+        titles.index("Circuit breaker: open, probes"),
+    )
+    assert titles.index("Held sends by reason (account, limit, identity)") < pacing_at < breaker_at
+    assert titles.index("Final failures by status (events)") > breaker_at
+    service = queue.service_name
+
+    def metrics(index: int) -> list[tuple[str, str, str]]:
+        """(metric name, statistic, axis) of each plain metric of a widget; the search expressions apart."""
+        return [
+            (m[1], m[-1]["stat"], m[-1].get("yAxis", "left"))
+            for m in widgets[index]["properties"]["metrics"]
+            if "expression" not in m[0] and m[2:4] == ["service", service]
+        ]
+
+    assert metrics(pacing_at) == [
+        ("PacerSlotsAbandoned", "Sum", "left"),
+        ("PacerContention", "Sum", "left"),
+        ("MessagesDeferred", "Sum", "left"),
+    ]
+    [search] = [m[0] for m in widgets[pacing_at]["properties"]["metrics"] if "expression" in m[0]]
+    assert search == {
+        "expression": f'SEARCH(\'{{SmsConstructs,Cause,service}} MetricName="ReceivesWithoutSend" '
+        f"service=\"{service}\"', 'Sum', 300)",
+        "yAxis": "right",
+    }
+    assert metrics(breaker_at) == [("CircuitBreakerOpen", "Maximum", "left"), ("CircuitBreakerProbes", "Sum", "right")]
+    assert widgets[pacing_at]["y"] == widgets[breaker_at]["y"]
+    assert widgets[pacing_at]["width"] + widgets[breaker_at]["width"] == 24
 
 
 def test_is_clean_under_the_nag_packs() -> None:
@@ -521,6 +598,7 @@ def _descriptions(monitoring: SmsMonitoring, template: Template) -> dict[str, st
 def test_every_alarm_kind_is_created_with_every_input() -> None:
     monitoring, template = every_alarm()
     assert sorted(monitoring.alarms) == [
+        "CircuitBreakerOpen",
         "DeliveryRate",
         "FailedConversions",
         "MonthlySpend100",
@@ -533,7 +611,7 @@ def test_every_alarm_kind_is_created_with_every_input() -> None:
         "SendQueueOldestMessage",
         "SpendLimitHolds",
     ]
-    template.resource_count_is("AWS::CloudWatch::Alarm", 11)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 12)
 
 
 def test_every_alarm_description_links_to_its_own_runbook_section() -> None:
@@ -545,6 +623,7 @@ def test_every_alarm_description_links_to_its_own_runbook_section() -> None:
         assert len(description) <= 1024, key  # the AlarmDescription limit
     anchors = {key: SmsMonitoring.runbook_anchor(key) for key in descriptions}
     assert anchors["SendQueueDeadLetters"] == "send-queue-dead-letters"
+    assert anchors["CircuitBreakerOpen"] == "circuit-breaker-open"
     assert {anchors[k] for k in descriptions if k.startswith("MonthlySpend")} == {"monthly-spend"}
     others = [anchor for key, anchor in anchors.items() if not key.startswith("MonthlySpend")]
     assert len(set(others)) == len(others)  # one section per alarm but the spend alarms' shared one

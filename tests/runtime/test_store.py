@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 from sms_constructs_runtime.contract import SendRequest
-from sms_constructs_runtime.store import EXPIRATION_ATTRIBUTE, MessageStore, Status
+from sms_constructs_runtime.store import EXPIRATION_ATTRIBUTE, Breaker, MessageStore, Status
 
 TABLE = "message-store"
 RETENTION = 14 * 86_400
@@ -156,3 +156,45 @@ def test_number_lookups_are_cached_until_they_expire(client: Any, store: Message
     assert store.get_number_type("+14255550123", NOW_MS + 3_600_000) is None  # expired, even before TTL deletion
     [item] = client.scan(TableName=TABLE)["Items"]
     assert item[EXPIRATION_ATTRIBUTE]["N"] == str(NOW_MS // 1000 + 3600)
+
+
+def test_the_circuit_breaker_opens_once_probes_once_per_claim_and_closes_only_its_own_opening(
+    client: Any, store: MessageStore
+) -> None:
+    """Against moto's DynamoDB and the simulator's fake, the same answers: the first opening wins (later held sends
+    keep it open with their reason), one claim per due probe, and a close names the opening it probed."""
+    from sms_constructs.simulate.fake_aws import FakeDynamoDB  # noqa: PLC0415 - the fake the simulator runs on
+
+    for candidate in (store, MessageStore(FakeDynamoDB(), TABLE, RETENTION)):
+        key = "pacer#arn:aws:sms-voice:us-east-1:111122223333:pool/pool-1"
+        assert candidate.get_breaker(key) is None
+        opened = candidate.open_breaker(key, "MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT", NOW_MS, NOW_MS + 60_000)
+        assert opened == Breaker("MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT", NOW_MS, NOW_MS + 60_000)
+        kept = candidate.open_breaker(key, "RESOURCE_NOT_ACTIVE", NOW_MS + 5_000, NOW_MS + 65_000)
+        assert kept == Breaker("RESOURCE_NOT_ACTIVE", NOW_MS, NOW_MS + 60_000)  # opening and next probe unchanged
+        assert candidate.get_breaker(key) == kept
+        assert not candidate.claim_breaker_probe(key, NOW_MS + 59_999, NOW_MS + 120_000)  # not due yet
+        assert candidate.claim_breaker_probe(key, NOW_MS + 60_000, NOW_MS + 120_000)
+        assert not candidate.claim_breaker_probe(key, NOW_MS + 60_001, NOW_MS + 120_001)  # taken: one probe
+        assert candidate.get_breaker(key) == Breaker("RESOURCE_NOT_ACTIVE", NOW_MS, NOW_MS + 120_000)
+        assert not candidate.close_breaker(key, NOW_MS + 1)  # another opening: stays open
+        assert candidate.close_breaker(key, NOW_MS)
+        assert candidate.get_breaker(key) is None
+        assert not candidate.claim_breaker_probe(key, NOW_MS + 200_000, NOW_MS + 260_000)  # closed: nothing to claim
+
+    assert [i for i in client.scan(TableName=TABLE)["Items"] if i["sk"]["S"] == "breaker"] == []  # closed: deleted
+
+
+def test_the_breaker_item_expires_with_the_store_and_each_probe_pushes_it_back(
+    client: Any, store: MessageStore
+) -> None:
+    key = "pacer#id"
+    store.open_breaker(key, "SPEND", NOW_MS, NOW_MS + 60_000)
+    expiration = {"pk": {"S": key}, "sk": {"S": "breaker"}}
+
+    def expires() -> int:
+        return int(client.get_item(TableName=TABLE, Key=expiration)["Item"][EXPIRATION_ATTRIBUTE]["N"])
+
+    assert expires() == NOW_MS // 1000 + RETENTION
+    assert store.claim_breaker_probe(key, NOW_MS + 86_400_000, NOW_MS + 86_460_000)
+    assert expires() == NOW_MS // 1000 + 86_400 + RETENTION

@@ -72,10 +72,11 @@ def test_sandbox_monitoring_alarms_at_half_and_four_fifths_of_one_dollar() -> No
         if a["Properties"].get("MetricName") == "TextMessageMonthlySpend"
     )
     assert spend == [0.5, 0.8, 1]
-    assert len(alarms) == 11
+    assert len(alarms) == 12
     names = sorted(a["Properties"]["AlarmName"] for a in alarms.values())
     assert "sms-sandbox-MonthlySpend80" in names
     assert "sms-sandbox-SpendLimitHolds" in names
+    assert "sms-sandbox-CircuitBreakerOpen" in names
     template.resource_count_is("AWS::SNS::Subscription", 0)  # the sandbox sets no alarm e-mail
     template.has_resource_properties("AWS::CloudWatch::Dashboard", {"DashboardName": "sms-sandbox-sms"})
 

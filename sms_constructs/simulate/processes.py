@@ -1,0 +1,622 @@
+"""The simulator's real-process mode (``--processes N``): the real sender entry point in N operating-system processes,
+through botocore, with wake-up jitter — a pacing measurement that can show a burst or a shortfall.
+
+The simulated-clock mode (``sms_constructs.simulate.run``) wakes every invocation exactly on time and runs one at a
+time, so its pacing figures hold by construction. Here:
+
+- **N worker processes** (``sms_constructs.simulate.worker``) each play one Lambda execution environment of the
+  sender: they import ``sender.handler`` as Lambda does and call ``main(event, context)`` with the SQS batches they
+  long-poll, deleting what the partial batch response does not list; every ``time.sleep`` wakes up a random 0–J ms
+  late (``jitter_ms``);
+- **DynamoDB and SQS** (the message store, the pacer's schedule, the idempotency records, the send queue and its DLQ)
+  are moto's server in a process of its own (``sms_constructs.simulate.backend``), one request at a time so
+  conditional writes are atomic;
+- **the SMS API** is an HTTP server in this process (``sms_constructs.simulate.sms_server``) that validates every
+  request against botocore's model and records when each ``SendTextMessage`` arrived, with its parts and request id.
+
+Every call goes through real botocore clients (serialization, signing, HTTP, response parsing). The settings come
+from ``SmsSendQueue`` as synthesized (``sms_constructs.simulate.run.deploy``). A backlog of single-part (or
+``multipart``) requests is queued, the workers are released together, and the run ends when the send queue is empty
+(or at ``max_seconds``).
+
+Measured: parts per second while the backlog drained ÷ the MPS; the most parts in any 1-second window of arrivals at
+the SMS API and the bound (the MPS for single-part traffic, MPS − 1 + the window's last message's parts otherwise);
+the same over the pacer's releases (where the sender let a send go); sent, lost and duplicated requests; how late
+wake-ups came; the sender's metrics from the EMF lines the workers print.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import typing
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import IO, Any, Final
+
+from sms_constructs_runtime.producer import SmsProducer
+from sms_constructs_runtime.settings import SenderSettings
+
+from . import backend as _backend_module
+from . import worker as _worker_module
+from .run import Deployment, SimulationOptions, deploy, one_second_windows
+from .sms_server import Call, SmsServer
+
+__all__ = ["NOT_MODELLED", "ProcessOptions", "ProcessResult", "report", "run_processes"]
+
+#: What the real-process mode does not model; printed with every report.
+NOT_MODELLED: Final = (
+    "Lambda's fractional vCPU (a 256 MB function has about a sixth of one; here each worker shares this machine's "
+    "cores) and its scheduler",
+    "cold starts during the run (each worker imports the handler and builds its clients before the clock starts)",
+    "network latency to AWS: DynamoDB, SQS and the SMS API answer from localhost (moto and a fake), not in 5-60 ms",
+    "clock skew between execution environments (every worker reads this machine's clock)",
+    "the event source mapping's scaling (a fixed number of workers, each polling for itself) and SQS's distribution",
+    "the SMS API's throttling (the fake records every call as offered and never answers ThrottlingException), "
+    "delivery events and retries of final failures",
+)
+_REGION: Final = "us-east-1"
+_TABLE: Final = "sms-simulator-store"
+_FUNCTION_NAME: Final = "sms-simulator-sender"
+
+
+@dataclass(frozen=True)
+class ProcessOptions:
+    """What the real-process mode runs.
+
+    :param processes: Worker processes: concurrent sender invocations. Default: 8.
+    :param mps: The send queue's ``max_parts_per_second``. Default: 20.
+    :param seconds: Length of the backlog at the MPS: ``messages`` defaults to ``mps × seconds`` parts. Default: 20.
+    :param messages: Requests queued at once. Default: enough for ``seconds`` at the MPS.
+    :param multipart: Share of 2–4-part GSM-7 messages (the rest are single-part). Default: 0.
+    :param jitter_ms: Each wake-up of a worker comes a random 0 to this many milliseconds late. Default: 10.
+    :param min_rate: The run fails when the achieved parts/s is below this share of the MPS. Default: 0.95.
+    :param hold_seconds: The SMS API refuses every send with the spend-limit error for the first this many seconds
+        (``ServiceQuotaExceededException`` ``MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT``). Default: 0, never.
+    :param max_seconds: The run stops after this long even if the queue is not empty. Default: 4 × the backlog's
+        length + 60 s (+ ``hold_seconds``).
+    :param sender_settings: ``SenderSettings`` fields replaced after synthesis (e.g. ``release_tolerance_seconds``).
+        Default: none.
+    :param setup: ``module:function`` each worker calls before it imports the handler (tests break the pacer with it).
+        Default: none.
+    :param seed: Seed of the workers' jitter and the message mix. Default: 7.
+    :param wait_seconds: ``WaitTimeSeconds`` of the workers' long polls. Default: 1.
+    """
+
+    processes: int = 8
+    mps: float = 20
+    seconds: float = 20
+    messages: int | None = None
+    multipart: float = 0.0
+    jitter_ms: float = 10
+    min_rate: float = 0.95
+    hold_seconds: float = 0
+    max_seconds: float | None = None
+    sender_settings: Mapping[str, Any] = field(default_factory=dict)
+    setup: tuple[str, ...] = ()
+    seed: int = 7
+    wait_seconds: int = 1
+
+    @property
+    def backlog(self) -> int:
+        """Requests queued."""
+        if self.messages is not None:
+            return self.messages
+        mean_parts = 1 + 2 * self.multipart  # 2-4 parts average 3
+        return max(1, math.ceil(self.mps * self.seconds / mean_parts))
+
+
+@dataclass
+class ProcessResult:
+    """What a real-process run measured."""
+
+    options: ProcessOptions
+    settings: SenderSettings
+    calls: list[Call]
+    requests: dict[str, int]
+    releases: list[tuple[float, int]]
+    overshoots: list[float]
+    rejected: dict[str, str]
+    dead_letters: set[str]
+    still_queued: int
+    metrics: Counter[str]
+    metrics_by_cause: Counter[str]
+    wall_seconds: float
+    invalid_requests: list[str]
+    worker_errors: int
+    invocations: int
+    timed_out: bool
+
+    @property
+    def sent(self) -> Counter[str]:
+        """Accepted sends per request id."""
+        return Counter(c.request_id for c in self.calls if c.accepted)
+
+    @property
+    def duplicates(self) -> int:
+        """Sends beyond the first of each request id."""
+        return sum(n - 1 for n in self.sent.values() if n > 1)
+
+    @property
+    def unaccounted(self) -> int:
+        """Requests neither sent, nor rejected, nor in the dead-letter queue."""
+        accounted = set(self.sent) | set(self.rejected) | self.dead_letters
+        return sum(1 for rid in self.requests if rid not in accounted)
+
+    @property
+    def lost(self) -> int:
+        """Requests with no outcome that are not on the send queue either (when the run stopped at its time limit,
+        the messages still queued may be any of the unaccounted requests)."""
+        return max(0, self.unaccounted - self.still_queued)
+
+    def arrivals(self) -> list[tuple[float, int]]:
+        """(time, parts) of every ``SendTextMessage`` that reached the SMS API, accepted or refused, sorted."""
+        return sorted((c.at, c.parts) for c in self.calls)
+
+    def busiest_second(self, sends: list[tuple[float, int]] | None = None) -> int:
+        """Most parts in any 1-second window [t, t + 1) of ``sends`` (default: the arrivals at the SMS API)."""
+        return max((parts for parts, _ in one_second_windows(self.arrivals() if sends is None else sends)), default=0)
+
+    def over_the_bound(self, sends: list[tuple[float, int]] | None = None) -> int:
+        """1-second windows of ``sends`` (default: the arrivals) holding more than ``MPS − 1 + k`` parts, ``k`` the
+        parts of the window's last message: the bound the pacer guarantees."""
+        windows = one_second_windows(self.arrivals() if sends is None else sorted(sends))
+        return sum(1 for parts, last in windows if parts > self.bound(last))
+
+    def bound(self, last_parts: int = 1) -> int:
+        """The most parts a 1-second window may hold when its last message has ``last_parts`` parts."""
+        return math.floor(self.options.mps) - 1 + last_parts
+
+    def parts_per_second(self) -> float:
+        """Parts per second that reached the SMS API from its first call to its last (the last call's own slot
+        included): the backlog's drain rate."""
+        arrivals = self.arrivals()
+        if len(arrivals) < 2:
+            return 0.0
+        span = arrivals[-1][0] - arrivals[0][0] + arrivals[-1][1] / self.options.mps
+        return sum(p for _, p in arrivals) / span
+
+    def rate(self) -> float:
+        """:meth:`parts_per_second` ÷ the MPS."""
+        return self.parts_per_second() / self.options.mps
+
+    def late_wake_ups(self, threshold: float) -> int:
+        """Wake-ups that came more than ``threshold`` seconds after they were asked for."""
+        return sum(1 for o in self.overshoots if o > threshold)
+
+    @property
+    def failures(self) -> list[str]:
+        """Why the run fails: a window over the bound, a shortfall, a lost or duplicated request, an invalid request."""
+        problems = []
+        over = self.over_the_bound()
+        if over:
+            problems.append(f"{over} one-second windows over the bound (busiest: {self.busiest_second()} parts)")
+        held = self.options.hold_seconds > 0
+        if not held and self.rate() < self.options.min_rate:
+            problems.append(f"achieved {self.rate():.3f} of the MPS, below {self.options.min_rate:g}")
+        if self.lost:
+            problems.append(f"{self.lost} requests lost")
+        if self.duplicates:
+            problems.append(f"{self.duplicates} requests sent more than once")
+        if self.invalid_requests:
+            problems.append(f"{len(self.invalid_requests)} requests the service model refuses")
+        if self.timed_out and not held:
+            problems.append(f"the queue was not drained in {self.options.max_seconds or 'the allowed'} s")
+        return problems
+
+
+def _percentile(values: Sequence[float], share: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, math.floor(share * len(ordered)))]
+
+
+def report(result: ProcessResult) -> str:
+    """The real-process report: pacing as the SMS API saw it, what happened to every request, what is not modelled."""
+    options, settings = result.options, result.settings
+    arrivals = result.arrivals()
+    tolerance = float(getattr(settings, "release_tolerance_seconds", 0.0) or 0.0)
+    overshoots = result.overshoots
+    late_2ms = result.late_wake_ups(0.002)
+    late_tolerance = result.late_wake_ups(tolerance) if tolerance else late_2ms
+    refused = Counter(c.error for c in result.calls if not c.accepted)
+    lines = [
+        f"sms-constructs simulator, real processes: {options.processes} worker processes running "
+        f"sender.handler.main, {len(result.requests):,} requests queued at once, seed {options.seed}",
+        f"SmsSendQueue(max_parts_per_second={options.mps:g}): batch size from the template, release tolerance "
+        f"{tolerance * 1000:g} ms; wake-up jitter 0-{options.jitter_ms:g} ms; {result.wall_seconds:.1f} s of wall time",
+        "",
+        "Pacing (what the SMS API saw)",
+        f"  achieved                 {result.parts_per_second():.2f} parts/s = {result.rate():.3f} of the MPS "
+        f"(at least {options.min_rate:g} required)",
+        f"  busiest 1-second window  {result.busiest_second()} parts at the SMS API (bound {result.bound()} for "
+        f"single-part traffic, MPS - 1 + the parts of the window's last message); windows over the bound: "
+        f"{result.over_the_bound()}",
+        f"  at the pacer's releases  busiest window {result.busiest_second(sorted(result.releases))} parts; windows "
+        f"over the bound: {result.over_the_bound(result.releases)}",
+        f"  wake-ups                 {len(overshoots):,}; late by more than 2 ms: {late_2ms:,} "
+        f"({late_2ms / max(1, len(overshoots)):.1%}); by more than the release tolerance: {late_tolerance:,}; "
+        f"median {_percentile(overshoots, 0.5) * 1000:.1f} ms, p99 {_percentile(overshoots, 0.99) * 1000:.1f} ms",
+        "",
+        "Requests",
+        f"  SendTextMessage calls    {len(arrivals):,} ({sum(p for _, p in arrivals):,} parts); refused: "
+        + (", ".join(f"{code} {n:,}" for code, n in refused.items()) or "none"),
+        f"  sent                     {len(result.sent):,} requests; sent more than once: {result.duplicates}",
+        f"  rejected                 {len(result.rejected):,}"
+        + (
+            " (" + ", ".join(f"{r} {n:,}" for r, n in Counter(result.rejected.values()).most_common()) + ")"
+            if result.rejected
+            else ""
+        ),
+        f"  in the dead-letter queue {len(result.dead_letters):,}",
+        f"  still queued at the end  {result.still_queued:,}"
+        + (" (the run stopped at its time limit)" if result.timed_out else ""),
+        f"  lost                     {result.lost}",
+        f"  invocations              {result.invocations:,}; failed invocations: {result.worker_errors}",
+        "",
+        "Sender metrics (from the workers' EMF output)",
+        "  " + (", ".join(f"{name} {value:,}" for name, value in sorted(result.metrics.items()) if value) or "none"),
+    ]
+    if result.metrics_by_cause:
+        lines.append(
+            "  by Cause: " + ", ".join(f"{cause} {n:,}" for cause, n in sorted(result.metrics_by_cause.items()))
+        )
+    lines += ["", "Not modelled:"] + [f"  - {item}" for item in NOT_MODELLED]
+    problems = result.failures
+    lines += [
+        "",
+        "Check: " + ("; ".join(problems) if problems else "within the bound, at the rate, 0 lost, 0 sent twice"),
+    ]
+    return "\n".join(lines)
+
+
+# -- the run ------------------------------------------------------------------------------------------------------
+
+
+def _client(service: str, endpoint: str) -> Any:
+    import boto3  # noqa: PLC0415
+
+    client: Any = boto3.client(  # type: ignore[call-overload]
+        service,
+        endpoint_url=endpoint,
+        region_name=_REGION,
+        aws_access_key_id="simulator",
+        aws_secret_access_key="simulator",
+    )
+    return client
+
+
+@contextlib.contextmanager
+def _backend() -> Iterator[str]:
+    """moto's server in its own process (run as a script: it imports neither the CDK nor this package)."""
+    process = subprocess.Popen(
+        [sys.executable, _backend_module.__file__],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    try:
+        assert process.stdout is not None
+        endpoint = process.stdout.readline().strip()
+        if not endpoint.startswith("http://"):
+            raise RuntimeError("moto's server did not start (is the simulate extra installed: moto[server]?)")
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _replace_settings(settings: SenderSettings, overrides: Mapping[str, Any]) -> SenderSettings:
+    known = {f.name for f in fields(SenderSettings)}
+    unknown = set(overrides) - known
+    if unknown:
+        raise ValueError(f"SenderSettings has no field {', '.join(sorted(unknown))}")
+    hints = typing.get_type_hints(SenderSettings)
+    values = {}
+    for name, value in overrides.items():
+        kind = hints[name]
+        values[name] = kind(value) if kind in (int, float, str) and isinstance(value, str) else value
+    return replace(settings, **values)
+
+
+def _environment(settings: SenderSettings, aws_endpoint: str, sms_endpoint: str) -> dict[str, str]:
+    return {
+        **settings.to_environment(),
+        "AWS_ENDPOINT_URL_DYNAMODB": aws_endpoint,
+        "AWS_ENDPOINT_URL_SQS": aws_endpoint,
+        "AWS_ENDPOINT_URL_PINPOINT_SMS_VOICE_V2": sms_endpoint,
+        "AWS_ACCESS_KEY_ID": "simulator",
+        "AWS_SECRET_ACCESS_KEY": "simulator",
+        "AWS_DEFAULT_REGION": _REGION,
+        "AWS_REGION": _REGION,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_LAMBDA_FUNCTION_NAME": _FUNCTION_NAME,
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+
+
+def _bodies(options: ProcessOptions) -> list[str]:
+    import random  # noqa: PLC0415
+
+    rng = random.Random(options.seed)
+    bodies = []
+    for n in range(options.backlog):
+        if rng.random() < options.multipart:
+            bodies.append((f"Order {n}: your parcel is on its way. " * 12)[: rng.choice([300, 450, 600])])
+        else:
+            bodies.append(f"Acme: order {n} has shipped. Track it at acme.example/t/{n}")
+    return bodies
+
+
+def _metrics(lines: Iterator[str]) -> tuple[Counter[str], Counter[str]]:
+    """Totals of the EMF metrics in ``lines`` (the per-reason and per-cause copies apart), and the per-cause counts
+    as ``Metric/Cause``."""
+    totals: Counter[str] = Counter()
+    by_cause: Counter[str] = Counter()
+    for line in lines:
+        if not line.startswith("{") or '"_aws"' not in line:
+            continue
+        record = json.loads(line)
+        for definition in record["_aws"]["CloudWatchMetrics"]:
+            for metric in definition["Metrics"]:
+                value = record[metric["Name"]]
+                amount = int(sum(value) if isinstance(value, list) else value)
+                if "Cause" in record:
+                    by_cause[f"{metric['Name']}/{record['Cause']}"] += amount
+                elif "Reason" not in record:
+                    totals[metric["Name"]] += amount
+    return totals, by_cause
+
+
+@dataclass
+class _Worker:
+    process: subprocess.Popen[str]
+    result: Path
+    output: IO[str]
+
+
+def run_processes(options: ProcessOptions, *, deployment: Deployment | None = None) -> ProcessResult:
+    """Run the real-process mode (see the module docstring) and return what it measured."""
+    deployment = deployment or deploy(SimulationOptions(mps=options.mps, concurrency=options.processes))
+    with contextlib.ExitStack() as stack:
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sms-sim-")))
+        aws_endpoint = stack.enter_context(_backend())
+        sms = SmsServer().start()
+        stack.callback(sms.stop)
+        dynamodb, sqs = _client("dynamodb", aws_endpoint), _client("sqs", aws_endpoint)
+        queue, queue_arn, dlq = _create_resources(dynamodb, sqs, deployment)
+        settings = _replace_settings(
+            replace(deployment.sender, table_name=_TABLE, queue_url=queue), options.sender_settings
+        )
+        environment = _environment(settings, aws_endpoint, sms.endpoint_url)
+        workers = [
+            _start_worker(stack, folder, n, options, deployment, environment, queue, queue_arn)
+            for n in range(options.processes)
+        ]
+        stack.callback(_kill, [w.process for w in workers])
+        _wait_ready(workers)
+        requests = _enqueue(SmsProducer(queue, client=sqs), options)
+
+        limit = options.max_seconds or 4 * options.backlog / options.mps + 60 + options.hold_seconds
+        started = time.monotonic()
+        if options.hold_seconds:
+            sms.hold(options.hold_seconds)
+        _tell(workers, "go")
+        timed_out = True
+        while time.monotonic() - started < limit:
+            time.sleep(0.25)
+            if _depth(sqs, queue) == 0:
+                timed_out = False
+                break
+        _tell(workers, "stop")
+        for worker in workers:
+            worker.process.wait(timeout=30 + options.wait_seconds)
+        wall = time.monotonic() - started
+        return _collect(
+            workers,
+            options=options,
+            settings=settings,
+            calls=list(sms.calls),
+            requests=requests,
+            rejected=_rejections(dynamodb),
+            dead_letters=_drain(sqs, dlq),
+            still_queued=_depth(sqs, queue),
+            wall_seconds=wall,
+            invalid_requests=list(sms.invalid),
+            timed_out=timed_out,
+        )
+    raise AssertionError("unreachable")  # pragma: no cover - mypy: the with block returns
+
+
+def _create_resources(dynamodb: Any, sqs: Any, deployment: Deployment) -> tuple[str, str, str]:
+    """The message store table, the send queue and its DLQ as the constructs configure them: (queue URL, queue ARN,
+    DLQ URL)."""
+    dynamodb.create_table(
+        TableName=_TABLE,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dlq = sqs.create_queue(QueueName="sms-simulator-send-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": deployment.send_max_receive_count}
+    queue = sqs.create_queue(
+        QueueName="sms-simulator-send",
+        Attributes={
+            "VisibilityTimeout": str(int(deployment.send_queue_visibility)),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return queue, queue_arn, dlq
+
+
+def _start_worker(
+    stack: contextlib.ExitStack,
+    folder: Path,
+    n: int,
+    options: ProcessOptions,
+    deployment: Deployment,
+    environment: Mapping[str, str],
+    queue: str,
+    queue_arn: str,
+) -> _Worker:
+    from .._private.assets import LAMBDA_ROOT  # noqa: PLC0415
+
+    result_path = folder / f"worker-{n}.json"
+    config = {
+        "jitter_ms": options.jitter_ms,
+        "seed": options.seed * 1000 + n,
+        "lambda_root": str(LAMBDA_ROOT),
+        "environment": dict(environment),
+        "setup": list(options.setup),
+        "queue_url": queue,
+        "queue_arn": queue_arn,
+        "batch_size": deployment.batch_size,
+        "wait_seconds": options.wait_seconds,
+        "timeout_seconds": deployment.sender_timeout,
+        "function_name": _FUNCTION_NAME,
+        "result": str(result_path),
+    }
+    config_path = folder / f"worker-{n}.config.json"
+    config_path.write_text(json.dumps(config), encoding="utf-8")
+    output = stack.enter_context(open(folder / f"worker-{n}.out", "w+", encoding="utf-8"))  # noqa: SIM115
+    python_path = os.pathsep.join([*(p for p in sys.path if p), os.environ.get("PYTHONPATH", "")])
+    process = subprocess.Popen(
+        [sys.executable, _worker_module.__file__, str(config_path)],
+        stdin=subprocess.PIPE,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONPATH": python_path, "PYTHONWARNINGS": "ignore"},
+    )
+    return _Worker(process, result_path, output)
+
+
+def _enqueue(producer: SmsProducer, options: ProcessOptions) -> dict[str, int]:
+    """Queue the backlog with the producer client; request id → parts."""
+    requests: dict[str, int] = {}
+    batch = []
+    for n, body in enumerate(_bodies(options)):
+        request = producer.build("+14254147755", body, request_id=f"proc-{n:06d}")
+        requests[request.request_id] = request.parts.parts
+        batch.append(request)
+        if len(batch) == 10:
+            producer.send_batch(batch)
+            batch = []
+    if batch:
+        producer.send_batch(batch)
+    return requests
+
+
+def _tell(workers: list[_Worker], word: str) -> None:
+    for worker in workers:
+        stdin = worker.process.stdin
+        assert stdin is not None
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            stdin.write(word + "\n")
+            stdin.flush()
+            if word == "stop":
+                stdin.close()
+
+
+def _collect(workers: list[_Worker], **measured: Any) -> ProcessResult:
+    """Add what the workers measured and printed (EMF metrics) to what the parent measured."""
+    totals: Counter[str] = Counter()
+    by_cause: Counter[str] = Counter()
+    releases: list[tuple[float, int]] = []
+    overshoots: list[float] = []
+    invocations = errors = 0
+    for worker in workers:
+        worker.output.seek(0)
+        worker_totals, worker_causes = _metrics(iter(worker.output))
+        totals.update(worker_totals)
+        by_cause.update(worker_causes)
+        if not worker.result.exists():
+            errors += 1
+            continue
+        figures = json.loads(worker.result.read_text(encoding="utf-8"))
+        releases += [(float(at), int(parts)) for at, parts in figures["releases"]]
+        overshoots += figures["overshoots"]
+        invocations += figures["invocations"]
+        errors += figures["errors"]
+    return ProcessResult(
+        releases=sorted(releases),
+        overshoots=overshoots,
+        metrics=totals,
+        metrics_by_cause=by_cause,
+        worker_errors=errors,
+        invocations=invocations,
+        **measured,
+    )
+
+
+def _wait_ready(workers: list[_Worker], timeout: float = 300) -> None:
+    ends = time.monotonic() + timeout
+    while not all(Path(str(w.result) + ".ready").exists() for w in workers):
+        for worker in workers:
+            if worker.process.poll() is not None:
+                worker.output.seek(0)
+                raise RuntimeError(f"a worker process exited while starting:\n{worker.output.read()[-4000:]}")
+        if time.monotonic() > ends:
+            raise RuntimeError(f"the worker processes were not ready after {timeout:g} s")
+        time.sleep(0.1)
+
+
+def _kill(processes: list[subprocess.Popen[str]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _depth(sqs: Any, queue: str) -> int:
+    names = [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+    ]
+    attributes = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=names)["Attributes"]
+    return sum(int(attributes.get(name, 0)) for name in names)
+
+
+def _drain(sqs: Any, queue: str) -> set[str]:
+    """Request ids of the messages in ``queue`` (the DLQ), read without deleting."""
+    ids: set[str] = set()
+    while True:
+        messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, VisibilityTimeout=60).get("Messages", [])
+        if not messages:
+            return ids
+        ids.update(str(json.loads(m["Body"]).get("requestId")) for m in messages)
+
+
+def _rejections(dynamodb: Any) -> dict[str, str]:
+    """Request id → rejection reason, from the message store's history items."""
+    rejected: dict[str, str] = {}
+    paginator = dynamodb.get_paginator("scan")
+    for page in paginator.paginate(TableName=_TABLE):
+        for item in page["Items"]:
+            pk, sk = item["pk"]["S"], item["sk"]["S"]
+            if (
+                pk.startswith("request#")
+                and sk.startswith("attempt#")
+                and item.get("status", {}).get("S") == "REJECTED"
+            ):
+                rejected[pk.removeprefix("request#")] = item.get("reason", {}).get("S", "")
+    return rejected
