@@ -15,9 +15,16 @@ if TYPE_CHECKING:  # what type checkers, IDEs and the API reference read; at run
     from .checks import SmsChecks, SmsRule
     from .patterns.account_settings import SmsAccountSettings
     from .patterns.event_analytics import EventRetention, QuickLookLogs, RawEventBackup, SmsEventAnalytics
+    from .patterns.inbound import InboundTarget, SmsInbound
     from .patterns.monitoring import SmsMonitoring
     from .patterns.retry import RetryPolicy, RetryStatus, SmsRetry
     from .patterns.send_queue import SmsSendQueue
+    from .patterns.status import (
+        STATUS_DETAIL_TYPE,
+        STATUS_EVENT_SOURCE,
+        STATUS_SCHEMA_VERSION,
+        SmsStatusNotifier,
+    )
     from .resources.common import KeywordAction, MessageType, NumberCapability, NumberType
     from .resources.configuration_set import ConfigurationSet, ConfigurationSetBase, ConfigurationSetEventDestination
     from .resources.countries import SMS_COUNTRY_CODES
@@ -74,6 +81,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ".patterns.monitoring": ("SmsMonitoring",),
     ".patterns.retry": ("RetryPolicy", "RetryStatus", "SmsRetry"),
     ".patterns.send_queue": ("SmsSendQueue",),
+    ".patterns.inbound": ("InboundTarget", "SmsInbound"),
+    ".patterns.status": ("STATUS_DETAIL_TYPE", "STATUS_EVENT_SOURCE", "STATUS_SCHEMA_VERSION", "SmsStatusNotifier"),
     ".resources.common": ("KeywordAction", "MessageType", "NumberCapability", "NumberType"),
     ".resources.configuration_set": ("ConfigurationSet", "ConfigurationSetBase", "ConfigurationSetEventDestination"),
     ".resources.countries": ("SMS_COUNTRY_CODES",),
@@ -134,6 +143,9 @@ def __dir__() -> list[str]:
 
 __all__ = [
     "SMS_COUNTRY_CODES",
+    "STATUS_DETAIL_TYPE",
+    "STATUS_EVENT_SOURCE",
+    "STATUS_SCHEMA_VERSION",
     "AttachmentSource",
     "ConfigurationSet",
     "ConfigurationSetBase",
@@ -146,6 +158,7 @@ __all__ = [
     "IOriginationIdentity",
     "IPoolMember",
     "IRegistrationForm",
+    "InboundTarget",
     "KeywordAction",
     "MandatoryKeywords",
     "MessageType",
@@ -183,12 +196,14 @@ __all__ = [
     "SmsAccountSettings",
     "SmsChecks",
     "SmsEventAnalytics",
+    "SmsInbound",
     "SmsMonitoring",
     "SmsProducer",
     "SmsProducerBatchError",
     "SmsRetry",
     "SmsRule",
     "SmsSendQueue",
+    "SmsStatusNotifier",
     "SmsStrictWarnings",
     "TwoWayChannel",
     "UsTenDlcBrandForm",

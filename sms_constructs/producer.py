@@ -8,6 +8,14 @@ This module stays for code that imported ``sms_constructs.producer`` (importing 
 """
 
 from sms_constructs_runtime.contract import ContractError, SendRequest
+from sms_constructs_runtime.gsm7 import Normalization
 from sms_constructs_runtime.producer import QUEUE_URL_VARIABLE, SmsProducer, SmsProducerBatchError
 
-__all__ = ["QUEUE_URL_VARIABLE", "ContractError", "SendRequest", "SmsProducer", "SmsProducerBatchError"]
+__all__ = [
+    "QUEUE_URL_VARIABLE",
+    "ContractError",
+    "Normalization",
+    "SendRequest",
+    "SmsProducer",
+    "SmsProducerBatchError",
+]

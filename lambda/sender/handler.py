@@ -7,7 +7,12 @@ Per record (Powertools ``BatchProcessor``, partial batch responses):
 2. Send at most once per ``requestId`` + ``attempt`` (Powertools idempotency on the store table): a duplicate SQS
    delivery returns the first outcome without calling the API again.
 3. Optionally validate the number (``CarrierLookup``, cached); LANDLINE and INVALID numbers are rejections.
-4. Wait for a send slot on the shared pacer (message parts against the identity's MPS, released within the release
+4. Normalise the body to GSM-7 when the queue does (the default; ``sms_constructs_runtime.gsm7``): characters with a
+   GSM-7 equivalent of the same meaning (curly quotes, dashes, ellipsis, Unicode and zero-width spaces) are replaced
+   only when that alone makes the whole body GSM-7 and takes no more parts; the parts saved are published
+   (``PartsSaved``), and the parts of the body sent are the ones paced and stored. The stored request keeps the body
+   as written (a retry normalises it again, to the same body).
+   Then wait for a send slot on the shared pacer (message parts against the identity's MPS, released within the release
    tolerance of the slot's start: see ``sms_constructs_runtime.pacing``), then ``SendTextMessage`` with the
    origination identity, configuration set, message type, TTL, max price and a ``Context`` carrying the request id and
    attempt. A record for which no usable slot could be reserved goes back to the queue (``PacerContention``); the
@@ -101,6 +106,7 @@ from sms_constructs_runtime.contract import (
     SendRequest,
     decode_message,
 )
+from sms_constructs_runtime.gsm7 import Normalization, normalize_gsm7
 from sms_constructs_runtime.metrics import count_per_cause, count_per_reason
 from sms_constructs_runtime.pacing import DynamoDBSchedule, Pacer, PacerContentionError
 from sms_constructs_runtime.send_errors import (
@@ -425,7 +431,8 @@ class Sender:
 
     def _send(self, request: dict[str, Any]) -> dict[str, Any]:
         send = SendRequest.from_dict(request)
-        parts = send.parts.parts
+        body = self._body(send)
+        parts = body.after.parts  # what is sent, paced and stored
         if self._too_late(send):
             return self._done(self._expire(send))
         self._probing = self._breaker_holds(send)  # raises HeldError unless closed or this record is the probe
@@ -452,7 +459,7 @@ class Sender:
         if self._probing:
             metrics.add_metric(name=SenderMetric.CIRCUIT_BREAKER_PROBES, unit=MetricUnit.Count, value=1)
         try:
-            response = self.sms.send_text_message(**self._parameters(send))
+            response = self.sms.send_text_message(**self._parameters(send, body.body))
         except ClientError as error:
             return self._done(self._on_client_error(send, error))
         except RequestNotSentError as error:  # no connection: the request never reached the service
@@ -465,8 +472,7 @@ class Sender:
                 extra={"requestId": send.request_id, "attempt": send.attempt, "error": type(error).__name__},
             )
             raise RecordFailedError(f"{type(error).__name__}: {error}", BackOff.TRANSIENT_SECONDS) from error
-        metrics.add_metric(name=SenderMetric.MESSAGES_SENT, unit=MetricUnit.Count, value=1)
-        metrics.add_metric(name=SenderMetric.PARTS_SENT, unit=MetricUnit.Count, value=parts)
+        _count_sent(body)
         if self._probing:  # the probe was accepted: whatever held the identity has cleared
             self._close_breaker()
         return self._done({"status": "SENT", "messageId": str(response["MessageId"]), "parts": parts})
@@ -489,12 +495,18 @@ class Sender:
         self._outcome = outcome
         return outcome
 
-    def _parameters(self, send: SendRequest) -> dict[str, Any]:
+    def _body(self, send: SendRequest) -> Normalization:
+        """The body to send: the request's, GSM-7-normalised when the queue normalises (``normalize_gsm7``)."""
+        if self.config.normalize_gsm7:
+            return normalize_gsm7(send.message_body)
+        return Normalization(send.message_body, send.message_body, send.parts, send.parts)
+
+    def _parameters(self, send: SendRequest, body: str) -> dict[str, Any]:
         config = self.config
         parameters: dict[str, Any] = {
             "DestinationPhoneNumber": send.destination_phone_number,
             "OriginationIdentity": config.origination_identity,
-            "MessageBody": send.message_body,
+            "MessageBody": body,
             "ConfigurationSetName": config.configuration_set_name,
             "Context": send.send_context(),
         }
@@ -708,6 +720,15 @@ def _is_transient(error: ClientError) -> bool:
         or code in UNMODELED_TRANSIENT_CODES
         or (isinstance(status, int) and (status >= 500 or status == 429))
     )
+
+
+def _count_sent(body: Normalization) -> None:
+    """An accepted send: ``MessagesSent``, ``MessagePartsSent`` (the parts of the body sent) and, when the body was
+    normalised, ``PartsSaved``."""
+    metrics.add_metric(name=SenderMetric.MESSAGES_SENT, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=SenderMetric.PARTS_SENT, unit=MetricUnit.Count, value=body.after.parts)
+    if body.changed:
+        metrics.add_metric(name=SenderMetric.PARTS_SAVED, unit=MetricUnit.Count, value=body.parts_saved)
 
 
 def _receive_count(record: SQSRecord) -> int:

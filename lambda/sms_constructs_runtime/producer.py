@@ -22,8 +22,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from .contract import ContractError, RejectionReason, SendRequest
+from .gsm7 import Normalization, normalize_gsm7
 
-__all__ = ["QUEUE_URL_VARIABLE", "ContractError", "SendRequest", "SmsProducer", "SmsProducerBatchError"]
+__all__ = [
+    "QUEUE_URL_VARIABLE",
+    "ContractError",
+    "Normalization",
+    "SendRequest",
+    "SmsProducer",
+    "SmsProducerBatchError",
+]
 
 #: Environment variable :meth:`SmsProducer.from_environment` reads the queue URL from (``SmsSendQueue.add_producer``
 #: sets it).
@@ -198,6 +206,26 @@ class SmsProducer:
         if failed:
             raise SmsProducerBatchError(failed)
         return [r.request_id for r in requests]
+
+    @staticmethod
+    def parts(message_body: str) -> Normalization:
+        """The message parts of ``message_body`` as written (``before``) and as a send queue with
+        ``normalize_characters`` on (the default) sends it (``after``), and that body (``body``).
+
+        Nothing is queued and no AWS call is made; the request and its contract are unchanged (the sender normalises
+        when it sends). ``after`` is ``before`` when nothing would change::
+
+            estimate = SmsProducer.parts("It\u2019s time for your appointment")
+            estimate.before.parts, estimate.after.parts, estimate.parts_saved   # (1, 1, 0); UCS-2, then GSM-7
+
+        :param message_body: A message body (a string).
+        :raises ContractError: ``message_body`` is not a string.
+        """
+        if not isinstance(message_body, str):
+            raise ContractError(
+                RejectionReason.INVALID_FIELD, f"must be a string, not a {type(message_body).__name__}", "messageBody"
+            )
+        return normalize_gsm7(message_body)
 
     def _deadline(self, not_after: datetime | int | None, valid_for: timedelta | None) -> int | None:
         if not_after is not None and valid_for is not None:

@@ -253,6 +253,9 @@ class SenderMetric:
     CIRCUIT_BREAKER_OPEN: Final = "CircuitBreakerOpen"
     #: Probe sends made while the circuit breaker is open.
     CIRCUIT_BREAKER_PROBES: Final = "CircuitBreakerProbes"
+    #: Message parts saved by GSM-7 normalisation (``normalize_gsm7``): parts of the body as written minus parts of
+    #: the body sent, published for each accepted send whose body was normalised (0 when it saved none).
+    PARTS_SAVED: Final = "PartsSaved"
 
     #: All of them.
     ALL: Final = (
@@ -272,6 +275,7 @@ class SenderMetric:
         RECEIVES_WITHOUT_SEND,
         CIRCUIT_BREAKER_OPEN,
         CIRCUIT_BREAKER_PROBES,
+        PARTS_SAVED,
     )
 
 
@@ -332,6 +336,9 @@ class SenderSettings(_EnvironmentSettings):
         slots are ``1 + tolerance`` times as long, so a tolerance of 20 ms costs 2 % of the MPS).
     :param breaker_probe_interval_seconds: While the circuit breaker is open, one send per this interval probes
         whether the hold has cleared.
+    :param normalize_gsm7: Replace characters that have a GSM-7 equivalent with the same meaning (curly quotes,
+        dashes, ellipsis, Unicode and zero-width spaces: ``sms_constructs_runtime.gsm7``) when that alone makes the
+        body GSM-7 and takes no more parts; the normalised body is sent and ``PartsSaved`` published.
     """
 
     table_name: str = _env("SMS_TABLE_NAME")
@@ -352,6 +359,7 @@ class SenderSettings(_EnvironmentSettings):
     max_receive_count: int = _env("SMS_MAX_RECEIVE_COUNT", 10)
     release_tolerance_seconds: float = _env("SMS_RELEASE_TOLERANCE_SECONDS", 0.02)
     breaker_probe_interval_seconds: int = _env("SMS_BREAKER_PROBE_INTERVAL_SECONDS", 60)
+    normalize_gsm7: bool = _env("SMS_NORMALIZE_GSM7", True)
 
 
 @dataclass(frozen=True)

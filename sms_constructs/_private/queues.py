@@ -69,3 +69,45 @@ def check_redrive_fits_retention(
             f"reaches the dead-letter queue; use at most {retention_seconds // longest_receive_seconds}",
             max_receive_count,
         )
+
+
+def handler_queue(
+    scope: Construct,
+    id: str,
+    key: kms.IKey,
+    *,
+    timeout_seconds: int,
+    retention: cdk.Duration,
+    max_receive_count: int,
+    queue: str,
+    redrive_sources: str,
+) -> tuple[sqs.Queue, sqs.Queue]:
+    """The queue a library Lambda consumes, with its dead-letter queue: ``(queue, dead_letter_queue)``.
+
+    Both KMS-encrypted with ``key`` and TLS-only; the visibility timeout is six times the function's timeout (AWS's
+    advice for SQS event sources), so one receive lasts at most that long, and ``max_receive_count`` such receives
+    must fit the queue's retention (:func:`check_redrive_fits_retention`, refused at synth otherwise).
+
+    :param queue: How error messages name the queue (e.g. "retry event queue").
+    :param redrive_sources: What the dead-letter queue collects from (its acknowledgement's evidence).
+    """
+    dead_letters = dead_letter_queue(scope, key, redrive_sources=redrive_sources)
+    check_redrive_fits_retention(
+        scope,
+        "max_receive_count",
+        max_receive_count=max_receive_count,
+        longest_receive_seconds=6 * timeout_seconds,
+        retention=retention,
+        queue=queue,
+    )
+    consumed = sqs.Queue(
+        scope,
+        id,
+        encryption=sqs.QueueEncryption.KMS,
+        encryption_master_key=key,
+        enforce_ssl=True,
+        visibility_timeout=cdk.Duration.seconds(6 * timeout_seconds),
+        retention_period=retention,
+        dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=max_receive_count, queue=dead_letters),
+    )
+    return consumed, dead_letters

@@ -15,7 +15,6 @@ import aws_cdk.aws_lambda as lambda_
 import aws_cdk.aws_logs as logs
 import aws_cdk.aws_sns as sns
 import aws_cdk.aws_sns_subscriptions as subscriptions
-import aws_cdk.aws_sqs as sqs
 from constructs import Construct
 from sms_constructs_runtime.contract import MAX_ATTEMPT
 from sms_constructs_runtime.settings import METRIC_DIMENSION_SERVICE, RetryMetric, RetrySettings
@@ -25,7 +24,7 @@ from .._private.errors import ValidationError
 from .._private.functions import FunctionNetwork, library_function
 from .._private.kms import limit_grants_to_aws_services
 from .._private.metrics import MetricOptions, custom_metric, with_defaults
-from .._private.queues import check_redrive_fits_retention, dead_letter_queue
+from .._private.queues import handler_queue
 from .._private.stacks import stack_of
 from .._private.validation import check_range
 from ..resources.configuration_set import ConfigurationSet, ConfigurationSetEventDestination
@@ -277,33 +276,22 @@ class SmsRetry(Construct):
         self.events_topic = sns.Topic(self, "EventsTopic", master_key=self.topic_key, enforce_ssl=True)
         #: Where final failures are published (JSON: requestId, attempts, lastStatus, lastMessageId, context, …).
         self.final_failure_topic = sns.Topic(self, "FinalFailureTopic", master_key=self.topic_key, enforce_ssl=True)
-        #: Events that failed processing repeatedly, and events SNS could not deliver.
-        self.dead_letter_queue = dead_letter_queue(
-            self, key, redrive_sources="the retry event queue and of its SNS subscription"
-        )
         timeout = cdk.Duration.seconds(30)
         # The retry handler never extends a record's visibility: each receive lasts at most the visibility timeout.
-        check_redrive_fits_retention(
-            self,
-            "max_receive_count",
-            max_receive_count=_EVENT_MAX_RECEIVE_COUNT,
-            longest_receive_seconds=6 * int(timeout.to_seconds()),
-            retention=_EVENT_RETENTION,
-            queue="retry event queue",
-        )
-        #: The queue of final events of the retryable statuses.
-        self.queue = sqs.Queue(
+        queue, dead_letters = handler_queue(
             self,
             "EventQueue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=key,
-            enforce_ssl=True,
-            visibility_timeout=cdk.Duration.seconds(6 * timeout.to_seconds()),
-            retention_period=_EVENT_RETENTION,
-            dead_letter_queue=sqs.DeadLetterQueue(
-                max_receive_count=_EVENT_MAX_RECEIVE_COUNT, queue=self.dead_letter_queue
-            ),
+            key,
+            timeout_seconds=int(timeout.to_seconds()),
+            retention=_EVENT_RETENTION,
+            max_receive_count=_EVENT_MAX_RECEIVE_COUNT,
+            queue="retry event queue",
+            redrive_sources="the retry event queue and of its SNS subscription",
         )
+        #: Events that failed processing repeatedly, and events SNS could not deliver.
+        self.dead_letter_queue = dead_letters
+        #: The queue of final events of the retryable statuses.
+        self.queue = queue
         statuses = [s.value for s in self.policy.statuses]
         self.events_topic.add_subscription(
             subscriptions.SqsSubscription(

@@ -141,6 +141,7 @@ class SmsSendQueue(Construct):
         trace_sdk_calls: bool | None = None,
         release_tolerance: cdk.Duration | None = None,
         breaker_probe_interval: cdk.Duration | None = None,
+        normalize_characters: bool | None = None,
     ) -> None:
         """
         :param origination_identity: Pool, phone number or sender ID to send from (its ARN is the
@@ -200,6 +201,12 @@ class SmsSendQueue(Construct):
         :param breaker_probe_interval: While the circuit breaker is open (a send was held: spend limit, sandbox,
             inactive identity, permissions), the sender makes one probe send per interval, and the other messages wait
             on the queue without a call (10 s – 1 hour, whole seconds). Default: 1 minute.
+        :param normalize_characters: Before sending, replace characters that have a GSM-7 equivalent with the same
+            meaning (curly quotes, dashes, ellipsis, non-breaking and zero-width spaces: the table in the guide's
+            "Fewer billed parts"), only when that alone makes the whole body GSM-7 and takes no more parts: 160
+            characters per part instead of 70. A body that is already GSM-7, or needs UCS-2 for another character
+            (an emoji, Cyrillic), is sent as written. The parts saved are published (``PartsSaved``). ``False``
+            sends every body as written. Default: ``True``.
         """
         super().__init__(scope, id)
         # Guards of issue 9: what jsii would reject without naming the prop, Regions, pacing the identity can hold.
@@ -234,6 +241,8 @@ class SmsSendQueue(Construct):
         receives = max_receive_count if max_receive_count is not None else 10
         check_range(self, "max_receive_count", receives, 3, 1000)
         tolerance_seconds, probe_seconds = _check_breaker_and_pacing(self, release_tolerance, breaker_probe_interval)
+        if normalize_characters is not None and not isinstance(normalize_characters, bool):
+            raise ValidationError(self, "normalize_characters", "must be True or False", normalize_characters)
 
         if max_parts_per_second > MAX_PACED_MPS_PER_QUEUE:
             cdk.Annotations.of(self).add_warning_v2(
@@ -323,6 +332,7 @@ class SmsSendQueue(Construct):
                 max_receive_count=int(receives),
                 release_tolerance_seconds=tolerance_seconds,
                 breaker_probe_interval_seconds=probe_seconds,
+                normalize_gsm7=normalize_characters is not False,
             ).to_environment(),
             timeout=timeout,
             reserved_concurrent_executions=self.max_concurrency,
@@ -462,6 +472,16 @@ class SmsSendQueue(Construct):
         function.add_layers(runtime_layer(function))
         return self.grant_send(function)
 
+    def enable_store_stream(self) -> str:
+        """Turn on the message store's DynamoDB stream (``NEW_IMAGE``, encrypted with the table's key) and return its
+        ARN: where ``SmsStatusNotifier`` reads the queue's outcomes from. Calling it again changes nothing. Turning the
+        stream on updates the table in place (``StreamSpecification`` needs no replacement); the stream keeps records
+        24 hours."""
+        table = self.table.node.default_child
+        assert isinstance(table, dynamodb.CfnTable)
+        table.stream_specification = dynamodb.CfnTable.StreamSpecificationProperty(stream_view_type="NEW_IMAGE")
+        return table.attr_stream_arn
+
     def grant_read_outcomes(self, grantee: iam.IGrantable) -> iam.Grant:
         """Let ``grantee`` read requests' outcomes and rejections (``dynamodb:GetItem`` and ``dynamodb:Query`` on
         the store; query ``pk = "request#<requestId>"``)."""
@@ -475,8 +495,8 @@ class SmsSendQueue(Construct):
         ``MessagePartsSent``, ``MessagesRejected``, ``TransientSendFailures``, ``SendsHeld``, ``MessagesDeferred``,
         ``DuplicateSendsSuppressed``, ``StoreWriteFailures``, ``SendOutcomeUnknown``, ``MessagesExpired``,
         ``HeldSendsReenqueued``, ``PacerSlotsAbandoned``, ``PacerContention``, ``ReceivesWithoutSend``,
-        ``CircuitBreakerOpen``, ``CircuitBreakerProbes``), in the queue's ``metrics_namespace`` with the sender's
-        ``service`` dimension.
+        ``CircuitBreakerOpen``, ``CircuitBreakerProbes``, ``PartsSaved``), in the queue's ``metrics_namespace`` with
+        the sender's ``service`` dimension.
 
         :param options: ``cloudwatch.MetricOptions`` keywords (``statistic``, ``period``, ``label``, ``color``,
             ``unit``, ``account``, ``region``, ``dimensions_map`` (merged over the ``service`` dimension), ...).
@@ -607,6 +627,11 @@ class SmsSendQueue(Construct):
         """Probe sends made while the circuit breaker is open (``CircuitBreakerProbes``): about one per
         ``breaker_probe_interval``. Default: ``Sum`` over 5 minutes."""
         return self.metric(SenderMetric.CIRCUIT_BREAKER_PROBES, **options)
+
+    def metric_parts_saved(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Message parts saved by GSM-7 normalisation (``PartsSaved``, with ``normalize_characters`` on): parts of the
+        bodies as written minus parts of the bodies sent. Default: ``Sum`` over 5 minutes."""
+        return self.metric(SenderMetric.PARTS_SAVED, **options)
 
     def metric_dead_letter_messages(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """Messages waiting in the dead-letter queue (``ApproximateNumberOfMessagesVisible``); alarm when above 0.

@@ -7,12 +7,16 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import aws_cdk.aws_ec2 as ec2
+import aws_cdk.aws_events as events
+import aws_cdk.aws_kms as kms
 import aws_cdk.aws_s3 as s3
+import aws_cdk.aws_sns as sns
 import pytest
 
 from sms_constructs import (
     ConfigurationSet,
     EventRetention,
+    InboundTarget,
     MandatoryKeywords,
     MessageType,
     NumberCapability,
@@ -25,10 +29,14 @@ from sms_constructs import (
     RawEventBackup,
     SmsAccountSettings,
     SmsEventAnalytics,
+    SmsInbound,
     SmsMonitoring,
     SmsRetry,
     SmsSendQueue,
+    SmsStatusNotifier,
+    TwoWayChannel,
 )
+from sms_constructs._private.kms import limit_grants_to_aws_services
 from tests.compliance.gates import (
     CFN_LINT_REGIONS,
     cfn_lint_findings,
@@ -94,6 +102,15 @@ def build_consumer_app(outdir: Path) -> cdk.App:
         vpc=vpc,
     )
     retry = SmsRetry(messaging, "Retry", send_queue=queue, vpc=vpc)
+    # Every status change of the queue's requests on an event bus; replies handled by keyword, with a consent ledger.
+    SmsStatusNotifier(messaging, "Status", send_queue=queue, retry=retry)
+    replies_key = kms.Key(messaging, "RepliesKey", enable_key_rotation=True)
+    limit_grants_to_aws_services(replies_key)  # what a compliant app does with its own keys (CT.KMS.PR.3)
+    replies = sns.Topic(messaging, "Replies", master_key=replies_key, enforce_ssl=True)
+    inbound = SmsInbound(
+        messaging, "Inbound", channel=TwoWayChannel.sns_topic(replies), send_queue=queue, opt_out_list=opt_outs
+    )
+    inbound.add_keyword("C", target=InboundTarget.event_bus(events.EventBus(messaging, "AppBus")), reply="Confirmed.")
     # A second send queue, outside any VPC, on the same pool and configuration set.
     SmsSendQueue(messaging, "Bulk", origination_identity=pool, configuration_set=config, max_parts_per_second=1)
     # Monitoring of everything, alarms mailed; every account setting, and a seeded opt-out list.

@@ -20,6 +20,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import aws_cdk.aws_iam as iam
+import aws_cdk.aws_sns as sns
 import pytest
 from aws_cdk.assertions import Template
 from constructs import Construct
@@ -36,7 +37,9 @@ from sms_constructs import (
     Pool,
     RcsAgent,
     SenderId,
+    SmsInbound,
     SmsSendQueue,
+    TwoWayChannel,
     VerifiedDestinationNumber,
 )
 from tests.conftest import ACCOUNT, ENV, REGION, cdk_json_context
@@ -65,6 +68,13 @@ def _send_queue(stack: cdk.Stack) -> SmsSendQueue:
     pool = Pool(stack, "QueuePool", origination_identities=[_number(stack, "QueueNumber")], keywords=KEYWORDS)
     config = ConfigurationSet(stack, "QueueConfig", configuration_set_name="acme")
     return SmsSendQueue(stack, "Target", origination_identity=pool, configuration_set=config, max_parts_per_second=3)
+
+
+def _inbound(stack: cdk.Stack) -> SmsInbound:
+    pool = Pool(stack, "RepliesPool", origination_identities=[_number(stack, "RepliesNumber")], keywords=KEYWORDS)
+    config = ConfigurationSet(stack, "RepliesConfig", configuration_set_name="replies")
+    queue = SmsSendQueue(stack, "Replies", origination_identity=pool, configuration_set=config, max_parts_per_second=1)
+    return SmsInbound(stack, "Target", channel=TwoWayChannel.sns_topic(sns.Topic(stack, "Topic")), send_queue=queue)
 
 
 #: Class name → builders of instances (owned and imported) whose grants are checked.
@@ -99,6 +109,7 @@ BUILDERS: dict[str, list[Callable[[cdk.Stack], Construct]]] = {
         )
     ],
     "SmsSendQueue": [_send_queue],
+    "SmsInbound": [_inbound],
 }
 
 

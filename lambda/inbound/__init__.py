@@ -1,0 +1,1 @@
+"""The inbound and consent-reconciliation Lambdas of SmsInbound (``inbound.handler``, ``inbound.reconcile``)."""

@@ -1,0 +1,1 @@
+"""The status Lambda of SmsStatusNotifier (``status.handler.main``)."""
