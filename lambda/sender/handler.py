@@ -60,6 +60,13 @@ Per record (Powertools ``BatchProcessor``, partial batch responses):
    then tells whether the identity is held. Records held before the breaker opened keep their back-off (up to an
    hour), so after the hold clears they are sent as they come back.
 
+What the sender records for ``SmsStatusNotifier`` (``sms_constructs_runtime.store``): at the first receive of a
+request's first attempt, ``accepted`` (one conditional put: a duplicate or a second copy writes nothing); when an
+attempt is held (5, 9), ``held#NN`` with the reason (one conditional put per attempt, again only if the reason changes;
+an execution environment skips a hold it recorded already, so an open breaker costs no write per receive); and with a
+rejection of a request it could read, its destination and producer context. A failed status write is counted
+(``StoreWriteFailures``) and never changes what happens to the message.
+
 The SMS client makes one attempt per call: botocore's own retries would resend after a read timeout or a dropped
 connection, when the service may already have accepted the message (``SendTextMessage`` has no idempotency token).
 Such an ambiguous outcome goes back to the queue like a transient error and is counted (``SendOutcomeUnknown``).
@@ -135,6 +142,8 @@ metrics = Metrics()
 #: Idempotency records of the sender share this partition key and key prefix, stable across function renames.
 IDEMPOTENCY_PARTITION: Final = "idempotency#sms-send"
 IDEMPOTENCY_KEY_PREFIX: Final = "sms-send"
+#: Holds one execution environment remembers having recorded (``held#NN``), so that it does not write them again.
+HELD_RECORDED_MAX: Final = 10_000
 #: ``CarrierLookup`` ``PhoneNumberType`` values that are rejected.
 REJECTED_NUMBER_TYPES: Final = {"LANDLINE": RejectionReason.LANDLINE_NUMBER, "INVALID": RejectionReason.INVALID_NUMBER}
 
@@ -237,6 +246,8 @@ class Sender:
         self._breaker_seen = False
         #: The current record is the breaker's probe.
         self._probing = False
+        #: (requestId, attempt) → the hold reason this execution environment recorded (``held#NN``), oldest first.
+        self._held_recorded: dict[tuple[str, int], str] = {}
         self.idempotency = IdempotencyConfig(
             event_key_jmespath="[requestId, attempt]",
             payload_validation_jmespath="[destinationPhoneNumber, messageBody]",
@@ -382,6 +393,8 @@ class Sender:
         except ContractError as error:  # a malformed copy never overwrites the record of an attempt that was sent
             self._reject(*_ids_of(record), error.reason, str(error), fallback_sort_key=f"rejected#{record.message_id}")
             return
+        if request.attempt == 1 and _first_receive(record):
+            self._record_accepted(request)
         payload = {**request.to_dict(), "attempt": request.attempt}
         self._outcome = None
         try:
@@ -427,10 +440,46 @@ class Sender:
             metrics.add_metric(name=SenderMetric.STORE_WRITE_FAILURES, unit=MetricUnit.Count, value=1)
             logger.exception("sent, but the message store write failed", extra={"messageId": message_id})
 
+    def _record_accepted(self, send: SendRequest) -> None:
+        """Write ``accepted`` (a conditional put: once per request) when a status notifier reads the store
+        (``record_statuses``). A failure is counted, never fails the record."""
+        if not self.config.record_statuses:
+            return
+        try:
+            self.store.put_accepted(send, self._now_ms())
+        except (ClientError, BotoCoreError):
+            metrics.add_metric(name=SenderMetric.STORE_WRITE_FAILURES, unit=MetricUnit.Count, value=1)
+            logger.warning("could not record the request as accepted", extra={"requestId": send.request_id})
+
+    def _record_held(self, send: SendRequest, reason: str) -> None:
+        """Write ``held#NN`` once per attempt and reason: skipped when this execution environment recorded the same
+        hold already (an open breaker holds the same records at every receive, and a refused conditional write is
+        billed too), else a conditional put. A failure is counted, never changes the record's outcome."""
+        key = (send.request_id, send.attempt)
+        if not self.config.record_statuses or self._held_recorded.get(key) == reason:
+            return
+        try:
+            self.store.put_held(send, reason, self._now_ms())
+        except (ClientError, BotoCoreError):
+            metrics.add_metric(name=SenderMetric.STORE_WRITE_FAILURES, unit=MetricUnit.Count, value=1)
+            logger.warning("could not record the held send", extra={"requestId": send.request_id, "reason": reason})
+            return
+        self._held_recorded.pop(key, None)
+        self._held_recorded[key] = reason
+        while len(self._held_recorded) > HELD_RECORDED_MAX:  # the oldest first (insertion order)
+            del self._held_recorded[next(iter(self._held_recorded))]
+
     # -- one send, at most once per requestId + attempt ----------------------------------------------------------
 
     def _send(self, request: dict[str, Any]) -> dict[str, Any]:
         send = SendRequest.from_dict(request)
+        try:
+            return self._send_request(send)
+        except HeldError as error:  # recorded while this invocation holds the request (its idempotency record)
+            self._record_held(send, error.reason)
+            raise
+
+    def _send_request(self, send: SendRequest) -> dict[str, Any]:
         body = self._body(send)
         parts = body.after.parts  # what is sent, paced and stored
         if self._too_late(send):
@@ -489,6 +538,7 @@ class Sender:
             send.attempt,
             RejectionReason.EXPIRED,
             f"notAfter {send.not_after} passed (or less than {MIN_TTL_SECONDS} s left) at {self._now_ms()}",
+            send=send,
         )
 
     def _done(self, outcome: dict[str, Any]) -> dict[str, Any]:
@@ -540,7 +590,7 @@ class Sender:
             outcome = SendErrorOutcome.RETRY if _is_transient(error) else SendErrorOutcome.HOLD
         if outcome is SendErrorOutcome.REJECT:
             named = f" (Fields: {', '.join(fields)})" if fields else ""
-            return self._reject(send.request_id, send.attempt, reason, f"{code}: {message}{named}")
+            return self._reject(send.request_id, send.attempt, reason, f"{code}: {message}{named}", send=send)
         if outcome is SendErrorOutcome.RETRY:
             metrics.add_metric(name=SenderMetric.TRANSIENT_FAILURES, unit=MetricUnit.Count, value=1)
             raise RecordFailedError(f"{code}: {message}", BackOff.TRANSIENT_SECONDS) from error
@@ -575,7 +625,9 @@ class Sender:
         reason = REJECTED_NUMBER_TYPES.get(number_type)
         if reason is None:
             return None
-        return self._reject(send.request_id, send.attempt, reason, f"CarrierLookup PhoneNumberType {number_type}")
+        return self._reject(
+            send.request_id, send.attempt, reason, f"CarrierLookup PhoneNumberType {number_type}", send=send
+        )
 
     # -- circuit breaker ------------------------------------------------------------------------------------------
 
@@ -666,11 +718,21 @@ class Sender:
         *,
         sort_key: str | None = None,
         fallback_sort_key: str | None = None,
+        send: SendRequest | None = None,
     ) -> dict[str, Any]:
+        """Record a rejection; ``send`` (the request, when it could be read) gives it its destination and context."""
         count_per_reason(metrics, SenderMetric.REJECTED, reason)
         logger.warning("rejected", extra={"requestId": request_id, "attempt": attempt, "reason": reason})
         self.store.put_rejection(
-            request_id, attempt, reason, detail, self._now_ms(), sort_key=sort_key, fallback_sort_key=fallback_sort_key
+            request_id,
+            attempt,
+            reason,
+            detail,
+            self._now_ms(),
+            sort_key=sort_key,
+            fallback_sort_key=fallback_sort_key,
+            destination=send.destination_phone_number if send is not None else None,
+            context=send.context if send is not None else None,
         )
         return {"status": "REJECTED", "reason": reason}
 
@@ -749,6 +811,11 @@ def _int_attribute(record: SQSRecord, name: str, *, message_attribute: bool = Tr
         return int(str(raw)) if raw is not None else None
     except (TypeError, ValueError, KeyError):
         return None
+
+
+def _first_receive(record: SQSRecord) -> bool:
+    """The message's first receive: not received before, and not a copy re-enqueued after earlier receives."""
+    return _receive_count(record) == 1 and _int_attribute(record, PRIOR_RECEIVES_ATTRIBUTE) is None
 
 
 def _ids_of(record: SQSRecord) -> tuple[str, int]:

@@ -339,6 +339,9 @@ class SenderSettings(_EnvironmentSettings):
     :param normalize_gsm7: Replace characters that have a GSM-7 equivalent with the same meaning (curly quotes,
         dashes, ellipsis, Unicode and zero-width spaces: ``sms_constructs_runtime.gsm7``) when that alone makes the
         body GSM-7 and takes no more parts; the normalised body is sent and ``PartsSaved`` published.
+    :param record_statuses: Also record in the store when a request is accepted and when an attempt is held (the
+        ``accepted`` and ``held#NN`` items ``SmsStatusNotifier`` publishes as ``ACCEPTED`` and ``HELD``): set when a
+        notifier reads the store, since each costs a write.
     """
 
     table_name: str = _env("SMS_TABLE_NAME")
@@ -360,6 +363,7 @@ class SenderSettings(_EnvironmentSettings):
     release_tolerance_seconds: float = _env("SMS_RELEASE_TOLERANCE_SECONDS", 0.02)
     breaker_probe_interval_seconds: int = _env("SMS_BREAKER_PROBE_INTERVAL_SECONDS", 60)
     normalize_gsm7: bool = _env("SMS_NORMALIZE_GSM7", True)
+    record_statuses: bool = _env("SMS_RECORD_STATUSES", False)
 
 
 @dataclass(frozen=True)

@@ -68,9 +68,10 @@ class RequestStatus:
     """The library's own status values. Carrier statuses are published as the SMS events give them (``PENDING``,
     ``QUEUED``, ``SUCCESSFUL``, ``DELIVERED``, ``CARRIER_UNREACHABLE``, …)."""
 
-    #: Reserved: the request reached the send queue (the send queue does not record it yet, so nothing publishes it).
+    #: The sender took the request from the send queue (its first receive of the first attempt).
     ACCEPTED: Final = "ACCEPTED"
-    #: Reserved: the send was refused for a reason of the account or the identity and waits (not recorded yet).
+    #: The send was refused for a reason of the account, a limit, the identity or the deployment and waits
+    #: (``reason``); published once per attempt.
     HELD: Final = "HELD"
     #: The service accepted ``SendTextMessage``: ``messageId`` and ``parts`` are set.
     SENT: Final = "SENT"
@@ -192,12 +193,27 @@ def _n(item: Mapping[str, Any], name: str) -> int | None:
     return int(value["N"]) if isinstance(value, Mapping) and "N" in value else None
 
 
+def _context(item: Mapping[str, Any]) -> dict[str, str] | None:
+    """The producer's ``context`` a history item keeps (JSON), without the send queue's keys; ``None`` if none."""
+    raw = _s(item, "context")
+    if not raw:
+        return None
+    try:
+        decoded = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(decoded, dict):
+        return None
+    return {str(k): str(v) for k, v in decoded.items() if k not in _LIBRARY_CONTEXT_KEYS}
+
+
 def change_from_store_item(item: Mapping[str, Any]) -> StatusChange | None:  # noqa: PLR0911 - one return per item kind
     """The change a request-history item of the message store records (a DynamoDB-JSON item, e.g. a stream record's
     ``NewImage``), or ``None`` for items that are not a request's outcome.
 
     ``attempt#NN`` SENT → ``SENT``; REJECTED → ``REJECTED`` (``EXPIRED`` for reason ``EXPIRED``); ``final`` →
-    ``FAILED_FINAL``; ``held#NN`` → ``HELD`` and ``accepted`` → ``ACCEPTED`` (reserved). ``conflict#…`` and
+    ``FAILED_FINAL``; ``held#NN`` → ``HELD``; ``accepted`` → ``ACCEPTED``. The destination and producer context an
+    ``accepted``, ``held#NN`` or rejection item keeps go with the change. ``conflict#…`` and
     ``rejected#…`` items are rejected *copies* that reused the id: the request itself is unchanged. A retry marker
     (``message#<id>`` / ``retry``) needs the message's request: :meth:`StatusStore.change_from_item` resolves it.
     """
@@ -207,6 +223,7 @@ def change_from_store_item(item: Mapping[str, Any]) -> StatusChange | None:  # n
     request_id = pk.removeprefix("request#")
     at = _n(item, "at") or 0
     status = _s(item, "status")
+    destination, context = _s(item, "destination"), _context(item)
     if sk.startswith("attempt#"):
         attempt = _n(item, "attempt") or int(sk.removeprefix("attempt#") or 1)
         if status == "SENT":
@@ -217,7 +234,10 @@ def change_from_store_item(item: Mapping[str, Any]) -> StatusChange | None:  # n
         if status == "REJECTED":
             reason = _s(item, "reason")
             name = RequestStatus.EXPIRED if reason == "EXPIRED" else RequestStatus.REJECTED
-            return StatusChange(request_id, attempt, name, RANKS[name], True, at, reason=reason)
+            return StatusChange(
+                request_id, attempt, name, RANKS[name], True, at,
+                reason=reason, destination=destination, context=context,
+            )  # fmt: skip
         return None
     if sk == "final":
         attempt = _n(item, "attempts") or 1
@@ -226,12 +246,16 @@ def change_from_store_item(item: Mapping[str, Any]) -> StatusChange | None:  # n
             message_id=_s(item, "lastMessageId"), reason=_s(item, "reason"), carrier_status=_s(item, "lastStatus"),
         )  # fmt: skip
     if sk.startswith("held#"):
-        attempt = _n(item, "attempt") or 1
+        attempt = _n(item, "attempt") or int(sk.removeprefix("held#") or 1)
         return StatusChange(
-            request_id, attempt, RequestStatus.HELD, RANKS[RequestStatus.HELD], False, at, reason=_s(item, "reason")
-        )
+            request_id, attempt, RequestStatus.HELD, RANKS[RequestStatus.HELD], False, at,
+            reason=_s(item, "reason"), destination=destination, context=context,
+        )  # fmt: skip
     if sk == "accepted":
-        return StatusChange(request_id, 1, RequestStatus.ACCEPTED, RANKS[RequestStatus.ACCEPTED], False, at)
+        return StatusChange(
+            request_id, _n(item, "attempt") or 1, RequestStatus.ACCEPTED, RANKS[RequestStatus.ACCEPTED], False, at,
+            destination=destination, context=context,
+        )  # fmt: skip
     return None
 
 

@@ -6,6 +6,8 @@ pk                        sk                what
 ========================  ================  ===========================================================
 ``message#<MessageId>``   ``message``       the request sent as that MessageId (body included) and its attempt
 ``message#<MessageId>``   ``retry``         marker: the retry handler has re-queued this message (dedup)
+``request#<requestId>``   ``accepted``      ``ACCEPTED``: the sender took the request (its first receive; written once)
+``request#<requestId>``   ``held#01``       ``HELD``: the attempt was held (written once; again if the reason changes)
 ``request#<requestId>``   ``attempt#01``    outcome of each attempt: ``SENT`` (with MessageId) or ``REJECTED``
 ``request#<requestId>``   ``conflict#…``    ``REJECTED``: a copy that reused the id with another destination or body
 ``request#<requestId>``   ``rejected#…``    ``REJECTED``: a malformed copy of an attempt that was already sent
@@ -15,6 +17,9 @@ pk                        sk                what
 ``pacer#<identity>``      ``breaker``       the circuit breaker: open while sends to the identity are held
 ``idempotency#sms-send``  ``sms-send#…``    Powertools idempotency records of the sender
 ========================  ================  ===========================================================
+
+``accepted``, ``held#NN`` and a ``REJECTED`` ``attempt#NN`` carry the request's ``destination`` and its producer's
+``context`` (JSON), so that a status published from them needs no other read.
 
 Read a request's history with ``Query(pk = "request#<requestId>")``. Every item but the pacer expires after the
 store's retention (default 14 days), which covers the retry window plus the 72 hours a final event can take; the
@@ -38,9 +43,30 @@ EXPIRATION_ATTRIBUTE: Final = "expiration"
 class Status:
     """``status`` of a request-history item."""
 
+    ACCEPTED: Final = "ACCEPTED"
+    HELD: Final = "HELD"
     SENT: Final = "SENT"
     REJECTED: Final = "REJECTED"
     FAILED: Final = "FAILED"
+
+
+#: Sort key of the item that records when the sender took a request.
+ACCEPTED_SORT_KEY: Final = "accepted"
+
+
+def held_sort_key(attempt: int) -> str:
+    """Sort key of the item that records that ``attempt`` was held (``held#01``)."""
+    return f"held#{attempt:02d}"
+
+
+def _request_fields(destination: str | None, context: Mapping[str, str] | None) -> dict[str, Any]:
+    """The ``destination`` and producer ``context`` (JSON; left out when empty) of a history item."""
+    fields: dict[str, Any] = {}
+    if destination:
+        fields["destination"] = destination
+    if context:
+        fields["context"] = json.dumps(dict(context), sort_keys=True, ensure_ascii=False)
+    return fields
 
 
 @dataclass(frozen=True)
@@ -109,6 +135,47 @@ class MessageStore:
         )
         self._put_history(request.request_id, request.attempt, now_ms, Status.SENT, messageId=message_id, parts=parts)
 
+    def put_accepted(self, request: SendRequest, now_ms: int) -> bool:
+        """Record that the sender took ``request`` (``accepted``, with its attempt, destination and producer context):
+        one conditional put that writes only the first time. ``False`` when the item was there already (a duplicate:
+        DynamoDB still bills the refused write)."""
+        try:
+            self._put_history(
+                request.request_id,
+                request.attempt,
+                now_ms,
+                Status.ACCEPTED,
+                sort_key=ACCEPTED_SORT_KEY,
+                condition={"ConditionExpression": "attribute_not_exists(pk)"},
+                **_request_fields(request.destination_phone_number, request.context),
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def put_held(self, request: SendRequest, reason: str, now_ms: int) -> bool:
+        """Record that the attempt of ``request`` was held and why (``held#NN``, with its destination and producer
+        context): one conditional put that writes the first time and when the reason changes, never for the same
+        reason again. ``False`` when it changed nothing."""
+        try:
+            self._put_history(
+                request.request_id,
+                request.attempt,
+                now_ms,
+                Status.HELD,
+                sort_key=held_sort_key(request.attempt),
+                condition={
+                    "ConditionExpression": "attribute_not_exists(pk) OR #reason <> :reason",
+                    "ExpressionAttributeNames": {"#reason": "reason"},
+                    "ExpressionAttributeValues": {":reason": {"S": reason}},
+                },
+                reason=reason,
+                **_request_fields(request.destination_phone_number, request.context),
+            )
+        except self._client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
     def put_rejection(
         self,
         request_id: str,
@@ -119,14 +186,17 @@ class MessageStore:
         *,
         sort_key: str | None = None,
         fallback_sort_key: str | None = None,
+        destination: str | None = None,
+        context: Mapping[str, str] | None = None,
     ) -> None:
         """Record that an attempt was rejected and why (never retried).
 
         ``sort_key`` overrides ``attempt#NN``, for a rejection that must not overwrite the attempt's own outcome
         (a reused idempotency key). With ``fallback_sort_key``, ``attempt#NN`` is written unless it records a send,
         and the rejection goes under ``fallback_sort_key`` instead (a malformed copy of a message that was sent).
+        ``destination`` and ``context`` (the producer's), when the request could be read, are kept with it.
         """
-        fields: dict[str, Any] = {"reason": reason, "detail": detail[:1000]}
+        fields: dict[str, Any] = {"reason": reason, "detail": detail[:1000], **_request_fields(destination, context)}
         if fallback_sort_key is None or sort_key is not None:
             self._put_history(request_id, attempt, now_ms, Status.REJECTED, sort_key=sort_key, **fields)
             return

@@ -3,7 +3,8 @@
 Two inputs, told apart by the records' ``eventSource``:
 
 - ``aws:dynamodb`` — the message store's stream (``NEW_IMAGE``, filtered to request-history items and retry
-  markers): the send queue's own outcomes (``SENT``, ``REJECTED``, ``EXPIRED``, ``RETRIED``, ``FAILED_FINAL``);
+  markers): the send queue's own statuses (``ACCEPTED``, ``HELD``, ``SENT``, ``REJECTED``, ``EXPIRED``, ``RETRIED``,
+  ``FAILED_FINAL``);
 - ``aws:sqs`` — the configuration set's SMS events (SNS event destination → SQS, raw message delivery): the carrier
   statuses (``QUEUED``, ``PENDING``, ``SUCCESSFUL``, ``DELIVERED``, ``UNKNOWN``, the failures, …).
 

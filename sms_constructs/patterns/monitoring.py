@@ -22,15 +22,19 @@ from typing import TypeVar, Unpack
 import aws_cdk as cdk
 import aws_cdk.aws_cloudwatch as cloudwatch
 import aws_cdk.aws_cloudwatch_actions as cloudwatch_actions
+import aws_cdk.aws_events as events
 import aws_cdk.aws_iam as iam
 import aws_cdk.aws_kms as kms
 import aws_cdk.aws_logs as logs
 import aws_cdk.aws_sns as sns
 import aws_cdk.aws_sns_subscriptions as subscriptions
+import jsii
 from aws_cdk.interfaces.aws_smsvoice import IConfigurationSetRef, IProtectConfigurationRef
-from constructs import Construct
+from constructs import Construct, IValidation
 from sms_constructs_runtime.events import SUCCESS_STATUSES
-from sms_constructs_runtime.settings import DIMENSION_CAUSE, SenderMetric
+from sms_constructs_runtime.inbound import DriftKind, InboundMetric
+from sms_constructs_runtime.settings import DIMENSION_CAUSE, DIMENSION_REASON, SenderMetric
+from sms_constructs_runtime.status_settings import StatusMetric
 
 from .._private import nag
 from .._private.errors import ValidationError
@@ -40,8 +44,10 @@ from .._private.validation import check_pattern, check_range, check_unique, is_u
 from ..resources.configuration_set import ConfigurationSet
 from . import _guards
 from .event_analytics import SmsEventAnalytics
+from .inbound import SmsInbound
 from .retry import SmsRetry
 from .send_queue import QUEUE_RETENTION, SmsSendQueue
+from .status import SmsStatusNotifier
 
 #: Namespace of the service's metrics.
 SMS_NAMESPACE = "AWS/SMSVoice"
@@ -102,7 +108,12 @@ class SmsMonitoring(Construct):
       (the sender's circuit breaker was open: a send was held, the sender only probes) and ``OptedOutRejections``
       (at least ``max_opted_out_rejections`` sends to opted-out numbers in an hour);
     - with ``retry``: ``RetryDeadLetters`` (DLQ not empty); with ``analytics``: ``FailedConversions`` (events Firehose
-      could not convert to Parquet in an hour).
+      could not convert to Parquet in an hour);
+    - with ``status_notifier``: ``StatusDeadLetters`` (DLQ not empty), with queue or webhook targets
+      ``StatusTargetDeadLetters`` (the targets' DLQ not empty), with webhook targets ``StatusWebhookFailures``
+      (deliveries retried or failed in 3 consecutive periods of 5 minutes);
+    - with ``inbound``: ``InboundDeadLetters`` (DLQ not empty) and, when it reconciles consent, ``ConsentDrift`` (at
+      least one drift in a day) and ``ConsentReconciliationErrors`` (a failed reconciliation in a day).
 
     Every alarm notifies ``alarm_topic``, or a topic created here (KMS-encrypted, TLS only) with an optional e-mail
     subscription. Alarms treat missing data as not breaching: a quiet hour is not an incident. With ``runbook_url``,
@@ -124,6 +135,8 @@ class SmsMonitoring(Construct):
         send_queue: SmsSendQueue | None = None,
         retry: SmsRetry | None = None,
         analytics: SmsEventAnalytics | None = None,
+        status_notifier: SmsStatusNotifier | None = None,
+        inbound: SmsInbound | None = None,
         event_log_group: logs.ILogGroup | None = None,
         protect_configuration: IProtectConfigurationRef | None = None,
         countries: Sequence[str] | None = None,
@@ -153,6 +166,14 @@ class SmsMonitoring(Construct):
         :param retry: The retries of ``send_queue``: retries, final failures, DLQ. Default: none.
         :param analytics: The event analytics: Firehose freshness and conversions, and its quick-look log group for the
             event metric filters. Default: none.
+        :param status_notifier: The status notifier of ``send_queue``: its dead-letter queue, published, superseded and
+            malformed records and, when it has queue or webhook targets, their dead-letter queue and the webhook
+            deliveries EventBridge retries or gives up on. Create ``SmsMonitoring`` after the notifier's
+            ``add_queue_target`` and ``add_webhook_target`` calls (a target added later fails synthesis). Default: none
+            (no status widgets or alarms).
+        :param inbound: The inbound (two-way) pattern: its dead-letter queue, messages, duplicates, replies, malformed
+            records and, when it reconciles consent (``opt_out_list``), the drift and the reconciliation's errors.
+            Default: none (no inbound widgets or alarms).
         :param event_log_group: The log group the configuration set writes its events to (a CloudWatch Logs event
             destination, e.g. ``analytics.quick_look_log_group``); the event metric filters are added to it. Default:
             ``analytics.quick_look_log_group`` when there is one, else no event metrics.
@@ -245,7 +266,14 @@ class SmsMonitoring(Construct):
             )
         if retry is not None and (send_queue is None or retry.send_queue is not send_queue):
             raise ValidationError(self, "retry", "must be the SmsRetry of the given send_queue", retry.node.path)
-        for prop, other in (("send_queue", send_queue), ("retry", retry), ("analytics", analytics)):
+        watched = (
+            ("send_queue", send_queue),
+            ("retry", retry),
+            ("analytics", analytics),
+            ("status_notifier", status_notifier),
+            ("inbound", inbound),
+        )
+        for prop, other in watched:
             if other is not None:
                 _check_same_region(self, prop, other)
 
@@ -256,6 +284,11 @@ class SmsMonitoring(Construct):
         self.send_queue = send_queue
         self.retry = retry
         self.analytics = analytics
+        #: The watched status notifier, or ``None``.
+        self.status_notifier = status_notifier
+        #: The watched inbound pattern, or ``None``.
+        self.inbound = inbound
+        self._watch_status_notifier(status_notifier, send_queue)
         self._alarm_name_prefix = alarm_name_prefix
         #: The runbook page the alarm descriptions link to, or ``None``.
         self.runbook_url = runbook_url if runbook_url is not None else DEFAULT_RUNBOOK_URL
@@ -292,6 +325,35 @@ class SmsMonitoring(Construct):
             default_interval=cdk.Duration.days(1),
             widgets=self._widgets(limits.min_delivery_rate_percent),
         )
+
+    def _watch_status_notifier(
+        self, status_notifier: SmsStatusNotifier | None, send_queue: SmsSendQueue | None
+    ) -> None:
+        """Check ``status_notifier`` against ``send_queue`` and remember its target rules (the alarms and widgets are
+        built for those; a target added later fails synthesis)."""
+        if status_notifier is not None and send_queue is not None and status_notifier.send_queue is not send_queue:
+            raise ValidationError(
+                self,
+                "status_notifier",
+                f"must be the SmsStatusNotifier of the given send_queue ({send_queue.node.path}): the dashboard shows "
+                "one send path",
+                status_notifier.node.path,
+            )
+        #: The status notifier's target rules (queue and webhook) and, of those, the webhook rules, when this was built.
+        self._status_targets: tuple[events.Rule, ...] = ()
+        self._status_webhooks: tuple[events.Rule, ...] = ()
+        if status_notifier is not None:
+            self._status_targets, self._status_webhooks = _target_rules(status_notifier)
+            if len(self._status_webhooks) > _MAX_WATCHED_WEBHOOKS:
+                raise ValidationError(
+                    self,
+                    "status_notifier",
+                    f"has more webhook targets than one alarm can watch ({_MAX_WATCHED_WEBHOOKS}; CloudWatch allows 10 "
+                    "metrics per alarm, two per webhook): spread them over notifiers or watch the rest with alarms of "
+                    "your own",
+                    len(self._status_webhooks),
+                )
+            self.node.add_validation(_TargetsUnchanged(self, status_notifier))
 
     @staticmethod
     def runbook_anchor(alarm_key: str) -> str:
@@ -457,6 +519,41 @@ class SmsMonitoring(Construct):
         """Text messages whose final status is not DELIVERED or SUCCESSFUL (from the events). Default: ``Sum`` over 5
         minutes."""
         return self.metric_event(_FINAL_FAILURES, **options)
+
+    # --- status notifier and inbound ---------------------------------------------------------------------------------
+
+    def metric_status_webhook_failures(self, **options: Unpack[MetricOptions]) -> cloudwatch.MathExpression | None:
+        """Deliveries to the status notifier's webhook targets that EventBridge retried (``RetryInvocationAttempts``:
+        5xx, 429, timeouts) or gave up on (``FailedInvocations``), summed over the webhook rules (``AWS/Events``, per
+        rule and bus). ``None`` without ``status_notifier`` or without a webhook target.
+
+        :param options: ``period`` and ``label``. Default: 5 minutes.
+        """
+        if not self._status_webhooks:
+            return None
+        period = options.get("period") or _FIVE_MINUTES
+        using: dict[str, cloudwatch.IMetric] = {}
+        for index, rule in enumerate(self._status_webhooks):
+            using[f"retried{index}"] = self._rule_metric(rule, "RetryInvocationAttempts", period)
+            using[f"failed{index}"] = self._rule_metric(rule, "FailedInvocations", period)
+        return cloudwatch.MathExpression(
+            expression=" + ".join(f"FILL({name}, 0)" for name in using),
+            using_metrics=using,
+            label=options.get("label") or "Webhook deliveries retried or failed",
+            period=period,
+        )
+
+    def _rule_metric(self, rule: events.Rule, metric_name: str, period: cdk.Duration) -> cloudwatch.Metric:
+        """An ``AWS/Events`` metric of one rule of the status notifier's bus: ``RuleName`` alone on the default bus,
+        with ``EventBusName`` on a custom bus (as EventBridge publishes them)."""
+        assert self.status_notifier is not None
+        bus = self.status_notifier.event_bus.event_bus_name
+        dimensions = {"RuleName": rule.rule_name}
+        if is_unresolved(bus) or bus != "default":
+            dimensions = {"EventBusName": bus, **dimensions}
+        return custom_metric(
+            _EVENTS_NAMESPACE, metric_name, dimensions, {"period": period, "statistic": cloudwatch.Stats.SUM}
+        )
 
     # --- internals ----------------------------------------------------------------------------------------------
 
@@ -647,6 +744,95 @@ class SmsMonitoring(Construct):
                 ),
             )
 
+        self._add_after_send_alarms()
+
+    def _add_after_send_alarms(self) -> None:
+        """The status notifier's and the inbound pattern's alarms."""
+        notifier, inbound = self.status_notifier, self.inbound
+        if notifier is not None:
+            self._alarm(
+                "StatusDeadLetters",
+                notifier.metric_dead_letter_messages(),
+                threshold=1,
+                description=(
+                    "Records the status function could not process are in its dead-letter queue (SMS events, store "
+                    "stream batches, or events SNS could not deliver): those status changes were not published. Fix "
+                    "the cause, then redrive the DLQ."
+                ),
+            )
+            if self._status_targets:
+                self._alarm(
+                    "StatusTargetDeadLetters",
+                    notifier.metric_target_dead_letter_messages(),
+                    threshold=1,
+                    description=(
+                        "EventBridge could not deliver status events to a queue or webhook target of the status "
+                        "notifier (retries exhausted, or a 4xx other than 429): they wait in the targets' dead-letter "
+                        "queue for 14 days. Fix the target, then replay them."
+                    ),
+                )
+            webhook_failures = self.metric_status_webhook_failures()
+            if webhook_failures is not None:
+                self._alarm(
+                    "StatusWebhookFailures",
+                    webhook_failures,
+                    threshold=1,
+                    evaluation_periods=3,
+                    datapoints_to_alarm=3,
+                    description=(
+                        "EventBridge retried or gave up on deliveries of status events to a webhook target in each of "
+                        "the last 3 periods of 5 minutes: the endpoint answers 5xx or 429, times out, or refuses the "
+                        "connection's credentials. EventBridge keeps retrying for 24 hours, then moves the events to "
+                        "the targets' dead-letter queue."
+                    ),
+                )
+        if inbound is not None:
+            self._alarm(
+                "InboundDeadLetters",
+                inbound.metric_dead_letter_messages(),
+                threshold=1,
+                description=(
+                    "Inbound messages the inbound function could not handle are in its dead-letter queue (or SNS "
+                    "could not deliver them to the queue): no keyword was routed, no reply sent and no consent "
+                    "recorded for them. Fix the cause, then redrive the DLQ."
+                ),
+            )
+            if inbound.reconciliation_function is not None:
+                # Only the ledger's own changes missing from the list: numbers the list held before the ledger
+                # existed (ON_LIST_NOT_IN_LEDGER) are drift too, but would keep the alarm on for good.
+                ledger_drift = cloudwatch.MathExpression(
+                    expression="optedOut + optedIn",
+                    using_metrics={
+                        alias: inbound.metric_consent_drift(period=_DAY, dimensions_map={DIMENSION_REASON: kind})
+                        for alias, kind in (
+                            ("optedOut", DriftKind.LEDGER_OPTED_OUT_NOT_ON_LIST),
+                            ("optedIn", DriftKind.LEDGER_OPTED_IN_ON_LIST),
+                        )
+                    },
+                    period=_DAY,
+                    label="Consent changes missing from the opt-out list",
+                )
+                self._alarm(
+                    "ConsentDrift",
+                    ledger_drift,
+                    threshold=1,
+                    description=(
+                        "The consent reconciliation found numbers whose newest consent change in the ledger is not on "
+                        "the opt-out list (LEDGER_OPTED_OUT_NOT_ON_LIST: a STOP the list missed; "
+                        "LEDGER_OPTED_IN_ON_LIST: a START the list did not take). Numbers on the list the ledger never "
+                        "saw (ON_LIST_NOT_IN_LEDGER) are published as ConsentDrift events but do not alarm."
+                    ),
+                )
+                self._alarm(
+                    "ConsentReconciliationErrors",
+                    inbound.reconciliation_function.metric_errors(period=_DAY, statistic=cloudwatch.Stats.SUM),
+                    threshold=1,
+                    description=(
+                        "The consent reconciliation failed in the last day: drift is not being checked. Its log "
+                        "group says why (throttling, access denied, a missing opt-out list)."
+                    ),
+                )
+
     def _add_metric_filters(self, log_group: logs.ILogGroup) -> None:
         text_final = [
             logs.FilterPattern.string_value("$.eventType", "=", "TEXT_*"),
@@ -821,10 +1007,93 @@ class SmsMonitoring(Construct):
                     ),
                 ]
             )
+        if self.status_notifier is not None:
+            rows.append(self._status_widgets(self.status_notifier))
+        if self.inbound is not None:
+            rows.append(self._inbound_widgets(self.inbound))
         rows.append(
             [cloudwatch.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms.values()), width=24, height=4)]
         )
         return rows
+
+    def _status_widgets(self, notifier: SmsStatusNotifier) -> list[cloudwatch.IWidget]:
+        dead_letters = [notifier.metric_dead_letter_messages(label="Status DLQ")]
+        if self._status_targets:
+            dead_letters.append(notifier.metric_target_dead_letter_messages(label="Targets' DLQ"))
+        widgets: list[cloudwatch.IWidget] = [
+            cloudwatch.GraphWidget(
+                title="Status events: published, superseded, malformed",
+                left=[
+                    notifier.metric(StatusMetric.EVENTS_PUBLISHED, label="Published"),
+                    notifier.metric(StatusMetric.CHANGES_SUPERSEDED, label="Superseded (late, duplicate)"),
+                    notifier.metric(StatusMetric.FOREIGN_EVENTS, label="Not from the send queue"),
+                ],
+                right=[notifier.metric(StatusMetric.MALFORMED_RECORDS, label="Malformed records")],
+                width=8,
+                height=6,
+            ),
+            cloudwatch.GraphWidget(title="Status: dead-letter queues", left=dead_letters, width=8, height=6),
+        ]
+        if self._status_webhooks:
+            period = _FIVE_MINUTES
+            webhooks: list[cloudwatch.IMetric] = []
+            for rule in self._status_webhooks:
+                name = rule.node.id
+                webhooks.extend(
+                    [
+                        self._rule_metric(rule, "SuccessfulInvocationAttempts", period).with_(
+                            label=f"{name}: delivered"
+                        ),
+                        self._rule_metric(rule, "RetryInvocationAttempts", period).with_(label=f"{name}: retried"),
+                        self._rule_metric(rule, "FailedInvocations", period).with_(label=f"{name}: failed"),
+                    ]
+                )
+            widgets.append(cloudwatch.GraphWidget(title="Status webhooks", left=webhooks, width=8, height=6))
+        return widgets
+
+    def _inbound_widgets(self, inbound: SmsInbound) -> list[cloudwatch.IWidget]:
+        widgets: list[cloudwatch.IWidget] = [
+            cloudwatch.GraphWidget(
+                title="Inbound: messages, duplicates, replies, malformed",
+                left=[
+                    inbound.metric(InboundMetric.MESSAGES, label="Messages"),
+                    inbound.metric(InboundMetric.DUPLICATES, label="Duplicates"),
+                    inbound.metric(InboundMetric.REPLIES_QUEUED, label="Replies queued"),
+                    inbound.metric(InboundMetric.OUT_OF_ORDER, label="Out-of-order consent changes"),
+                ],
+                right=[inbound.metric(InboundMetric.MALFORMED, label="Malformed records")],
+                width=8,
+                height=6,
+            ),
+            cloudwatch.GraphWidget(
+                title="Inbound: dead-letter queue",
+                left=[inbound.metric_dead_letter_messages(label="Inbound DLQ")],
+                width=8,
+                height=6,
+            ),
+        ]
+        if inbound.reconciliation_function is not None:
+            drift = self._search(
+                inbound.metrics_namespace,
+                [_REASON, _SERVICE],
+                InboundMetric.CONSENT_DRIFT,
+                f' {_SERVICE}="{inbound.service_name}"',
+                86_400,
+            )
+            widgets.append(
+                cloudwatch.GraphWidget(
+                    title="Consent drift by kind (a day), reconciliation errors",
+                    left=[cloudwatch.SearchExpression(expression=drift, label="", period=_DAY)],
+                    right=[
+                        inbound.reconciliation_function.metric_errors(
+                            period=_DAY, statistic=cloudwatch.Stats.SUM, label="Reconciliation errors"
+                        )
+                    ],
+                    width=8,
+                    height=6,
+                )
+            )
+        return widgets
 
     def _send_queue_widgets(self, queue: SmsSendQueue) -> list[list[cloudwatch.IWidget]]:
         reasons = f' {_SERVICE}="{queue.service_name}"'
@@ -1026,6 +1295,11 @@ class _Thresholds:
 
 
 _FINAL_FAILURES = "FinalFailures"
+_EVENTS_NAMESPACE = "AWS/Events"
+_FIVE_MINUTES = cdk.Duration.minutes(5)
+_DAY = cdk.Duration.days(1)
+#: CloudWatch allows 10 metrics in an alarm; the webhook alarm reads two per webhook rule.
+_MAX_WATCHED_WEBHOOKS = 5
 _BLOCKED_OR_SPAM = "BlockedOrSpam"
 _CARRIER_UNREACHABLE = "CarrierUnreachable"
 _EVENT_METRICS = (_FINAL_FAILURES, _BLOCKED_OR_SPAM, _CARRIER_UNREACHABLE)
@@ -1099,3 +1373,33 @@ def _check_same_region(scope: Construct, prop: str, other: Construct) -> None:
             f"must be in this stack's Region ({ours}): CloudWatch alarms only watch metrics of their own Region",
             f"{other.node.path} ({theirs})",
         )
+
+
+def _target_rules(notifier: SmsStatusNotifier) -> tuple[tuple[events.Rule, ...], tuple[events.Rule, ...]]:
+    """The notifier's target rules (``add_queue_target``, ``add_webhook_target``) and, of those, the webhook rules
+    (a rule ``<id>`` next to its API destination ``<id>Destination``)."""
+    children = notifier.node.children
+    rules = tuple(child for child in children if isinstance(child, events.Rule))
+    destinations = {child.node.id for child in children if isinstance(child, events.ApiDestination)}
+    return rules, tuple(rule for rule in rules if f"{rule.node.id}Destination" in destinations)
+
+
+@jsii.implements(IValidation)
+class _TargetsUnchanged:
+    """Fails synthesis when the notifier got a target after ``SmsMonitoring`` was built (it would be unwatched)."""
+
+    def __init__(self, monitoring: SmsMonitoring, notifier: SmsStatusNotifier) -> None:
+        self._monitoring = monitoring
+        self._notifier = notifier
+
+    def validate(self) -> list[str]:
+        """An error when the notifier's target rules differ from those the alarms and widgets were built for."""
+        rules, _ = _target_rules(self._notifier)
+        if rules == self._monitoring._status_targets:
+            return []
+        added = sorted(rule.node.path for rule in rules if rule not in self._monitoring._status_targets)
+        rule = (
+            "got targets after the SmsMonitoring was created, and no alarm or widget watches them: create "
+            "SmsMonitoring after add_queue_target and add_webhook_target"
+        )
+        return [str(ValidationError(self._monitoring, "status_notifier", rule, added))]

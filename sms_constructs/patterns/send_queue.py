@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Sequence
@@ -43,6 +44,11 @@ from .._private.validation import check_range, is_unresolved
 from ..resources.common import MessageType
 from ..resources.origination_identity import IOriginationIdentity
 from . import _guards
+
+#: The sender's environment variable of ``SenderSettings.record_statuses`` (set when a status notifier attaches).
+_RECORD_STATUSES_VARIABLE = next(
+    f.metadata["env"] for f in dataclasses.fields(SenderSettings) if f.name == "record_statuses"
+)
 
 #: Namespace of the custom metrics of the sender and retry functions (Powertools EMF).
 DEFAULT_METRICS_NAMESPACE = "SmsConstructs"
@@ -480,6 +486,9 @@ class SmsSendQueue(Construct):
         table = self.table.node.default_child
         assert isinstance(table, dynamodb.CfnTable)
         table.stream_specification = dynamodb.CfnTable.StreamSpecificationProperty(stream_view_type="NEW_IMAGE")
+        # Someone reads the outcomes: the sender also records when it accepts and holds a request (one more write per
+        # request, and one per held attempt), which it skips otherwise.
+        self.function.add_environment(_RECORD_STATUSES_VARIABLE, "true")
         return table.attr_stream_arn
 
     def grant_read_outcomes(self, grantee: iam.IGrantable) -> iam.Grant:

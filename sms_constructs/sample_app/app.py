@@ -8,7 +8,7 @@ import aws_cdk as cdk
 
 from .analytics_stack import EventAnalyticsStack
 from .config import Profile, load_profile
-from .identities_stack import IdentitiesStack
+from .identities_stack import OPT_IN_KEYWORDS, IdentitiesStack
 from .monitoring_stack import MonitoringStack
 from .sending_stack import SendingStack
 
@@ -48,7 +48,10 @@ def build_sample_app(app: cdk.App) -> SampleStacks:
         f"{prefix}Identities",
         profile=profile,
         env=env,
-        description=f"{label}: origination identities, pool, opt-out list, protect configuration, account settings",
+        description=(
+            f"{label}: origination identities, pool, opt-out list, inbound topic, protect configuration, "
+            "account settings"
+        ),
     )
     analytics = EventAnalyticsStack(
         app,
@@ -64,8 +67,11 @@ def build_sample_app(app: cdk.App) -> SampleStacks:
         origination_identity=identities.pool,
         protect_configuration=identities.protect_configuration,
         analytics=analytics.analytics,
+        inbound_channel=identities.inbound_channel,
+        opt_out_list=identities.opt_out_list,
+        opt_in_keywords=OPT_IN_KEYWORDS,
         env=env,
-        description=f"{label}: configuration set, paced send queue, retries, sample producer",
+        description=f"{label}: configuration set, paced send queue, retries, sample producer, status events, replies",
     )
     monitoring = MonitoringStack(
         app,
@@ -75,6 +81,8 @@ def build_sample_app(app: cdk.App) -> SampleStacks:
         send_queue=sending.sending.send_queue,
         retry=sending.sending.retry,
         analytics=analytics.analytics,
+        status_notifier=sending.after_the_send.status,
+        inbound=sending.after_the_send.inbound,
         env=env,
         description=f"{label}: CloudWatch dashboard and alarms (spend, delivery, protect, queues, analytics)",
     )

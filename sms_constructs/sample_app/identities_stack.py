@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import aws_cdk as cdk
+import aws_cdk.aws_kms as kms
+import aws_cdk.aws_sns as sns
 from constructs import Construct
 
+from .._private.kms import limit_grants_to_aws_services
 from ..patterns.account_settings import SmsAccountSettings
 from ..resources.common import KeywordAction, NumberCapability, NumberType
 from ..resources.keywords import MandatoryKeywords, OptionalKeyword
@@ -16,6 +19,7 @@ from ..resources.origination_identity import IPoolMember
 from ..resources.phone_number import PhoneNumber
 from ..resources.pool import Pool
 from ..resources.protect_configuration import ProtectConfiguration
+from ..resources.two_way import TwoWayChannel
 from ..resources.verified_destination_number import VerifiedDestinationNumber
 from .config import Profile
 
@@ -31,6 +35,8 @@ OPTIONAL_KEYWORDS = [
         action=KeywordAction.OPT_IN,
     )
 ]
+#: The keywords that opt a recipient back in (what ``SmsInbound`` records as opt-ins in the consent ledger).
+OPT_IN_KEYWORDS = [k.keyword for k in OPTIONAL_KEYWORDS if k.action == KeywordAction.OPT_IN]
 
 
 class IdentitiesStack(cdk.Stack):
@@ -41,7 +47,10 @@ class IdentitiesStack(cdk.Stack):
       account in the SMS sandbox sends only to verified numbers; ``make verify-destination`` completes each);
     - production: the identities of ``sms-constructs:production.originationIdentities``, imported by ARN or requested.
 
-    The numbers sit in one pool with the HELP/STOP replies and the opt-out list. The protect configuration allows only
+    The numbers sit in one pool with the HELP/STOP replies and the opt-out list. Recipients' replies go to
+    ``inbound_topic`` (KMS-encrypted; output ``InboundTopicArn``): in production the pool is two-way with
+    ``inbound_channel``; in the sandbox nothing is wired to it (a simulator number receives no replies from phones),
+    and ``aws sns publish`` of an inbound payload drives the replies path. The protect configuration allows only
     the profile's countries. ``SmsAccountSettings`` sets the account's enforced monthly text spend limit to the
     profile's ``monthlySpendLimitUsd`` (and resets it when the stack is deleted).
     """
@@ -55,6 +64,15 @@ class IdentitiesStack(cdk.Stack):
         self.opt_out_list = OptOutList(self, "OptOutList", opt_out_list_name=f"{prefix}-opt-outs")
         #: The origination identities messages are sent from.
         self.numbers: list[IPoolMember] = self._numbers(profile)
+        #: Key of the inbound topic (replies carry phone numbers and message bodies).
+        self.inbound_key = kms.Key(
+            self, "InboundKey", enable_key_rotation=True, description="Inbound (two-way) SMS topic of the sample app"
+        )
+        limit_grants_to_aws_services(self.inbound_key)
+        #: The topic recipients' replies are published to (``SmsInbound`` in the sending stack subscribes).
+        self.inbound_topic = sns.Topic(self, "InboundTopic", master_key=self.inbound_key, enforce_ssl=True)
+        #: The two-way channel of the pool (production) or of nothing yet (sandbox).
+        self.inbound_channel = TwoWayChannel.sns_topic(self.inbound_topic)
         #: The pool that senders name as ``OriginationIdentity``.
         self.pool = Pool(
             self,
@@ -63,7 +81,15 @@ class IdentitiesStack(cdk.Stack):
             keywords=KEYWORDS,
             optional_keywords=OPTIONAL_KEYWORDS,
             opt_out_list=self.opt_out_list,
+            # Two-way on a simulator number is not documented: the sandbox pool stays one-way.
+            two_way=None if profile.is_sandbox else self.inbound_channel,
         )
+        cdk.CfnOutput(
+            self,
+            "InboundTopicArn",
+            value=self.inbound_topic.topic_arn,
+            description="Topic of inbound (two-way) SMS; publish an inbound payload here to try the replies path",
+        ).override_logical_id("InboundTopicArn")
         #: Blocks every destination country except the profile's (SMS pumping protection).
         self.protect_configuration = ProtectConfiguration.allow_only(
             self, "Protect", profile.allowed_countries, name=f"{prefix}-protect"

@@ -1,16 +1,20 @@
-"""The sending stack: the configuration set and its event destinations, the paced send queue, retries, a producer."""
+"""The sending stack: the configuration set and its event destinations, the paced send queue, retries, a producer,
+request status events and the replies path."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk.interfaces.aws_smsvoice import IProtectConfigurationRef
+from aws_cdk.interfaces.aws_smsvoice import IOptOutListRef, IProtectConfigurationRef
 from constructs import Construct
 
 from ..patterns.event_analytics import SmsEventAnalytics
 from ..resources.configuration_set import ConfigurationSet
 from ..resources.origination_identity import IOriginationIdentity
+from ..resources.two_way import TwoWayChannel
+from .after_the_send import SampleAfterTheSend
 from .config import Profile
 from .sending import SampleSending
 
@@ -26,6 +30,9 @@ class SendingStack(cdk.Stack):
     :param origination_identity: The pool (or number) every send names.
     :param protect_configuration: The protect configuration of the configuration set.
     :param analytics: The event analytics the configuration set's events stream into.
+    :param inbound_channel: The two-way channel of the pool (its topic lives with the identities).
+    :param opt_out_list: The pool's opt-out list, which the consent reconciliation reads.
+    :param opt_in_keywords: The opt-in keywords registered on the pool.
     """
 
     def __init__(
@@ -37,6 +44,9 @@ class SendingStack(cdk.Stack):
         origination_identity: IOriginationIdentity,
         protect_configuration: IProtectConfigurationRef,
         analytics: SmsEventAnalytics,
+        inbound_channel: TwoWayChannel,
+        opt_out_list: IOptOutListRef,
+        opt_in_keywords: Sequence[str],
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, id, **kwargs)
@@ -57,4 +67,14 @@ class SendingStack(cdk.Stack):
             pool=origination_identity,
             configuration_set=self.configuration_set,
             max_parts_per_second=profile.max_parts_per_second,
+        )
+        #: Status events of every request, and replies (the ``C`` keyword, consent), on one event bus.
+        self.after_the_send = SampleAfterTheSend(
+            self,
+            "AfterTheSend",
+            send_queue=self.sending.send_queue,
+            retry=self.sending.retry,
+            inbound_channel=inbound_channel,
+            opt_out_list=opt_out_list,
+            opt_in_keywords=opt_in_keywords,
         )

@@ -30,7 +30,7 @@ def test_the_documented_fixed_cost_is_the_sandbox_apps() -> None:
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_the_sample_app_costs_five_keys_fourteen_alarm_metrics_a_dashboard_and_two_pollers(profile: str) -> None:
+def test_the_sample_app_costs_eight_keys_nineteen_alarm_metrics_a_dashboard_and_four_pollers(profile: str) -> None:
     costs = fixed_cost.assembly_costs(synthesized_sample(profile).outdir)
     totals = (
         sum(c.kms_keys for c in costs),
@@ -38,8 +38,8 @@ def test_the_sample_app_costs_five_keys_fourteen_alarm_metrics_a_dashboard_and_t
         sum(c.dashboards for c in costs),
         sum(c.sqs_event_source_mappings for c in costs),
     )
-    assert totals == (5, 14, 1, 2)
-    assert round(sum(c.usd for c in costs), 2) == 9.92  # 5 + 1.40 + 3 + 2 × 0.648 M × 0.40
+    assert totals == (8, 19, 1, 4)
+    assert round(sum(c.usd for c in costs), 2) == 13.94  # 8 + 1.90 + 3 + 4 × 0.648 M × 0.40
 
 
 def _template(**resources: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import boto3
+import moto.sqs.models as moto_sqs
 import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
@@ -154,3 +155,13 @@ class EventSourceMapping:
             AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+@pytest.fixture
+def sqs_clock(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    """A clock that moto's SQS follows too: ``SentTimestamp``, delays, visibility timeouts and the queue's 4-day
+    retention (moto does not return a message past it) run on it, so a test can hold a message for weeks."""
+    clock = FakeClock()
+    monkeypatch.setattr(moto_sqs, "unix_time", lambda _=None: clock())
+    monkeypatch.setattr(moto_sqs, "unix_time_millis", lambda _=None: clock() * 1000)
+    return clock

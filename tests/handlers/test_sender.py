@@ -112,7 +112,8 @@ def drain(aws: Aws, sender: Sender, clock: FakeClock, *, rounds: int = 20, timeo
     return failures
 
 
-def history(aws: Aws, request_id: str) -> list[dict[str, Any]]:
+def request_items(aws: Aws, request_id: str) -> list[dict[str, Any]]:
+    """Every item of the request's partition, attribute values unwrapped, in sort-key order."""
     items = aws.dynamodb.query(
         TableName=TABLE,
         KeyConditionExpression="pk = :pk",
@@ -121,21 +122,21 @@ def history(aws: Aws, request_id: str) -> list[dict[str, Any]]:
     return [{k: next(iter(v.values())) for k, v in item.items()} for item in items]
 
 
+def history(aws: Aws, request_id: str) -> list[dict[str, Any]]:
+    """The request's outcomes (sent, rejected, failed): its items without ``accepted`` and ``held#NN``, which record
+    progress (see ``test_sender_status``)."""
+    return [
+        item
+        for item in request_items(aws, request_id)
+        if item["sk"] != "accepted" and not item["sk"].startswith("held#")
+    ]
+
+
 def dlq_bodies(aws: Aws) -> list[str]:
     messages = aws.sqs.receive_message(QueueUrl=aws.dlq_url, MaxNumberOfMessages=10, VisibilityTimeout=0).get(
         "Messages", []
     )
     return [m["Body"] for m in messages]
-
-
-@pytest.fixture
-def sqs_clock(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """A clock that moto's SQS follows too: ``SentTimestamp``, delays, visibility timeouts and the queue's 4-day
-    retention (moto does not return a message past it) run on it, so a test can hold a message for weeks."""
-    clock = FakeClock()
-    monkeypatch.setattr(moto_sqs, "unix_time", lambda _=None: clock())
-    monkeypatch.setattr(moto_sqs, "unix_time_millis", lambda _=None: clock() * 1000)
-    return clock
 
 
 class ClockedEventSourceMapping(EventSourceMapping):

@@ -83,15 +83,6 @@ def _fresh_metrics() -> None:
     handler.metrics.clear_metrics()
 
 
-@pytest.fixture
-def sqs_clock(aws: Aws, monkeypatch: pytest.MonkeyPatch) -> FakeClock:
-    """A clock moto's SQS follows too (as in ``test_sender``): delays and visibility timeouts run on it."""
-    clock = FakeClock()
-    monkeypatch.setattr(moto_sqs, "unix_time", lambda _=None: clock())
-    monkeypatch.setattr(moto_sqs, "unix_time_millis", lambda _=None: clock() * 1000)
-    return clock
-
-
 def copies_on_the_queue() -> int:
     """Messages on the send queue, delayed ones included (a re-enqueued copy is delayed by its back-off)."""
     return len(moto_sqs.sqs_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].queues["send"]._messages)

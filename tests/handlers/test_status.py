@@ -104,6 +104,25 @@ class Harness:
         self.store.put_sent(request, message_id, parts, NOW_MS + attempt)
         return self.item(f"request#{request_id}", f"attempt#{attempt:02d}")
 
+    def request(self, request_id: str, attempt: int = 1) -> SendRequest:
+        return SendRequest(
+            request_id=request_id,
+            destination_phone_number=DESTINATION,
+            message_body="Your code is 123456",
+            context={"patient": "p-42"},
+            attempt=attempt,
+        )
+
+    def accepted(self, request_id: str) -> dict[str, Any]:
+        """What the sender writes when it takes a request; returns the ``accepted`` item."""
+        self.store.put_accepted(self.request(request_id), NOW_MS - 10)
+        return self.item(f"request#{request_id}", "accepted")
+
+    def held(self, request_id: str, reason: str, attempt: int = 1) -> dict[str, Any]:
+        """What the sender writes when an attempt is held; returns the ``held#NN`` item."""
+        self.store.put_held(self.request(request_id, attempt), reason, NOW_MS - 5 + attempt)
+        return self.item(f"request#{request_id}", f"held#{attempt:02d}")
+
     def handle(self, *records: dict[str, Any]) -> dict[str, Any]:
         return self.notifier.handle(batch(*records))
 
@@ -216,6 +235,74 @@ def test_rejection_reasons_map_to_rejected_and_expired(harness: Harness) -> None
     ]
 
 
+def test_accepted_then_sent_are_published_in_order_with_destination_and_context(harness: Harness) -> None:
+    harness.handle(stream_record(harness.accepted("r-1")))
+    harness.handle(stream_record(harness.sent("r-1", "msg-1")))
+    details = [e["detail"] for e in harness.events.published]
+    for detail in details:
+        jsonschema.validate(detail, SCHEMA)
+    assert [(d["status"], d["attempt"], d["isFinal"]) for d in details] == [("ACCEPTED", 1, False), ("SENT", 1, False)]
+    assert details[0]["destination"] == "+1******0156"
+    assert details[0]["context"] == {"patient": "p-42"}
+
+
+def test_accepted_after_sent_publishes_nothing(harness: Harness) -> None:
+    accepted = harness.accepted("r-1")
+    harness.handle(stream_record(harness.sent("r-1", "msg-1")))
+    harness.handle(stream_record(accepted))
+    assert harness.statuses() == ["SENT"]
+
+
+def test_held_then_sent_are_published_in_order_and_a_new_reason_publishes_nothing(harness: Harness) -> None:
+    harness.handle(stream_record(harness.accepted("r-1")))
+    harness.handle(stream_record(harness.held("r-1", "MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT")))
+    changed = harness.held("r-1", "ACCOUNT_DISABLED")  # the same hold, another reason: the item is rewritten
+    harness.handle(stream_record(changed, event_name="MODIFY"))
+    harness.handle(stream_record(harness.sent("r-1", "msg-1")))
+    details = [e["detail"] for e in harness.events.published]
+    for detail in details:
+        jsonschema.validate(detail, SCHEMA)
+    assert [d["status"] for d in details] == ["ACCEPTED", "HELD", "SENT"]
+    held = details[1]
+    assert (held["reason"], held["isFinal"], held["destination"]) == (
+        "MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT",
+        False,
+        "+1******0156",
+    )
+    assert len({d["eventId"] for d in details}) == 3
+
+
+def test_a_hold_of_a_retry_ranks_above_the_retry_and_below_its_send() -> None:
+    with mock_aws():
+        harness = Harness(retried=("UNREACHABLE",))
+        harness.handle(stream_record(harness.sent("r-1", "msg-1")))
+        harness.store.put_retry_marker("msg-1", "RETRIED", NOW_MS)
+        harness.handle(stream_record(harness.item("message#msg-1", "retry")))
+        harness.handle(stream_record(harness.held("r-1", "ACCOUNT_DISABLED", attempt=2)))
+        harness.handle(stream_record(harness.sent("r-1", "msg-2", attempt=2)))
+        harness.handle(stream_record(harness.held("r-1", "ACCOUNT_DISABLED", attempt=1)))  # late: nothing
+        assert [(e["detail"]["attempt"], e["detail"]["status"]) for e in harness.events.published] == [
+            (1, "SENT"),
+            (1, "RETRIED"),
+            (2, "HELD"),
+            (2, "SENT"),
+        ]
+
+
+def test_a_rejection_before_the_first_send_carries_the_destination_and_context(harness: Harness) -> None:
+    harness.store.put_rejection(
+        "r-1", 1, "EXPIRED", "deadline passed", NOW_MS, destination=DESTINATION, context={"patient": "p-42"}
+    )
+    harness.handle(stream_record(harness.item("request#r-1", "attempt#01")))
+    [event] = harness.events.published
+    jsonschema.validate(event["detail"], SCHEMA)
+    assert (event["detail"]["status"], event["detail"]["destination"], event["detail"]["context"]) == (
+        "EXPIRED",
+        "+1******0156",
+        {"patient": "p-42"},
+    )
+
+
 def test_rejected_copy_of_a_sent_request_changes_nothing(harness: Harness) -> None:
     harness.handle(stream_record(harness.sent("r-1", "msg-1")))
     harness.store.put_rejection("r-1", 1, "IDEMPOTENCY_KEY_REUSED", "other body", NOW_MS, sort_key="conflict#x")
@@ -296,25 +383,33 @@ def test_reader_without_a_notifier_uses_the_history_and_knows_nothing_of_unknown
 _counter = itertools.count()
 
 
-def _sequence(harness: Harness, request_id: str, retried: bool) -> list[dict[str, Any]]:
-    """A realistic, ordered sequence of the records one request causes (store items written by ``MessageStore``)."""
-    records = [stream_record(harness.sent(request_id, f"{request_id}-m1"))]
+def _sequence(harness: Harness, request_id: str, retried: bool, held: bool) -> list[tuple[tuple[int, str], Any]]:
+    """A realistic sequence of the records one request causes (store items written by ``MessageStore``), in the
+    order the request moves through its statuses, each with the (attempt, status) it publishes."""
+    records: list[tuple[tuple[int, str], Any]] = [((1, "ACCEPTED"), stream_record(harness.accepted(request_id)))]
+    if held:
+        records.append(((1, "HELD"), stream_record(harness.held(request_id, "MONTHLY_SPEND_LIMIT_REACHED_FOR_TEXT"))))
+    records.append(((1, "SENT"), stream_record(harness.sent(request_id, f"{request_id}-m1"))))
     records.append(
-        sqs_record(sms_event("PENDING", is_final=False, request_id=request_id, message_id=f"{request_id}-m1"))
+        (
+            (1, "PENDING"),
+            sqs_record(sms_event("PENDING", is_final=False, request_id=request_id, message_id=f"{request_id}-m1")),
+        )
     )
     if retried:
-        records.append(
-            sqs_record(sms_event("UNREACHABLE", is_final=True, request_id=request_id, message_id=f"{request_id}-m1"))
-        )
+        event = sms_event("UNREACHABLE", is_final=True, request_id=request_id, message_id=f"{request_id}-m1")
+        records.append(((1, "UNREACHABLE"), sqs_record(event)))
         harness.store.put_retry_marker(f"{request_id}-m1", "RETRIED", NOW_MS)
-        records.append(stream_record(harness.item(f"message#{request_id}-m1", "retry")))
-        records.append(stream_record(harness.sent(request_id, f"{request_id}-m2", attempt=2)))
+        records.append(((1, "RETRIED"), stream_record(harness.item(f"message#{request_id}-m1", "retry"))))
+        if held:
+            records.append(((2, "HELD"), stream_record(harness.held(request_id, "ACCOUNT_DISABLED", attempt=2))))
+        records.append(((2, "SENT"), stream_record(harness.sent(request_id, f"{request_id}-m2", attempt=2))))
         attempt, message_id = 2, f"{request_id}-m2"
     else:
         attempt, message_id = 1, f"{request_id}-m1"
     for status, final in (("SUCCESSFUL", False), ("DELIVERED", True)):
         event = sms_event(status, is_final=final, request_id=request_id, attempt=attempt, message_id=message_id)
-        records.append(sqs_record(event))
+        records.append(((attempt, status), sqs_record(event)))
     return records
 
 
@@ -325,12 +420,16 @@ def shared() -> Iterator[Harness]:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(data=st.data(), retried=st.booleans())
+@given(data=st.data(), retried=st.booleans(), held=st.booleans())
 def test_permutations_and_duplicates_end_in_the_ordered_final_status(
-    shared: Harness, data: st.DataObject, retried: bool
+    shared: Harness, data: st.DataObject, retried: bool, held: bool
 ) -> None:
+    """Accepted, held, sent, carrier statuses and a retry, in any order and with duplicates: what is published is in
+    the request's own order (never backwards), each change once, and in order every change is published."""
     request_id = f"prop-{next(_counter)}"
-    records = _sequence(shared, request_id, retried)
+    sequence = _sequence(shared, request_id, retried, held)
+    order = [change for change, _ in sequence]
+    records = [record for _, record in sequence]
     shuffled = data.draw(st.permutations(records))
     duplicates = data.draw(st.lists(st.sampled_from(records), max_size=4))
     start = len(shared.events.published)
@@ -341,6 +440,10 @@ def test_permutations_and_duplicates_end_in_the_ordered_final_status(
         jsonschema.validate(detail, SCHEMA)
     changes = [(d["attempt"], d["status"]) for d in published]
     assert len(changes) == len(set(changes)), "a change was published twice"
+    positions = [order.index(change) for change in changes]
+    assert positions == sorted(positions), f"a status moved backwards: {changes}"
+    if shuffled == records:
+        assert changes == order
     status = read_status(shared.dynamodb, TABLE, request_id)
     assert status is not None
     assert (status.status, status.attempt, status.is_final) == ("DELIVERED", 2 if retried else 1, True)

@@ -7,13 +7,16 @@ import json
 from typing import Any
 
 import aws_cdk as cdk
+import aws_cdk.aws_events as events
 import aws_cdk.aws_kms as kms
 import aws_cdk.aws_sns as sns
+import aws_cdk.aws_sqs as sqs
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
 
 from sms_constructs import (
     ConfigurationSet,
+    OptOutList,
     ProtectConfiguration,
     QuickLookLogs,
     SmsAccountSettings,
@@ -22,19 +25,48 @@ from sms_constructs import (
     SmsRetry,
     ValidationError,
 )
+from sms_constructs.patterns.inbound import SmsInbound
+from sms_constructs.patterns.send_queue import SmsSendQueue
+from sms_constructs.patterns.status import SmsStatusNotifier
+from sms_constructs.resources.two_way import TwoWayChannel
 from tests.compliance.gates import nag_violations
 from tests.conftest import ENV, cdk_json_context
 from tests.patterns.conftest import build
 
 
-def _with_every_input(stack_id: str, **props: Any) -> tuple[cdk.App, cdk.Stack, SmsMonitoring, Template]:
+def after_the_send(stack: cdk.Stack, queue: SmsSendQueue) -> tuple[SmsStatusNotifier, SmsInbound]:
+    """A status notifier of ``queue`` with a queue target and a webhook target, and an inbound pattern that replies
+    through ``queue`` and reconciles consent with an opt-out list."""
+    notifier = SmsStatusNotifier(stack, "Status", send_queue=queue)
+    notifier.add_queue_target("ToApp", sqs.Queue(stack, "AppQueue"), statuses=["DELIVERED", "FAILED_FINAL"])
+    connection = events.Connection(
+        stack, "Hook", authorization=events.Authorization.api_key("X-Secret", cdk.SecretValue.unsafe_plain_text("s"))
+    )
+    notifier.add_webhook_target("ToHook", endpoint="https://hooks.example.com/sms", connection=connection)
+    topic = sns.Topic(stack, "InboundTopic", master_key=kms.Key(stack, "InboundKey", enable_key_rotation=True))
+    inbound = SmsInbound(
+        stack,
+        "Inbound",
+        channel=TwoWayChannel.sns_topic(topic),
+        send_queue=queue,
+        opt_out_list=OptOutList(stack, "OptOuts"),
+    )
+    return notifier, inbound
+
+
+def _with_every_input(
+    stack_id: str, *, with_after_the_send: bool = False, **props: Any
+) -> tuple[cdk.App, cdk.Stack, SmsMonitoring, Template]:
     """An ``SmsMonitoring`` of every pattern that adds alarms (send queue, retry, analytics with the quick look, a
-    protect configuration), a 100 USD spend limit, and ``props``."""
+    protect configuration; with ``with_after_the_send`` the status notifier and inbound of :func:`after_the_send`
+    too), a 100 USD spend limit, and ``props``."""
     app = cdk.App(context=cdk_json_context())
     stack = cdk.Stack(app, stack_id, env=ENV)
     _, config, queue = build(stack)
     retry = SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config)
     analytics = SmsEventAnalytics(stack, "Events", configuration_set=config, quick_look=QuickLookLogs())
+    if with_after_the_send:
+        props["status_notifier"], props["inbound"] = after_the_send(stack, queue)
     monitoring = SmsMonitoring(
         stack,
         "Monitoring",
@@ -576,12 +608,13 @@ RUNBOOK_URL = "https://sms.example.com/docs/operations/incidents.html"
 
 @functools.cache
 def every_alarm(runbook_url: str | None = RUNBOOK_URL) -> tuple[SmsMonitoring, Template]:
-    """Every input that adds an alarm (send queue, retry, analytics, a protect configuration), and ``runbook_url``.
+    """Every input that adds an alarm (send queue, retry, analytics, a protect configuration, a status notifier with
+    queue and webhook targets, an inbound pattern that reconciles consent), and ``runbook_url``.
 
     The incident runbook's docs test reads the alarm list from here, so an alarm added to ``SmsMonitoring`` without
     a section in ``docs/operations/incidents.md`` fails it.
     """
-    _, _, monitoring, template = _with_every_input("RunbookStack", runbook_url=runbook_url)
+    _, _, monitoring, template = _with_every_input("RunbookStack", with_after_the_send=True, runbook_url=runbook_url)
     return monitoring, template
 
 
@@ -599,8 +632,11 @@ def test_every_alarm_kind_is_created_with_every_input() -> None:
     monitoring, template = every_alarm()
     assert sorted(monitoring.alarms) == [
         "CircuitBreakerOpen",
+        "ConsentDrift",
+        "ConsentReconciliationErrors",
         "DeliveryRate",
         "FailedConversions",
+        "InboundDeadLetters",
         "MonthlySpend100",
         "MonthlySpend50",
         "MonthlySpend80",
@@ -610,8 +646,11 @@ def test_every_alarm_kind_is_created_with_every_input() -> None:
         "SendQueueDeadLetters",
         "SendQueueOldestMessage",
         "SpendLimitHolds",
+        "StatusDeadLetters",
+        "StatusTargetDeadLetters",
+        "StatusWebhookFailures",
     ]
-    template.resource_count_is("AWS::CloudWatch::Alarm", 12)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 18)
 
 
 def test_every_alarm_description_links_to_its_own_runbook_section() -> None:

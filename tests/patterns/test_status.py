@@ -334,3 +334,17 @@ def test_fails_empty_or_lower_case_statuses() -> None:
         notifier.add_queue_target("Empty", sqs.Queue(stack, "Q1"), statuses=[])
     with pytest.raises(ValidationError, match=r"invalid 'statuses'"):
         notifier.add_queue_target("Lower", sqs.Queue(stack, "Q2"), statuses=["delivered"])
+
+
+def _sender_environment(stack: cdk.Stack, queue: SmsSendQueue) -> dict[str, Any]:
+    functions = Template.from_stack(stack).find_resources("AWS::Lambda::Function")
+    variables: dict[str, Any] = functions[logical_id(stack, queue.function)]["Properties"]["Environment"]["Variables"]
+    return variables
+
+
+def test_the_sender_records_accepted_and_held_only_when_a_notifier_reads_the_store(synthesized: Any) -> None:
+    """``accepted`` and ``held#NN`` each cost a store write: the sender writes them only for a notifier."""
+    stack, _, _, queue = synthesized
+    assert _sender_environment(stack, queue)["SMS_RECORD_STATUSES"] == "true"
+    alone, _, other = _stack()
+    assert _sender_environment(alone, other)["SMS_RECORD_STATUSES"] == "false"

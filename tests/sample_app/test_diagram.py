@@ -126,7 +126,7 @@ def test_permissions_keys_and_own_log_groups_are_left_out_and_alike_leaves_colla
     assert not [label for label in labels if "IAM::" in label or "KMS::" in label or "Policy" in label]
     assert not [label for label in labels if label.startswith(("SenderLogGroup", "FunctionLogGroup", "DeliveryErrors"))]
     assert "10 × Athena query" in labels
-    assert "12 × CloudWatch alarm" in labels
+    assert "16 × CloudWatch alarm" in labels
     # Buckets are used by others: one node each, not collapsed.
     assert sorted(label for label in labels if label.endswith("S3 bucket")) == [
         "AccessLogs<br/>S3 bucket",
@@ -281,14 +281,17 @@ def test_each_stack_has_its_own_diagram_and_a_large_one_is_drawn_in_parts(pictur
     for diagram in pictures.resources.values():
         for stack in diagram.stacks():
             assert any(title.startswith(diagram.groups[stack]) for title in drawn), stack
-    # The Sending stack is drawn per construct: its send queue (with the producer), then its retries.
+    # The Sending stack is drawn per construct: its send queue, replies, status events, retries, then the rest.
     assert [title for title in drawn if "SandboxSending" in title] == [
         "Stack SmsSandboxSending: SendQueue",
+        "Stack SmsSandboxSending: Inbound",
+        "Stack SmsSandboxSending: Status",
         "Stack SmsSandboxSending: Retry",
+        "Stack SmsSandboxSending: ConfigurationSet, Producer, RuntimeLayer",
     ]
     page = pictures.page()
-    assert page.count("```mermaid") == len(drawn) == 12
-    assert page.count("### Stack SmsSandbox") == page.count("### Stack SmsProduction") == 5
+    assert page.count("```mermaid") == len(drawn) == 20
+    assert page.count("### Stack SmsSandbox") == page.count("### Stack SmsProduction") == 9
 
 
 def test_no_diagram_is_estimated_wider_than_the_page_shows_legibly(pictures: Pictures) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import aws_cdk as cdk
 from aws_cdk.assertions import Match, Template
 
@@ -72,11 +74,12 @@ def test_sandbox_monitoring_alarms_at_half_and_four_fifths_of_one_dollar() -> No
         if a["Properties"].get("MetricName") == "TextMessageMonthlySpend"
     )
     assert spend == [0.5, 0.8, 1]
-    assert len(alarms) == 12
+    assert len(alarms) == 16  # with the status notifier and the inbound pattern watched
     names = sorted(a["Properties"]["AlarmName"] for a in alarms.values())
     assert "sms-sandbox-MonthlySpend80" in names
     assert "sms-sandbox-SpendLimitHolds" in names
     assert "sms-sandbox-CircuitBreakerOpen" in names
+    assert {"sms-sandbox-StatusDeadLetters", "sms-sandbox-InboundDeadLetters", "sms-sandbox-ConsentDrift"} <= set(names)
     template.resource_count_is("AWS::SNS::Subscription", 0)  # the sandbox sets no alarm e-mail
     template.has_resource_properties("AWS::CloudWatch::Dashboard", {"DashboardName": "sms-sandbox-sms"})
 
@@ -118,4 +121,82 @@ def test_sandbox_verified_destination_numbers_come_from_cdk_json() -> None:
     Template.from_stack(synthesized_sample("sandbox").stacks.identities).resource_count_is(
         "AWS::SMSVOICE::VerifiedDestinationNumber",
         0,  # cdk.json ships none
+    )
+
+
+def test_sending_stack_publishes_status_events_of_its_send_queue_on_an_encrypted_bus() -> None:
+    sending = synthesized_sample("sandbox").stacks.sending
+    after = sending.after_the_send
+    assert after.status.send_queue is sending.sending.send_queue
+    template = Template.from_stack(sending)
+    template.has_resource_properties(
+        "AWS::Events::EventBus", {"KmsKeyIdentifier": Match.any_value()}
+    )  # the one bus: status and inbound events
+    template.resource_count_is("AWS::Events::EventBus", 1)
+    template.has_resource_properties(
+        "AWS::SMSVOICE::ConfigurationSet",
+        {
+            "EventDestinations": Match.array_with(
+                [Match.object_like({"MatchingEventTypes": ["TEXT_ALL"], "SnsDestination": Match.any_value()})]
+            )
+        },
+    )
+    # The retry policy makes retried carrier failures non-final in the status events.
+    status_env = template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": "status.handler.main"}}
+    ).values()
+    [variables] = [f["Properties"]["Environment"]["Variables"] for f in status_env]
+    assert "CARRIER_UNREACHABLE" in json.dumps(variables)
+    assert {"StatusEventBusName", "ConsentLedgerTableName"} <= set(template.to_json()["Outputs"])
+
+
+def test_sending_stack_handles_replies_with_the_confirm_keyword_and_reconciles_opt_outs() -> None:
+    stacks = synthesized_sample("sandbox").stacks
+    inbound = stacks.sending.after_the_send.inbound
+    assert inbound.keywords == ["C"]
+    assert inbound.opt_in_keywords == ["START"]  # exactly the OPT_IN keywords registered on the pool
+    assert inbound.send_queue is stacks.sending.sending.send_queue  # replies are paced and carry a deadline
+    assert inbound.event_bus is stacks.sending.after_the_send.status.event_bus
+    template = Template.from_stack(stacks.sending)
+    [function] = template.find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": "inbound.handler.main"}}
+    ).values()
+    routes = json.dumps(function["Properties"]["Environment"]["Variables"])
+    assert "thanks, you are confirmed" in routes
+    # The inbound queue subscribes to the identities stack's topic; the reconciliation reads the pool's opt-out list.
+    template.has_resource_properties(
+        "AWS::SNS::Subscription",
+        {"Protocol": "sqs", "TopicArn": {"Fn::ImportValue": Match.string_like_regexp("SmsSandboxIdentities:")}},
+    )
+    template.has_resource_properties(
+        "AWS::IAM::Policy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Action": "sms-voice:DescribeOptedOutNumbers",
+                                "Resource": {"Fn::ImportValue": Match.string_like_regexp("SmsSandboxIdentities:")},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+    template.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(1 day)"})
+
+
+def test_only_the_production_pool_is_two_way_and_both_profiles_have_the_inbound_topic() -> None:
+    sandbox = _template("sandbox", "identities")
+    [pool] = sandbox.find_resources("AWS::SMSVOICE::Pool").values()
+    assert "TwoWay" not in pool["Properties"]  # two-way on a simulator number is not documented
+    sandbox.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
+    assert "InboundTopicArn" in sandbox.to_json()["Outputs"]
+    production = _template("production", "identities")
+    [topic_id] = production.find_resources("AWS::SNS::Topic").keys()
+    production.has_resource_properties(
+        "AWS::SMSVOICE::Pool",
+        {"TwoWay": {"Enabled": True, "ChannelArn": {"Ref": topic_id}, "ChannelRole": Match.any_value()}},
     )
