@@ -47,7 +47,7 @@ from sms_constructs_runtime.settings import SenderSettings
 
 from . import backend as _backend_module
 from . import worker as _worker_module
-from .run import Deployment, SimulationOptions, deploy, one_second_windows
+from .run import Deployment, SimulationOptions, deploy, emf_metrics, one_second_windows
 from .sms_server import Call, SmsServer
 
 __all__ = ["NOT_MODELLED", "ProcessOptions", "ProcessResult", "report", "run_processes"]
@@ -361,26 +361,6 @@ def _bodies(options: ProcessOptions) -> list[str]:
     return bodies
 
 
-def _metrics(lines: Iterator[str]) -> tuple[Counter[str], Counter[str]]:
-    """Totals of the EMF metrics in ``lines`` (the per-reason and per-cause copies apart), and the per-cause counts
-    as ``Metric/Cause``."""
-    totals: Counter[str] = Counter()
-    by_cause: Counter[str] = Counter()
-    for line in lines:
-        if not line.startswith("{") or '"_aws"' not in line:
-            continue
-        record = json.loads(line)
-        for definition in record["_aws"]["CloudWatchMetrics"]:
-            for metric in definition["Metrics"]:
-                value = record[metric["Name"]]
-                amount = int(sum(value) if isinstance(value, list) else value)
-                if "Cause" in record:
-                    by_cause[f"{metric['Name']}/{record['Cause']}"] += amount
-                elif "Reason" not in record:
-                    totals[metric["Name"]] += amount
-    return totals, by_cause
-
-
 @dataclass
 class _Worker:
     process: subprocess.Popen[str]
@@ -545,7 +525,7 @@ def _collect(workers: list[_Worker], **measured: Any) -> ProcessResult:
     invocations = errors = 0
     for worker in workers:
         worker.output.seek(0)
-        worker_totals, worker_causes = _metrics(iter(worker.output))
+        worker_totals, worker_causes = emf_metrics(worker.output)
         totals.update(worker_totals)
         by_cause.update(worker_causes)
         if not worker.result.exists():

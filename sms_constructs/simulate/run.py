@@ -23,7 +23,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Final
@@ -295,6 +295,27 @@ def _settings(kind: type[Any], function_props: dict[str, Any]) -> Any:
     return kind.from_environment(environment)
 
 
+def emf_metrics(lines: Iterable[str]) -> tuple[Counter[str], Counter[str]]:
+    """Totals of the handlers' EMF metrics in ``lines`` (other lines are skipped), without the per-``Reason`` and
+    per-``Cause`` copies (each repeats a metric already counted: ``sms_constructs_runtime.metrics``), and the
+    per-cause counts as ``Metric/Cause``."""
+    totals: Counter[str] = Counter()
+    by_cause: Counter[str] = Counter()
+    for line in lines:
+        if not line.startswith("{") or '"_aws"' not in line:
+            continue
+        record = json.loads(line)
+        for definition in record["_aws"]["CloudWatchMetrics"]:
+            for metric in definition["Metrics"]:
+                value = record[metric["Name"]]
+                amount = int(sum(value) if isinstance(value, list) else value)
+                if "Cause" in record:
+                    by_cause[f"{metric['Name']}/{record['Cause']}"] += amount
+                elif "Reason" not in record:
+                    totals[metric["Name"]] += amount
+    return totals, by_cause
+
+
 class _MetricSink(io.TextIOBase):
     """Stands in for standard output while the handlers run: sums their EMF metrics, drops their logs."""
 
@@ -302,15 +323,7 @@ class _MetricSink(io.TextIOBase):
         self.totals: Counter[str] = Counter()
 
     def write(self, text: str) -> int:
-        for line in text.splitlines():
-            if line.startswith("{") and '"_aws"' in line:
-                record = json.loads(line)
-                if "Reason" in record:  # the per-reason copy of a metric already counted
-                    continue
-                for definition in record["_aws"]["CloudWatchMetrics"]:
-                    for metric in definition["Metrics"]:
-                        value = record[metric["Name"]]
-                        self.totals[metric["Name"]] += int(sum(value) if isinstance(value, list) else value)
+        self.totals.update(emf_metrics(text.splitlines())[0])
         return len(text)
 
 
