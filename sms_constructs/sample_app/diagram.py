@@ -23,8 +23,9 @@ How the template becomes a picture:
 page), without the monitoring construct's arrows to what it watches and the library's singletons.
 
 Each diagram is drawn top to bottom or left to right, whichever :meth:`Diagram.width` estimates narrower, and a
-stack's diagram over :data:`WIDTH_BUDGET` (or :data:`SPLIT_AT` nodes) is split per construct, so that its text is
-at least 11 px at 1280 px (``docs/tools/diagram_size.py`` measures it).
+stack's diagram over :data:`WIDTH_BUDGET` (or :data:`SPLIT_AT` nodes) is split per construct, and an overview over
+:data:`OVERVIEW_SPLIT_AT` boxes per path (:data:`SIDE_PATHS`), so that its text is at least 11 px at 1280 px
+(``docs/tools/diagram_size.py`` measures it).
 """
 
 from __future__ import annotations
@@ -901,6 +902,12 @@ WIDTH_BUDGET = 1150.0
 #: A stack's diagram with more nodes is drawn in parts too: the estimate is least sure for many arrows (the whole
 #: Sending stack, 18 nodes, is estimated at 940 px and measures 1157 px).
 SPLIT_AT = 16
+#: An overview with more boxes is drawn per path (:func:`_overview_parts`): the sandbox's 14 boxes measure 1,024 px
+#: wide, production's 16 (an imported number and the alarm e-mail more) 1,525 px, text at 7.9 px.
+OVERVIEW_SPLIT_AT = 14
+#: The sample app's composites an overview split per path draws apart (construct id → what the heading calls it):
+#: they hang off the send path (the send queue, the configuration set, the inbound topic) rather than lie on it.
+SIDE_PATHS = {"AfterTheSend": "after the send"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -934,7 +941,7 @@ class Pictures:
     def diagrams(self) -> Iterator[tuple[str, Diagram]]:
         """Every diagram drawn on the page, with its heading: each profile's overview, then its stacks one by one."""
         for profile, diagram in self.resources.items():
-            yield f"{profile.capitalize()} profile: overview", self.overviews[profile].flat()
+            yield from _overview_parts(f"{profile.capitalize()} profile: overview", self.overviews[profile])
             for stack in diagram.stacks():
                 yield from _parts(diagram.groups[stack], diagram.of_stack(stack))
 
@@ -947,7 +954,8 @@ class Pictures:
             "     do not edit by hand; a test fails when this page is not what the code synthesizes. -->",
             "",
             "Drawn from the cloud assembly that `cdk synth` writes for each profile, not by hand. For each profile, an",
-            "overview (a box per construct of this library; the monitoring construct's arrows to what it watches and",
+            "overview (a box per construct of this library, drawn per path when it has more than",
+            f"{OVERVIEW_SPLIT_AT} boxes; the monitoring construct's arrows to what it watches and",
             "the library's own provider and runtime layer are left to the stacks' diagrams), then one diagram per",
             "stack, or per construct of a large stack (a box per resource that carries messages, events or code,",
             "named by its construct id over its type). An arrow is a reference in the template (`Ref`,",
@@ -978,11 +986,12 @@ class Pictures:
         ]
         current = ""
         for title, diagram in self.diagrams():
-            profile = title.split()[0] if title.endswith("overview") else ""
+            overview = re.fullmatch(r"(\w+) profile: overview(, .+)?", title)
+            profile = overview[1] if overview else ""
             if profile and profile != current:
                 current = profile
                 lines.extend(["", f"## {profile} profile"])
-            heading = "Overview" if profile else title
+            heading = f"Overview{overview[2] or ''}" if overview else title
             what = "constructs" if profile else "resources"
             lines.extend(
                 [
@@ -1075,6 +1084,37 @@ def _parts(title: str, diagram: Diagram) -> Iterator[tuple[str, Diagram]]:
     if rest:
         names = [node.label.split("<br/>")[0] for node in diagram.nodes if node.id in rest]
         yield f"{title}: {', '.join(names)}", diagram.part(rest).flat()
+
+
+def _overview_parts(title: str, overview: Diagram) -> Iterator[tuple[str, Diagram]]:
+    """A profile's overview, or (over :data:`OVERVIEW_SPLIT_AT` boxes) one diagram per path: first the send path
+    (everything but the :data:`SIDE_PATHS` composites and what feeds only them), then each side path with what it
+    feeds on (its feeders, and the boxes its arrows reach)."""
+    whole = overview.flat()
+    sides = {
+        group: {node.id for node in overview.nodes if group in node.groups}
+        for group in overview.groups
+        if group.split("__")[-1] in SIDE_PATHS
+    }
+    sides = {group: ids for group, ids in sides.items() if ids}
+    if len(whole.nodes) <= OVERVIEW_SPLIT_AT or not sides:
+        yield title, whole
+        return
+    leaving: dict[str, set[str]] = defaultdict(set)
+    for edge in overview.edges:
+        leaving[edge.source].add(edge.target)
+    for ids in sides.values():
+        # A box whose every arrow leads into the side path (the inbound topic of the replies) goes with it.
+        ids |= {node.id for node in overview.nodes if leaving[node.id] and leaving[node.id] <= ids}
+    aside = set().union(*sides.values())
+    main = Diagram(
+        groups={},
+        nodes=[node for node in overview.nodes if node.id not in aside],
+        edges=[edge for edge in overview.edges if edge.source not in aside and edge.target not in aside],
+    )
+    yield f"{title}, the send path", main.flat()
+    for group, ids in sides.items():
+        yield f"{title}, {SIDE_PATHS[group.split('__')[-1]]}", overview.part(ids).flat()
 
 
 def _boxes(diagram: Diagram) -> str:

@@ -21,6 +21,7 @@ from sms_constructs.sample_app.diagram import (
     CHAR_PX,
     HOME,
     OVERVIEW_END,
+    OVERVIEW_SPLIT_AT,
     OVERVIEW_START,
     PAGE,
     README,
@@ -290,7 +291,7 @@ def test_each_stack_has_its_own_diagram_and_a_large_one_is_drawn_in_parts(pictur
         "Stack SmsSandboxSending: ConfigurationSet, Producer, RuntimeLayer",
     ]
     page = pictures.page()
-    assert page.count("```mermaid") == len(drawn) == 22
+    assert page.count("```mermaid") == len(drawn) == 23
     assert page.count("### Stack SmsSandbox") == page.count("### Stack SmsProduction") == 10
 
 
@@ -368,3 +369,38 @@ def test_a_stack_diagram_draws_the_other_stacks_nodes_dashed(pictures: Pictures)
     assert diagram.groups[pool.groups[0]] == "Stack SmsSandboxIdentities"
     assert "classDef elsewhere" in diagram.to_mermaid()
     assert not _node(diagram, "Sender").elsewhere
+
+
+def test_an_overview_with_too_many_boxes_is_drawn_per_path_and_loses_nothing(pictures: Pictures) -> None:
+    """Production's overview (16 boxes, measured 1,525 px wide) is drawn as the send path and the after-the-send
+    path; the sandbox's (14 boxes, 1,024 px) stays whole. Every box and arrow of the overview is in one of the parts."""
+    drawn = dict(pictures.diagrams())
+    production = pictures.overviews["production"]
+    parts = [diagram for title, diagram in drawn.items() if title.startswith("Production profile: overview")]
+
+    assert [title for title in drawn if "profile: overview" in title] == [
+        "Sandbox profile: overview",
+        "Production profile: overview, the send path",
+        "Production profile: overview, after the send",
+    ]
+    assert len(production.nodes) > OVERVIEW_SPLIT_AT >= len(pictures.overviews["sandbox"].nodes)
+    send_path, after = parts
+    labels = {node.label for node in send_path.nodes}
+    assert {"SmsSendQueue", "Pool", "SmsRetry"} <= labels
+    # The replies and status constructs, and the inbound topic that feeds only them, are drawn apart ...
+    assert not labels & {"SmsInbound", "SmsStatusNotifier", "InboundTopic<br/>SNS topic"}
+    # ... with what they hang off: the send queue, the configuration set, the pool, the opt-out list.
+    assert {node.label for node in after.nodes} == {
+        "SmsInbound",
+        "SmsStatusNotifier",
+        "InboundTopic<br/>SNS topic",
+        "SmsSendQueue",
+        "ConfigurationSet",
+        "Pool",
+        "OptOutList",
+    }
+    assert {node.id for part in parts for node in part.nodes} == {node.id for node in production.nodes}
+    assert {edge for part in parts for edge in part.edges} == set(production.edges)
+    page = pictures.page()
+    assert "### Overview, the send path" in page
+    assert "### Overview, after the send" in page
