@@ -1,13 +1,16 @@
-"""The custom-resource provider of the account-level SMS settings and of seeded opted-out numbers.
+"""The custom-resource provider of the account-level SMS settings, of seeded opted-out numbers and of a phone number's
+Amazon Connect two-way channel.
 
 CloudFormation has no resource for the enforced monthly spend limits, the account default protect configuration, a
-configuration set's default message type or the numbers on an opt-out list. This handler (behind
+configuration set's default message type or the numbers on an opt-out list, and its phone number cannot name Amazon
+Connect as the two-way channel (``TwoWay.ChannelArn`` takes only ARNs). This handler (behind
 ``custom_resources.Provider``, which calls it synchronously and reports to CloudFormation; standard library and boto3
 only, nothing downloaded) sets them through the SMS and Voice v2 API and gives back what was there before:
 
 Create and update
     the resource *claims* its setting: the first claim reads the value before the stack (``DescribeSpendLimits``,
-    ``DescribeAccountAttributes``, ``DescribeConfigurationSets``, ``DescribeOptedOutNumbers``) and stores it, with the
+    ``DescribeAccountAttributes``, ``DescribeConfigurationSets``, ``DescribeOptedOutNumbers``,
+    ``DescribePhoneNumbers``) and stores it, with the
     owner's physical ID, in an ownership record (a ``String`` SSM parameter under ``/sms-constructs/``; never a
     phone number); a later claim (a moved construct, a retried request) keeps the stored value and takes over the
     ownership. Then the declared value is set. If that call fails, the record is put back as it was.
@@ -22,6 +25,13 @@ Opted-out numbers
     the list (not there before the stack) and that the recipient did not opt out of themselves since
     (``EndUserOptedOut``). If the service refuses the removal (a number can be deleted once every 30 days), the
     number stays on the list and the delete succeeds: an opt-out too many is the safe side.
+A phone number's two-way channel
+    is set with ``UpdatePhoneNumber`` on every create and update (the construct changes a property whenever the
+    number's own properties change, so a channel CloudFormation's update of the number may reset is set again). On
+    delete the number's two-way settings from before are set back (two-way turned off if it had none), but only while
+    the number still points at the channel this resource set: a channel set since by someone else (CloudFormation's
+    own ``TwoWay`` after a switch to an SNS topic, an operator) is left alone, and so is a number that is gone or now
+    in a pool (whose two-way settings are the pool's).
 
 Physical IDs are unique per stack, logical ID and setting (a digest), so a retried create answers with the same one.
 The SMS API model ships with the function (``models/``, found through ``AWS_DATA_PATH``): the Lambda runtime's bundled
@@ -34,6 +44,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -53,10 +64,15 @@ LOGGER.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
 DEFAULT_PROTECT_CONFIGURATION_TYPE: Final = "Custom::SmsConstructsDefaultProtectConfiguration"
 DEFAULT_MESSAGE_TYPE_TYPE: Final = "Custom::SmsConstructsDefaultMessageType"
 OPTED_OUT_NUMBER_TYPE: Final = "Custom::SmsConstructsOptedOutNumber"
+PHONE_NUMBER_TWO_WAY_TYPE: Final = "Custom::SmsConstructsPhoneNumberTwoWay"
 
 #: Ownership records live under these SSM parameter paths.
 ACCOUNT_SETTINGS_PREFIX: Final = "/sms-constructs/account-settings"
 OPTED_OUT_NUMBERS_PREFIX: Final = "/sms-constructs/opted-out-numbers"
+PHONE_NUMBER_TWO_WAY_PREFIX: Final = "/sms-constructs/phone-number-two-way"
+
+#: A phone number ID (``phone-…``) as it may appear in an SSM parameter name; an ARN is refused.
+_PHONE_NUMBER_ID = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 #: ``Channel`` property → (``DescribeSpendLimits`` name, operation stem of ``Set…``/``Delete…SpendLimitOverride``).
 CHANNELS: Final[Mapping[str, tuple[str, str]]] = {
@@ -86,6 +102,8 @@ OPERATIONS: Final = frozenset(
         "DeleteDefaultMessageType",
         "PutOptedOutNumber",
         "DeleteOptedOutNumber",
+        "DescribePhoneNumbers",
+        "UpdatePhoneNumber",
         *(f"{verb}{stem}SpendLimitOverride" for verb in ("Set", "Delete") for _, stem in CHANNELS.values()),
     }
 )
@@ -114,6 +132,8 @@ def record_name(resource_type: str, properties: Mapping[str, Any]) -> str:
     if resource_type == OPTED_OUT_NUMBER_TYPE:
         list_name = _required(properties, "OptOutListName")
         return f"{OPTED_OUT_NUMBERS_PREFIX}/{list_name}/{number_digest(_required(properties, 'OptedOutNumber'))}"
+    if resource_type == PHONE_NUMBER_TWO_WAY_TYPE:
+        return f"{PHONE_NUMBER_TWO_WAY_PREFIX}/{_phone_number_id(properties)}"
     raise ProviderError(f"unknown resource type {resource_type!r}")
 
 
@@ -121,7 +141,7 @@ def physical_id(event: Mapping[str, Any]) -> str:
     """The resource's physical ID: a digest of the stack, the logical ID and the setting's record."""
     record = record_name(event["ResourceType"], event["ResourceProperties"])
     seed = "|".join((event["StackId"], event["LogicalResourceId"], record))
-    kind = record.split("/")[2]  # account-settings or opted-out-numbers
+    kind = record.split("/")[2]  # account-settings, opted-out-numbers or phone-number-two-way
     return f"sms-constructs:{kind}:{hashlib.sha256(seed.encode()).hexdigest()[:32]}"
 
 
@@ -130,6 +150,13 @@ def _required(properties: Mapping[str, Any], name: str) -> str:
     if not isinstance(value, str) or not value:
         raise ProviderError(f"property {name} is required")
     return value
+
+
+def _phone_number_id(properties: Mapping[str, Any]) -> str:
+    identifier = _required(properties, "PhoneNumberId")
+    if not _PHONE_NUMBER_ID.fullmatch(identifier):
+        raise ProviderError(f"PhoneNumberId must be a phone number ID (phone-...), not an ARN: got {identifier!r}")
+    return identifier
 
 
 def _channel(properties: Mapping[str, Any]) -> str:
@@ -324,11 +351,96 @@ class OptedOutNumber(Setting):
             raise
 
 
+class PhoneNumberTwoWay(Setting):
+    """``UpdatePhoneNumber`` with a two-way channel the CloudFormation schema refuses (Amazon Connect); restored to
+    the number's previous two-way settings, or two-way off, only while the number still uses this channel."""
+
+    @property
+    def number_id(self) -> str:
+        return _phone_number_id(self.properties)
+
+    @property
+    def channel(self) -> dict[str, Any]:
+        """The two-way settings this resource declares, as ``UpdatePhoneNumber`` takes them."""
+        return {
+            "TwoWayEnabled": True,
+            "TwoWayChannelArn": _required(self.properties, "TwoWayChannelArn"),
+            "TwoWayChannelRole": _required(self.properties, "TwoWayChannelRole"),
+        }
+
+    def _describe(self) -> Mapping[str, Any] | None:
+        """The number (``PhoneNumberInformation``), or ``None`` once it is released."""
+        try:
+            response = self.sms.describe_phone_numbers(PhoneNumberIds=[self.number_id])
+        except ClientError as error:
+            if _not_found(error):
+                return None
+            raise
+        numbers = response.get("PhoneNumbers", [])
+        return numbers[0] if numbers else None
+
+    @staticmethod
+    def _two_way(number: Mapping[str, Any]) -> dict[str, Any]:
+        return {
+            "TwoWayEnabled": bool(number.get("TwoWayEnabled")),
+            "TwoWayChannelArn": number.get("TwoWayChannelArn"),
+            "TwoWayChannelRole": number.get("TwoWayChannelRole"),
+        }
+
+    def read(self) -> Any:
+        number = self._describe()
+        if number is None:
+            raise ProviderError(f"phone number {self.number_id} does not exist")
+        self._refuse_pool(number)
+        return self._two_way(number)
+
+    def _refuse_pool(self, number: Mapping[str, Any]) -> None:
+        if number.get("PoolId"):
+            raise ProviderError(
+                f"phone number {self.number_id} is in pool {number['PoolId']}: a pool's two-way settings apply to "
+                "its numbers and UpdatePhoneNumber refuses a number in a pool; take the number out of the pool"
+            )
+
+    def apply(self) -> None:
+        self.sms.update_phone_number(PhoneNumberId=self.number_id, **self.channel)
+
+    def restore(self, previous: Any) -> None:
+        number = self._describe()
+        if number is None:
+            LOGGER.info("phone number %s already released", self.number_id)
+            return
+        if number.get("PoolId"):
+            LOGGER.info("phone number %s is now in a pool, whose two-way settings apply: left as is", self.number_id)
+            return
+        if self._two_way(number) != self.channel:
+            LOGGER.info("phone number %s has another two-way channel since: left as is", self.number_id)
+            return
+        # a previous channel that names this resource's own role was set by hand for this stack: the role goes with it
+        if previous.get("TwoWayEnabled") and previous.get("TwoWayChannelArn") and previous != self.channel:
+            before = {"TwoWayEnabled": True, "TwoWayChannelArn": previous["TwoWayChannelArn"]}
+            if previous.get("TwoWayChannelRole"):
+                before["TwoWayChannelRole"] = previous["TwoWayChannelRole"]
+            try:
+                self.sms.update_phone_number(PhoneNumberId=self.number_id, **before)
+                return
+            except ClientError as error:
+                if not _not_found(error) and _code(error) != "ValidationException":
+                    raise
+                # the previous channel (a topic, a role) no longer exists: two-way off is the nearest state
+                LOGGER.warning(
+                    "the previous two-way channel of %s cannot be set (%s): two-way turned off",
+                    self.number_id,
+                    _code(error),
+                )
+        self._delete(self.sms.update_phone_number, PhoneNumberId=self.number_id, TwoWayEnabled=False)
+
+
 KINDS: Final[Mapping[str, type[Setting]]] = {
     **dict.fromkeys(SPEND_LIMIT_TYPES, SpendLimit),
     DEFAULT_PROTECT_CONFIGURATION_TYPE: DefaultProtectConfiguration,
     DEFAULT_MESSAGE_TYPE_TYPE: DefaultMessageType,
     OPTED_OUT_NUMBER_TYPE: OptedOutNumber,
+    PHONE_NUMBER_TWO_WAY_TYPE: PhoneNumberTwoWay,
 }
 
 

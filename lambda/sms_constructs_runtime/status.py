@@ -17,6 +17,13 @@ when that write succeeds. Late, out-of-order and duplicate SMS events therefore 
 change is published once (at least once: a crash between the publication and its acknowledgement publishes it again
 with the same ``eventId``).
 
+**One publisher per change.** The write that takes a change also *claims* its publication for :data:`CLAIM_SECONDS`
+(``claim``, ``claimUntil``). A copy of the same change handled at the same time (two invocations, two copies of one
+SMS event) finds the change written, unpublished and claimed: it is neither published nor dropped but handed back
+(:class:`ChangeInFlightError`), and on its redelivery it finds the change published (nothing to do) or, if the
+claimant failed, unclaimed (a failed publication gives its claim back) or its claim expired (a claimant that died):
+then it publishes.
+
 :func:`read_status` answers "where is my message" with one ``Query`` of the request's partition (no scan).
 
 Stdlib only: the caller passes a boto3 DynamoDB client.
@@ -35,11 +42,13 @@ from typing import Any, Final
 from .events import CONTEXT_ATTEMPT, CONTEXT_REQUEST_ID, SUCCESS_STATUSES, SmsEvent
 
 __all__ = [
+    "CLAIM_SECONDS",
     "DETAIL_TYPE",
     "EVENT_SOURCE",
     "RANKS",
     "SCHEMA_VERSION",
     "STATUS_SORT_KEY",
+    "ChangeInFlightError",
     "DeliveryStatus",
     "RequestStatus",
     "StatusChange",
@@ -60,6 +69,15 @@ EVENT_SOURCE: Final = "sms-constructs"
 DETAIL_TYPE: Final = "SMS Request Status Changed"
 #: Sort key of the status item in the request's partition.
 STATUS_SORT_KEY: Final = "status"
+#: How long the write of a change claims its publication: longer than an invocation of the status function can last
+#: (``SmsStatusNotifier``'s timeout, 30 s), so a live claimant is never overtaken.
+CLAIM_SECONDS: Final = 60
+
+
+class ChangeInFlightError(RuntimeError):
+    """The same change is being published by another invocation (its claim is live): hand the record back; on its
+    redelivery the change is published already, or free to publish."""
+
 
 _EXPIRATION: Final = "expiration"
 
@@ -409,9 +427,13 @@ class StatusStore:
             "context": context,
         }
 
-    def apply(self, change: StatusChange, now_ms: int) -> dict[str, Any] | None:
-        """Write ``change`` to the status item if it ranks above the stored status (or equals it and was never
-        published); returns the item as written, or ``None`` when the change is old or a duplicate."""
+    def apply(self, change: StatusChange, now_ms: int, claim: str = "") -> dict[str, Any] | None:
+        """Write ``change`` to the status item if it ranks above the stored status (or equals it, was never published
+        and nobody's claim on it is live), claiming its publication for ``claim`` (a token unique to this handling);
+        returns the item as written, or ``None`` when the change is old or a duplicate.
+
+        :raises ChangeInFlightError: the change is written, unpublished and claimed by another handling.
+        """
         names = {
             "#seq": "sequence",
             "#status": "status",
@@ -421,6 +443,8 @@ class StatusStore:
             "#published": "published",
             "#expiration": _EXPIRATION,
             "#requestId": "requestId",
+            "#claim": "claim",
+            "#claimUntil": "claimUntil",
         }
         values: dict[str, Any] = {
             ":seq": {"N": str(change.sequence)},
@@ -431,6 +455,9 @@ class StatusStore:
             ":false": {"BOOL": False},
             ":expiration": {"N": str(now_ms // 1000 + self.retention_seconds)},
             ":requestId": {"S": change.request_id},
+            ":claim": {"S": claim or "-"},
+            ":claimUntil": {"N": str(now_ms + CLAIM_SECONDS * 1000)},
+            ":now": {"N": str(now_ms)},
         }
         sets = [f"{name} = {name.replace('#', ':')}" for name in names if name not in ("#published", "#seq")]
         sets += ["#seq = :seq", "#published = :false"]
@@ -464,15 +491,43 @@ class StatusStore:
                 Key=self._key(change.request_id),
                 UpdateExpression=expression,
                 ConditionExpression=(
-                    "attribute_not_exists(#seq) OR #seq < :seq OR (#seq = :seq AND #published = :false)"
+                    "attribute_not_exists(#seq) OR #seq < :seq OR (#seq = :seq AND #published = :false"
+                    " AND (attribute_not_exists(#claimUntil) OR #claimUntil < :now))"
                 ),
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
                 ReturnValues="ALL_NEW",
             )
         except self._client.exceptions.ConditionalCheckFailedException:
+            if self._in_flight(change):
+                raise ChangeInFlightError(
+                    f"status {change.status} of {change.request_id} is being published by another invocation"
+                ) from None
             return None
         return dict(response["Attributes"])
+
+    def _in_flight(self, change: StatusChange) -> bool:
+        """Whether the stored status is ``change``, unpublished (so claimed by someone else): one consistent read,
+        only when the conditional write was refused."""
+        stored = self._client.get_item(
+            TableName=self.table_name, Key=self._key(change.request_id), ConsistentRead=True
+        ).get("Item")
+        if not stored:
+            return False
+        return _n(stored, "sequence") == change.sequence and stored.get("published") == {"BOOL": False}
+
+    def release(self, change: StatusChange, claim: str) -> None:
+        """Give back the claim on ``change`` after its publication failed, so its redelivery publishes it at once
+        (a claim taken over since is left as it is)."""
+        with contextlib.suppress(self._client.exceptions.ConditionalCheckFailedException):
+            self._client.update_item(
+                TableName=self.table_name,
+                Key=self._key(change.request_id),
+                UpdateExpression="REMOVE #claim, #claimUntil",
+                ConditionExpression="#seq = :seq AND #claim = :claim",
+                ExpressionAttributeNames={"#claim": "claim", "#claimUntil": "claimUntil", "#seq": "sequence"},
+                ExpressionAttributeValues={":seq": {"N": str(change.sequence)}, ":claim": {"S": claim or "-"}},
+            )
 
     def mark_published(self, change: StatusChange) -> None:
         """Record that ``change`` was published (a newer change written since is left as it is)."""
@@ -480,9 +535,14 @@ class StatusStore:
             self._client.update_item(
                 TableName=self.table_name,
                 Key=self._key(change.request_id),
-                UpdateExpression="SET #published = :true",
+                UpdateExpression="SET #published = :true REMOVE #claim, #claimUntil",
                 ConditionExpression="#seq = :seq",
-                ExpressionAttributeNames={"#published": "published", "#seq": "sequence"},
+                ExpressionAttributeNames={
+                    "#published": "published",
+                    "#seq": "sequence",
+                    "#claim": "claim",
+                    "#claimUntil": "claimUntil",
+                },
                 ExpressionAttributeValues={":true": {"BOOL": True}, ":seq": {"N": str(change.sequence)}},
             )
 

@@ -23,11 +23,14 @@ class StatusMetric:
     CHANGES_SUPERSEDED: Final = "StatusChangesSuperseded"
     #: SMS events of messages the send queue did not send (no request id in their context).
     FOREIGN_EVENTS: Final = "StatusForeignEvents"
+    #: Records handed back because another invocation was publishing the same change (a copy of one SMS event handled
+    #: twice at once); published or superseded on redelivery.
+    CHANGES_IN_FLIGHT: Final = "StatusChangesInFlight"
     #: Records that are neither SMS events nor store items (they end in the dead-letter queue).
     MALFORMED_RECORDS: Final = "StatusMalformedRecords"
 
     #: All of them.
-    ALL: Final = (EVENTS_PUBLISHED, CHANGES_SUPERSEDED, FOREIGN_EVENTS, MALFORMED_RECORDS)
+    ALL: Final = (EVENTS_PUBLISHED, CHANGES_SUPERSEDED, CHANGES_IN_FLIGHT, FOREIGN_EVENTS, MALFORMED_RECORDS)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ Two inputs, told apart by the records' ``eventSource``:
 
 Per record: derive the change (``sms_constructs_runtime.status``), apply it to the request's status item with a
 conditional write on its rank, and publish it (``PutEvents``) only when the write succeeded; then mark it published.
-A late, out-of-order or duplicate record writes nothing and publishes nothing. A failed publication leaves the item
-unpublished and hands the record back (batch item failure): its redelivery publishes it. Records that are not SMS
+A late, out-of-order or duplicate record writes nothing and publishes nothing. The write claims the publication: a
+copy of the same change handled at the same moment by another invocation is handed back, not published twice
+(``ChangeInFlightError``). A failed publication gives its claim back, leaves the item unpublished and hands the
+record back (batch item failure): its redelivery publishes it. Records that are not SMS
 events or store items fail and end in the dead-letter queue.
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -35,6 +38,7 @@ from sms_constructs_runtime.settings import DYNAMODB_CLIENT, QUEUE_CLIENT
 from sms_constructs_runtime.status import (
     DETAIL_TYPE,
     EVENT_SOURCE,
+    ChangeInFlightError,
     StatusChange,
     StatusStore,
     change_from_sms_event,
@@ -55,9 +59,16 @@ class Notifier:
     """Processes SQS batches of SMS events and DynamoDB stream batches of store items; dependencies injectable."""
 
     def __init__(
-        self, config: StatusSettings, *, dynamodb: Any, events: Any, clock: Callable[[], float] = time.time
+        self,
+        config: StatusSettings,
+        *,
+        dynamodb: Any,
+        events: Any,
+        clock: Callable[[], float] = time.time,
+        claim: Callable[[], str] = lambda: uuid.uuid4().hex,
     ) -> None:
         self.config = config
+        self._claim = claim
         self.events = events
         self.store = StatusStore(dynamodb, config.table_name, config.retention_seconds)
         self._clock = clock
@@ -114,7 +125,16 @@ class Notifier:
         return self._advance(change)
 
     def _advance(self, change: StatusChange) -> str:
-        item = self.store.apply(change, int(self._clock() * 1000))
+        claim = self._claim()
+        try:
+            item = self.store.apply(change, int(self._clock() * 1000), claim)
+        except ChangeInFlightError:
+            metrics.add_metric(name=StatusMetric.CHANGES_IN_FLIGHT, unit=MetricUnit.Count, value=1)
+            logger.info(
+                "status change being published by another invocation: handed back",
+                extra={"requestId": change.request_id, "attempt": change.attempt, "status": change.status},
+            )
+            raise
         if item is None:
             metrics.add_metric(name=StatusMetric.CHANGES_SUPERSEDED, unit=MetricUnit.Count, value=1)
             logger.info(
@@ -136,6 +156,7 @@ class Notifier:
         )
         if response.get("FailedEntryCount"):
             entry = (response.get("Entries") or [{}])[0]
+            self.store.release(change, claim)
             raise PublishError(f"PutEvents failed: {entry.get('ErrorCode')}: {entry.get('ErrorMessage')}")
         self.store.mark_published(change)
         metrics.add_metric(name=StatusMetric.EVENTS_PUBLISHED, unit=MetricUnit.Count, value=1)

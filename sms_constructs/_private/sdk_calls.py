@@ -4,7 +4,8 @@ One per stack (:meth:`~sms_constructs._private.provider.LibraryProvider.of`), ou
 (``lambda/account_provider/handler.py``, standard library and boto3 only, the SMS API model shipped with it: nothing
 is downloaded at deploy time) behind the hardened provider framework of
 :func:`~sms_constructs._private.provider.create_provider_framework`. It sets the spend-limit overrides, the account
-default protect configuration, configuration sets' default message types and seeded opted-out numbers, remembers what
+default protect configuration, configuration sets' default message types, seeded opted-out numbers and phone numbers'
+Amazon Connect two-way channel, remembers what
 was there before in an ownership record (an SSM parameter under ``/sms-constructs/``) and restores it
 when the owning resource is deleted — see the handler's docstring for the lifecycle.
 
@@ -41,10 +42,12 @@ SPEND_LIMIT_TYPE = "Custom::SmsConstructs{channel}SpendLimitOverride"  # Text, M
 DEFAULT_PROTECT_CONFIGURATION_TYPE = "Custom::SmsConstructsDefaultProtectConfiguration"
 DEFAULT_MESSAGE_TYPE_TYPE = "Custom::SmsConstructsDefaultMessageType"
 OPTED_OUT_NUMBER_TYPE = "Custom::SmsConstructsOptedOutNumber"
-#: SSM parameter paths of the ownership records (the handler's ``ACCOUNT_SETTINGS_PREFIX`` and
-#: ``OPTED_OUT_NUMBERS_PREFIX``, without the leading slash, as in a parameter ARN).
+PHONE_NUMBER_TWO_WAY_TYPE = "Custom::SmsConstructsPhoneNumberTwoWay"
+#: SSM parameter paths of the ownership records (the handler's ``ACCOUNT_SETTINGS_PREFIX``,
+#: ``OPTED_OUT_NUMBERS_PREFIX`` and ``PHONE_NUMBER_TWO_WAY_PREFIX``, without the leading slash, as in a parameter ARN).
 ACCOUNT_SETTINGS_RECORDS = "sms-constructs/account-settings"
 OPTED_OUT_NUMBER_RECORDS = "sms-constructs/opted-out-numbers"
+PHONE_NUMBER_TWO_WAY_RECORDS = "sms-constructs/phone-number-two-way"
 #: What a record needs: read, create or overwrite, delete.
 RECORD_ACTIONS = ["ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter"]
 

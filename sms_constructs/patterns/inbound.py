@@ -182,7 +182,8 @@ class SmsInbound(Construct):
     ) -> None:
         """
         :param channel: The two-way channel your phone numbers or pools deliver inbound messages to; its topic is
-            subscribed. Give ``channel`` or ``topic``, not both. Default: none (then ``topic`` is required).
+            subscribed (``TwoWayChannel.sns_topic``; ``amazon_connect`` is refused: Connect receives those replies
+            itself). Give ``channel`` or ``topic``, not both. Default: none (then ``topic`` is required).
         :param topic: A standard SNS topic the service publishes inbound messages to (set up outside this library).
             Default: none (then ``channel`` is required).
         :param send_queue: The send queue auto-replies go through (paced, with a deadline). Required for ``reply``
@@ -423,6 +424,15 @@ class SmsInbound(Construct):
             )
         if channel is not None and not isinstance(channel, TwoWayChannel):
             raise ValidationError(self, "channel", "must be a TwoWayChannel (TwoWayChannel.sns_topic(...))", channel)
+        if channel is not None and channel.is_amazon_connect:
+            raise ValidationError(
+                self,
+                "channel",
+                "must be an SNS channel (TwoWayChannel.sns_topic): with TwoWayChannel.amazon_connect, Amazon Connect "
+                "receives the replies itself as SMS chats, and no SNS topic exists for this pattern to read; handle "
+                "keywords and consent in your Connect flows, or give the number an SNS channel",
+                f"TwoWayChannel.amazon_connect({channel.connect_instance_arn!r})",
+            )
         if topic is not None and not hasattr(topic, "topic_arn"):
             raise ValidationError(self, "topic", "must be an sns.ITopic", topic)
         source_topic = channel.topic if channel is not None else topic

@@ -311,8 +311,9 @@ class SmsStatusNotifier(Construct):
         self.stream_source_mapping.node.add_dependency(role)
 
     def _grant_store(self, role: iam.IRole) -> None:
-        """Read the store's stream; write only status items (``request#…``) and read only sent messages
-        (``message#…``), by ``dynamodb:LeadingKeys``; use the table's key."""
+        """Read the store's stream; write and read only the requests' items (``request#…``: the status item, and
+        whether a change is being published by another invocation) and read sent messages (``message#…``), by
+        ``dynamodb:LeadingKeys``; use the table's key."""
         send_queue = self.send_queue
         role.add_to_principal_policy(
             iam.PolicyStatement(
@@ -327,7 +328,7 @@ class SmsStatusNotifier(Construct):
         )
         role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["dynamodb:UpdateItem"],
+                actions=["dynamodb:GetItem", "dynamodb:UpdateItem"],
                 resources=[send_queue.table.table_arn],
                 conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["request#*"]}},
             )
@@ -481,8 +482,8 @@ class SmsStatusNotifier(Construct):
 
     def metric(self, metric_name: str, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """A custom metric of the status function: one of ``StatusMetric`` (``StatusEventsPublished``,
-        ``StatusChangesSuperseded``, ``StatusForeignEvents``, ``StatusMalformedRecords``), in the send queue's
-        ``metrics_namespace`` with the function's ``service`` dimension.
+        ``StatusChangesSuperseded``, ``StatusChangesInFlight``, ``StatusForeignEvents``, ``StatusMalformedRecords``),
+        in the send queue's ``metrics_namespace`` with the function's ``service`` dimension.
 
         :param options: ``cloudwatch.MetricOptions`` keywords. Default: ``Sum`` over 5 minutes.
         """

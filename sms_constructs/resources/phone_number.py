@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
+import aws_cdk.aws_connect as connect
+import aws_cdk.aws_iam as iam
 import aws_cdk.aws_smsvoice as smsvoice
 import jsii
 from aws_cdk.interfaces.aws_smsvoice import IOptOutListRef, IPhoneNumberRef, PhoneNumberReference
@@ -44,6 +46,8 @@ class PhoneNumberBase(OriginationIdentityBase):
     _iso_country_code: str | None = None
     #: Path of the ``Pool`` construct that holds this number (a number belongs to one pool only).
     _pool_path: str | None = None
+    #: Whether the number hands inbound messages to Amazon Connect (``TwoWayChannel.amazon_connect``).
+    _connect_two_way: bool = False
 
     @property
     def phone_number_id(self) -> str:
@@ -133,7 +137,9 @@ class PhoneNumber(PhoneNumberBase):
             account's default opt-out list.
         :param self_managed_opt_outs_enabled: ``True`` if your application handles HELP/STOP replies and opt-outs
             itself. Default: ``False`` (the service answers HELP and STOP and records opt-outs).
-        :param two_way: Where inbound messages go (``TwoWayChannel.sns_topic(topic)``). Default: two-way SMS off.
+        :param two_way: Where inbound messages go: ``TwoWayChannel.sns_topic(topic)``, or
+            ``TwoWayChannel.amazon_connect(instance_arn)`` (not for ``NumberType.SIMULATOR``; the number must have
+            the ``SMS`` capability). Default: two-way SMS off.
         :param deletion_protection_enabled: Whether the service refuses to release the number. Default: ``True``,
             or ``False`` when ``removal_policy`` is ``DESTROY``.
         :param removal_policy: What happens to the number when it leaves the stack. Default:
@@ -159,6 +165,9 @@ class PhoneNumber(PhoneNumberBase):
             raise ValidationError(
                 self, "two_way", "must be a TwoWayChannel, e.g. TwoWayChannel.sns_topic(topic)", two_way
             )
+        if two_way is not None and two_way.is_amazon_connect:
+            _check_connect_number(self, number_type, capabilities)
+            self._connect_two_way = True
         if number_type in REGISTERED_NUMBER_TYPES:
             cdk.Annotations.of(self).add_warning_v2(
                 "sms-constructs:RegistrationRequired",
@@ -172,7 +181,11 @@ class PhoneNumber(PhoneNumberBase):
             )
         deletion_protection = resolve_deletion_protection(self, deletion_protection_enabled, removal_policy)
 
-        bound = two_way._bind(self, source_arn_patterns(self, "phone-number")) if two_way else None
+        bound = (
+            two_way._bind(self, source_arn_patterns(self, "phone-number"))
+            if two_way is not None and not two_way.is_amazon_connect
+            else None
+        )
         self.resource = smsvoice.CfnPhoneNumber(
             self,
             "Resource",
@@ -194,15 +207,35 @@ class PhoneNumber(PhoneNumberBase):
         if bound:
             self.resource.two_way = bound.render(smsvoice.CfnPhoneNumber.TwoWayProperty, self.resource)
         apply_removal_policy(self.resource, removal_policy)
+        connect_bound = (
+            two_way._bind_connect(self, source_arn_patterns(self, "phone-number"), self.resource)
+            if two_way is not None and two_way.is_amazon_connect
+            else None
+        )
 
-        #: The IAM role the service assumes to publish inbound messages, when two-way SMS is on.
-        self.two_way_role = bound.role if bound else None
+        #: The IAM role the service assumes to hand over inbound messages (to the SNS topic, or to Amazon Connect
+        #: through ``connect:SendChatIntegrationEvent``), when two-way SMS is on.
+        self.two_way_role: iam.IRole | None = bound.role if bound else connect_bound.role if connect_bound else None
+        #: The ``AWS::Connect::PhoneNumber`` that imports this number into Amazon Connect, when ``two_way`` is
+        #: ``TwoWayChannel.amazon_connect``; ``None`` otherwise.
+        self.connect_phone_number: connect.CfnPhoneNumber | None = (
+            connect_bound.connect_phone_number if connect_bound else None
+        )
+        #: The custom resource (``Custom::SmsConstructsPhoneNumberTwoWay``) that points the number's two-way channel
+        #: at Amazon Connect at deploy time, when ``two_way`` is ``TwoWayChannel.amazon_connect``; ``None`` otherwise.
+        self.connect_two_way: cdk.CustomResource | None = connect_bound.two_way_setting if connect_bound else None
         self._number_id = self.resource.attr_phone_number_id
         self._identity_arn = self.resource.attr_arn
         self._number = self.resource.attr_phone_number
         self._iso_country_code = iso_country_code
         #: The number type requested (the send queue checks its pacing against the type's default MPS).
         self._number_type = number_type
+
+    @property
+    def connect_phone_number_arn(self) -> str | None:
+        """The ARN of this number in Amazon Connect (``arn:aws:connect:<region>:<account>:phone-number/<id>``, for
+        flows and ``StartOutboundChatContact``), when ``two_way`` is ``TwoWayChannel.amazon_connect``; else ``None``."""
+        return self.connect_phone_number.attr_phone_number_arn if self.connect_phone_number else None
 
     @staticmethod
     def from_phone_number_arn(scope: Construct, id: str, phone_number_arn: str) -> PhoneNumberBase:
@@ -275,6 +308,27 @@ def _check_number_type(scope: Construct, number_type: Any, iso_country_code: str
             "iso_country_code",
             f"{what} (NumberType.{number_type.name}) exist only in the United States; use 'US'",
             iso_country_code,
+        )
+
+
+def _check_connect_number(scope: Construct, number_type: NumberType, capabilities: Sequence[Any]) -> None:
+    """Raise for a number that Amazon Connect cannot take as a two-way SMS destination."""
+    if number_type is NumberType.SIMULATOR:
+        raise ValidationError(
+            scope,
+            "two_way",
+            "simulator numbers do not support Amazon Connect as a two-way destination (AWS End User Messaging SMS "
+            "User Guide, 'Set up two-way SMS messaging for a phone number'); use a toll-free, 10DLC or long code "
+            "number, or TwoWayChannel.sns_topic",
+            "TwoWayChannel.amazon_connect with NumberType.SIMULATOR",
+        )
+    if NumberCapability.SMS not in capabilities:
+        raise ValidationError(
+            scope,
+            "capabilities",
+            "must include NumberCapability.SMS for TwoWayChannel.amazon_connect (Amazon Connect takes the number "
+            "for SMS chats)",
+            [getattr(c, "name", c) for c in capabilities],
         )
 
 

@@ -113,7 +113,9 @@ class Pool(PoolBase):
             reach the destination (not allowed in some countries, e.g. the US). Default: ``False``.
         :param self_managed_opt_outs_enabled: ``True`` if your application handles HELP/STOP and opt-outs itself.
             Default: ``False``.
-        :param two_way: Where inbound messages go (``TwoWayChannel.sns_topic(topic)``). Default: two-way SMS off.
+        :param two_way: Where inbound messages go (``TwoWayChannel.sns_topic(topic)``; it applies to every number in
+            the pool. A pool cannot take ``amazon_connect``, and a number with ``TwoWayChannel.amazon_connect`` cannot
+            join any pool: Amazon Connect imports phone numbers only). Default: two-way SMS off.
         :param deletion_protection_enabled: Whether the service refuses to delete the pool (not inherited from the
             members). Default: ``True``, or ``False`` when ``removal_policy`` is ``DESTROY``.
         :param removal_policy: What happens to the pool when it leaves the stack. Default: ``RemovalPolicy.RETAIN``.
@@ -197,6 +199,15 @@ class Pool(PoolBase):
                     self,
                     prop,
                     f"a phone number belongs to one pool only; it is already in {holder}",
+                    identity.node.path,
+                )
+            if identity._connect_two_way:
+                raise ValidationError(
+                    self,
+                    prop,
+                    "a phone number whose two-way destination is Amazon Connect (TwoWayChannel.amazon_connect) cannot "
+                    "join a pool: the pool's two-way settings apply to every number in it, and UpdatePhoneNumber, "
+                    "which points the number at Connect, refuses a number in a pool; keep the number out of the pool",
                     identity.node.path,
                 )
             identity._pool_path = self.node.path

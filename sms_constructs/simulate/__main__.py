@@ -1,5 +1,7 @@
 """``sms-constructs-simulate`` / ``python -m sms_constructs.simulate`` / ``make simulate``: run the whole pipeline
-offline and print a delivery report that ends with the check line ``0 lost, 0 sent twice``.
+offline and print a delivery report that ends with the check line ``0 lost, 0 sent twice``; after the send (status
+events, replies, keywords and consent; ``--no-after-send`` turns it off) the line goes on with
+``; status: 0 lost, 0 duplicated; inbound: 0 lost, 0 duplicated``.
 
 With ``--processes N`` it runs the real-process mode instead (``sms_constructs.simulate.processes``): the real sender
 entry point in N processes through botocore, with wake-up jitter, measuring what the SMS API saw; it exits with status
@@ -16,6 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import after_send
 from .run import SimulationOptions, SimulationResult, simulate
 
 __all__ = ["main", "report"]
@@ -59,6 +62,31 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=defaults.seed, help="same seed, same run (default %(default)s)")
     parser.add_argument("--lake", type=Path, default=None, help="keep the Parquet event lake in this folder")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    after = parser.add_argument_group(
+        "after the send",
+        "SmsStatusNotifier and SmsInbound run too (their real handlers): status events from the store stream and the "
+        "SMS events (some delivered twice or late), and replies from simulated recipients (STOP, START, HELP, the "
+        "keyword C, unknown text, copies, STOP/START out of order).",
+    )
+    after.add_argument("--no-after-send", action="store_true", help="only the send path (status and replies off)")
+    after.add_argument(
+        "--duplicate-events", type=float, default=defaults.duplicate_events, help="share of SMS events delivered twice"
+    )
+    after.add_argument(
+        "--late-events", type=float, default=defaults.late_events, help="share of SMS events delivered 20-120 s late"
+    )
+    after.add_argument(
+        "--inbound-recipients",
+        type=int,
+        default=defaults.inbound_recipients,
+        help="recipients who reply (default %(default)s)",
+    )
+    after.add_argument(
+        "--inbound-duplicates",
+        type=float,
+        default=defaults.inbound_duplicates,
+        help="share of inbound notifications delivered twice",
+    )
     real = parser.add_argument_group(
         "real processes",
         "--processes N runs sender.handler.main in N worker processes through botocore against local back ends "
@@ -91,7 +119,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv``, simulate, print the report; exit status 1 when a request was lost or sent twice."""
+    """Parse ``argv``, simulate, print the report; exit status 1 when a request was lost or sent twice, or a status
+    event or an inbound message was lost, duplicated, out of order or invalid."""
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     args = _parser().parse_args(argv)
     if args.processes is not None:
@@ -111,10 +140,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         seed=args.seed,
         lake=args.lake,
         progress=not args.no_progress and sys.stderr.isatty(),
+        after_send=not args.no_after_send,
+        duplicate_events=args.duplicate_events,
+        late_events=args.late_events,
+        inbound_recipients=args.inbound_recipients,
+        inbound_duplicates=args.inbound_duplicates,
     )
     result = simulate(options)
     print(report(result))
-    return 0 if result.lost == 0 and result.duplicates == 0 else 1
+    failures = result.lost + result.duplicates + (result.after_send.failures if result.after_send else 0)
+    return 0 if failures == 0 else 1
 
 
 def _main_processes(args: argparse.Namespace) -> int:
@@ -203,10 +238,17 @@ def report(result: SimulationResult) -> str:
             f"{row['isocountrycode']} p50 {row['p50_ms'] / 1000:.1f} s, p95 {row['p95_ms'] / 1000:.1f} s"
             for row in queries["delivery_latency"]
         ),
-        "",
-        f"Check ({len(outcomes):,} requests, {len(result.sms.sends):,} sends):",
-        f"{result.lost} lost, {result.duplicates} sent twice",
     ]
+    check = f"{result.lost} lost, {result.duplicates} sent twice"
+    counted = f"{len(outcomes):,} requests, {len(result.sms.sends):,} sends"
+    if result.after_send is not None:
+        lines += after_send.report_lines(result.after_send, result.metrics)
+        check += "; " + after_send.check_line(result.after_send)
+        counted += (
+            f"; {result.after_send.status.events:,} status events, {result.after_send.inbound.messages:,} inbound "
+            "messages"
+        )
+    lines += ["", f"Check ({counted}):", check]
     return "\n".join(lines)
 
 

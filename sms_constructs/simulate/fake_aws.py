@@ -1,6 +1,7 @@
-"""In-memory DynamoDB, SQS and SNS clients: the subset of the boto3 API the sender and retry handlers (and Powertools
-idempotency) call, with the service's semantics — atomic conditional writes, visibility timeouts, receive counts,
-redrive to a dead-letter queue, message delays.
+"""In-memory DynamoDB, SQS, SNS, EventBridge and Lambda clients: the subset of the boto3 API the sender, retry, status
+and inbound handlers (and Powertools idempotency) call, with the services' semantics — atomic conditional writes, a
+``NEW_IMAGE`` stream of every change, visibility timeouts, receive counts, redrive to a dead-letter queue, message
+delays.
 
 Each call may take simulated time (``latency``, run through the injected ``sleep``): half before the operation takes
 effect and half after, so concurrent callers interleave the way they do against the real services. Errors are the
@@ -22,10 +23,21 @@ import boto3
 
 from .worker import LambdaContext, sqs_record
 
-__all__ = ["FakeDynamoDB", "FakeSns", "FakeSqs", "LambdaContext", "QueueMessage", "sqs_record"]
+__all__ = [
+    "FakeDynamoDB",
+    "FakeEvents",
+    "FakeLambda",
+    "FakeSns",
+    "FakeSqs",
+    "LambdaContext",
+    "QueueMessage",
+    "sqs_record",
+]
 
 Latency = Callable[[str], float]
 Item = dict[str, dict[str, Any]]
+#: Called after every write that changed an item: (table, old item or ``None``, new item or ``None``).
+WriteHook = Callable[[str, "Item | None", "Item | None"], None]
 
 
 def _no_latency(_: str) -> float:
@@ -51,6 +63,8 @@ class _Timed:
             self._sleep(seconds / 2)
         return result
 
+
+_KEY_CONDITION = re.compile(r"pk = (?P<pk>:\w+)(?: AND begins_with\(sk, (?P<prefix>:\w+)\))?")
 
 # -- DynamoDB expressions ---------------------------------------------------------------------------------------------
 
@@ -198,25 +212,41 @@ class _Expression:
 
 
 class FakeDynamoDB(_Timed):
-    """A DynamoDB client over in-memory tables keyed by ``pk`` and ``sk``: ``get_item``, ``put_item``,
-    ``update_item``, ``delete_item`` and ``query`` (by partition), with condition and update expressions.
+    """A DynamoDB client over in-memory tables keyed by ``pk`` and ``sk`` (or ``pk`` alone): ``get_item``,
+    ``put_item``, ``update_item``, ``delete_item``, ``query`` (by partition, optionally ``begins_with`` on ``sk``) and
+    ``scan`` (with a filter), with condition and update expressions.
 
     :param sleep: Waits simulated seconds (the clock's ``sleep``).
     :param latency: Seconds one call of the given operation takes (``None``: instant).
+    :param tables: The tables to use (another client's ``tables``: two clients, one database). Default: new ones.
+    :param on_write: Called after every write that changed an item, as a DynamoDB stream records it (an identical
+        rewrite records nothing). Default: none.
     """
 
-    def __init__(self, sleep: Callable[[float], None] = lambda _: None, latency: Latency | None = None) -> None:
+    def __init__(
+        self,
+        sleep: Callable[[float], None] = lambda _: None,
+        latency: Latency | None = None,
+        *,
+        tables: dict[str, dict[tuple[str, str], Item]] | None = None,
+        on_write: WriteHook | None = None,
+    ) -> None:
         super().__init__(sleep, latency)
         self.exceptions = boto3.client("dynamodb", region_name="us-east-1").exceptions
-        #: table → (pk, sk) → item.
-        self.tables: dict[str, dict[tuple[str, str], Item]] = {}
+        #: table → (pk, sk) → item (``sk`` is ``""`` in a table keyed by ``pk`` alone).
+        self.tables: dict[str, dict[tuple[str, str], Item]] = {} if tables is None else tables
+        self.on_write = on_write
+
+    def _written(self, table: str, old: Item | None, new: Item | None) -> None:
+        if self.on_write is not None and old != new:
+            self.on_write(table, None if old is None else dict(old), None if new is None else dict(new))
 
     def _table(self, name: str) -> dict[tuple[str, str], Item]:
         return self.tables.setdefault(name, {})
 
     @staticmethod
     def _key(key: Mapping[str, Any]) -> tuple[str, str]:
-        return str(key["pk"]["S"]), str(key["sk"]["S"])
+        return str(key["pk"]["S"]), str(key["sk"]["S"]) if "sk" in key else ""
 
     def _check(self, item: Item | None, params: Mapping[str, Any], operation: str) -> None:
         condition = params.get("ConditionExpression")
@@ -245,8 +275,10 @@ class FakeDynamoDB(_Timed):
         def run() -> dict[str, Any]:
             table = self._table(params["TableName"])
             key = self._key(params["Item"])
-            self._check(table.get(key), params, "PutItem")
+            old = table.get(key)
+            self._check(old, params, "PutItem")
             table[key] = dict(params["Item"])
+            self._written(params["TableName"], old, table[key])
             return {}
 
         return dict(self._call("PutItem", run))
@@ -265,6 +297,7 @@ class FakeDynamoDB(_Timed):
             )
             updated = expression.update(base)
             table[key] = updated
+            self._written(params["TableName"], current, updated)
             if params.get("ReturnValues") == "UPDATED_NEW":
                 return {"Attributes": {k: v for k, v in updated.items() if base.get(k) != v}}
             if params.get("ReturnValues") == "ALL_NEW":
@@ -278,10 +311,51 @@ class FakeDynamoDB(_Timed):
             table = self._table(params["TableName"])
             key = self._key(params["Key"])
             self._check(table.get(key), params, "DeleteItem")
-            table.pop(key, None)
+            old = table.pop(key, None)
+            if old is not None:
+                self._written(params["TableName"], old, None)
             return {}
 
         return dict(self._call("DeleteItem", run))
+
+    def query(self, **params: Any) -> dict[str, Any]:
+        """``Query`` with ``pk = :pk`` and optionally ``AND begins_with(sk, :prefix)``; one page, by ``sk``."""
+
+        def run() -> dict[str, Any]:
+            condition = " ".join(params["KeyConditionExpression"].split())
+            match = _KEY_CONDITION.fullmatch(condition)
+            if match is None:
+                raise ValueError(f"unsupported key condition {condition!r}")
+            values = params["ExpressionAttributeValues"]
+            pk = values[match["pk"]]["S"]
+            prefix = values[match["prefix"]]["S"] if match["prefix"] else ""
+            items = [
+                dict(item)
+                for (item_pk, sk), item in sorted(self._table(params["TableName"]).items())
+                if item_pk == pk and sk.startswith(prefix)
+            ]
+            return {"Items": items, "Count": len(items)}
+
+        return dict(self._call("Query", run))
+
+    def scan(self, **params: Any) -> dict[str, Any]:
+        """``Scan`` with an optional ``FilterExpression``; one page."""
+
+        def run() -> dict[str, Any]:
+            items = [dict(item) for _, item in sorted(self._table(params["TableName"]).items())]
+            if "FilterExpression" in params:
+                items = [
+                    item
+                    for item in items
+                    if _Expression(
+                        params["FilterExpression"],
+                        params.get("ExpressionAttributeNames"),
+                        params.get("ExpressionAttributeValues"),
+                    ).condition(item)
+                ]
+            return {"Items": items, "Count": len(items)}
+
+        return dict(self._call("Scan", run))
 
     def items(self, table: str, pk_prefix: str = "") -> list[Item]:
         """Every item of ``table`` whose partition key starts with ``pk_prefix`` (for reports and tests)."""
@@ -354,6 +428,19 @@ class FakeSqs(_Timed):
         arn = f"arn:aws:sqs:us-east-1:111122223333:{name}"
         self.queues[url] = _Queue(name, url, arn, visibility_timeout, dead_letter_url, max_receive_count)
         return url
+
+    def create_queue_with_dead_letters(
+        self, name: str, *, visibility_timeout: float, max_receive_count: int
+    ) -> tuple[str, str]:
+        """Create a queue and its dead-letter queue (``<name>-dlq``); return both URLs, the queue's first."""
+        dead_letters = self.create_queue(f"{name}-dlq")
+        url = self.create_queue(
+            name,
+            visibility_timeout=visibility_timeout,
+            dead_letter_url=dead_letters,
+            max_receive_count=max_receive_count,
+        )
+        return url, dead_letters
 
     def _new_id(self) -> str:
         number = next(self._ids)
@@ -474,3 +561,61 @@ class FakeSns(_Timed):
             return {"MessageId": f"sns-{len(messages)}"}
 
         return dict(self._call("Publish", run))
+
+
+class FakeEvents(_Timed):
+    """An EventBridge client that keeps every entry ``PutEvents`` accepted (``entries``, with ``Detail`` decoded and
+    the simulated time it arrived as ``at``).
+
+    :param clock: Simulated seconds since the epoch.
+    :param sleep: Waits simulated seconds.
+    :param latency: Seconds one call takes.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = lambda: 0.0,
+        sleep: Callable[[float], None] = lambda _: None,
+        latency: Latency | None = None,
+    ) -> None:
+        super().__init__(sleep, latency)
+        self._clock = clock
+        #: Accepted entries, in order.
+        self.entries: list[dict[str, Any]] = []
+
+    def put_events(self, **params: Any) -> dict[str, Any]:
+        """``PutEvents``: 1–10 entries with ``Source``, ``DetailType`` and a JSON ``Detail``; all accepted."""
+
+        def run() -> dict[str, Any]:
+            entries = params["Entries"]
+            if not 1 <= len(entries) <= 10:
+                raise ValueError(f"PutEvents takes 1 to 10 entries, not {len(entries)}")
+            ids = []
+            for entry in entries:
+                for name in ("Source", "DetailType", "Detail"):
+                    if not isinstance(entry.get(name), str):
+                        raise ValueError(f"a PutEvents entry needs {name}")
+                ids.append({"EventId": f"event-{len(self.entries) + 1}"})
+                self.entries.append({**entry, "Detail": json.loads(entry["Detail"]), "at": self._clock()})
+            return {"FailedEntryCount": 0, "Entries": ids}
+
+        return dict(self._call("PutEvents", run))
+
+
+class FakeLambda(_Timed):
+    """A Lambda client that keeps every asynchronous ``Invoke`` (``invocations``: function → decoded payloads)."""
+
+    def __init__(self, sleep: Callable[[float], None] = lambda _: None, latency: Latency | None = None) -> None:
+        super().__init__(sleep, latency)
+        self.invocations: dict[str, list[Any]] = {}
+
+    def invoke(self, **params: Any) -> dict[str, Any]:
+        """``Invoke`` with ``InvocationType="Event"``."""
+
+        def run() -> dict[str, Any]:
+            if params.get("InvocationType") != "Event":
+                raise ValueError("only asynchronous invocations are simulated")
+            self.invocations.setdefault(params["FunctionName"], []).append(json.loads(params["Payload"]))
+            return {"StatusCode": 202}
+
+        return dict(self._call("Invoke", run))

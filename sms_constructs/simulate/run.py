@@ -7,6 +7,10 @@ Lambda handlers (``lambda/sender``, ``lambda/retry``) with Powertools batch proc
 the store, the event schema and the named Athena queries. What is simulated: the SMS API (``fake_sms``), DynamoDB,
 SQS and SNS (``fake_aws``), the event source mappings (long-polling pollers, one per concurrent invocation), Firehose
 (buffering, ``dt`` partitions by arrival) and time (``clock``).
+
+With ``after_send``, ``SmsStatusNotifier`` and ``SmsInbound`` are synthesized too and their real handlers run in the
+same pipeline (:mod:`sms_constructs.simulate.after_send`): the store's stream and the SMS events (some delivered twice
+or late) reach the status handler, simulated recipients reply, and both paths are checked.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import tempfile
 import time
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Final
@@ -33,6 +37,7 @@ from sms_constructs_runtime.events import SUCCESS_STATUSES
 from sms_constructs_runtime.producer import SmsProducer
 from sms_constructs_runtime.settings import RetrySettings, SenderSettings
 
+from .after_send import AfterSend, AfterSendDeployment, AfterSendResult, read_after_send
 from .clock import SimulatedClock
 from .fake_aws import FakeDynamoDB, FakeSns, FakeSqs, LambdaContext, sqs_record
 from .fake_sms import FakeSms, OutcomeRates
@@ -76,6 +81,16 @@ class SimulationOptions:
     :param events: Let the fake SMS API report events (the lake, retries). Default: True.
     :param analytics: Write the lake and run the named queries (needs ``events``). Default: True.
     :param lambda_root: Folder holding the ``sender`` and ``retry`` handler packages. Default: the package's own.
+    :param after_send: Also synthesize ``SmsStatusNotifier`` and ``SmsInbound`` and run their real handlers: status
+        events, replies, keywords and consent (needs ``events``). Default: False (``python -m
+        sms_constructs.simulate`` turns it on).
+    :param duplicate_events: Share of SMS events the status queue receives twice. Default: 0.05.
+    :param late_events: Share of SMS events the status queue receives 20–120 s late (after the events that follow
+        them). Default: 0.03.
+    :param inbound_recipients: Recipients of delivered messages who reply (each plays one scenario: STOP, START,
+        HELP, the keyword ``C``, unknown text, STOP and START in or out of order). Default: 45.
+    :param inbound_duplicates: Share of inbound notifications delivered twice (the same ``inboundMessageId``).
+        Default: 0.25.
     """
 
     messages: int = 10_000
@@ -97,6 +112,11 @@ class SimulationOptions:
     events: bool = True
     analytics: bool = True
     lambda_root: Path | None = None
+    after_send: bool = False
+    duplicate_events: float = 0.05
+    late_events: float = 0.03
+    inbound_recipients: int = 45
+    inbound_duplicates: float = 0.25
 
 
 @dataclass(frozen=True)
@@ -115,11 +135,14 @@ class Deployment:
     retry_timeout: float
     retry_queue_visibility: float
     retry_max_receive_count: int
+    #: What ``SmsStatusNotifier`` and ``SmsInbound`` configure (``None``: not synthesized).
+    after_send: AfterSendDeployment | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the settings as the environment variables the constructs write."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["sender"], data["retry"] = self.sender.to_environment(), self.retry.to_environment()
+        data["after_send"] = None if self.after_send is None else self.after_send.to_dict()
         return data
 
     @classmethod
@@ -130,6 +153,9 @@ class Deployment:
                 **data,
                 "sender": SenderSettings.from_environment(data["sender"]),
                 "retry": RetrySettings.from_environment(data["retry"]),
+                "after_send": (
+                    AfterSendDeployment.from_dict(data["after_send"]) if data.get("after_send") is not None else None
+                ),
             }
         )
 
@@ -162,6 +188,8 @@ class SimulationResult:
     queries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     metrics: Counter[str] = field(default_factory=Counter)
     dead_letters: int = 0
+    #: The status and inbound paths' checks (``None`` without ``after_send``).
+    after_send: AfterSendResult | None = None
 
     @property
     def lost(self) -> int:
@@ -212,7 +240,8 @@ def one_second_windows(sends: list[tuple[float, int]]) -> list[tuple[int, int]]:
 
 
 def deploy(options: SimulationOptions) -> Deployment:
-    """Synthesize ``SmsSendQueue`` and ``SmsRetry`` with the options and read back what they configure."""
+    """Synthesize ``SmsSendQueue`` and ``SmsRetry`` (and, with ``after_send``, ``SmsStatusNotifier`` and
+    ``SmsInbound`` with the keyword ``C``) with the options and read back what they configure."""
     import aws_cdk as cdk  # noqa: PLC0415 - the CDK is loaded only to synthesize
     from aws_cdk.assertions import Template  # noqa: PLC0415
 
@@ -243,7 +272,17 @@ def deploy(options: SimulationOptions) -> Deployment:
         max_parts_per_second=options.mps,
         max_concurrency=options.concurrency,
     )
-    SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config)
+    retry = SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config)
+    if options.after_send:
+        from aws_cdk import aws_sns as sns  # noqa: PLC0415
+
+        from ..patterns.inbound import SmsInbound  # noqa: PLC0415
+        from ..patterns.status import SmsStatusNotifier  # noqa: PLC0415
+        from .after_send import CONFIRM_KEYWORD, CONFIRM_REPLY  # noqa: PLC0415
+
+        SmsStatusNotifier(stack, "Status", send_queue=queue, retry=retry)
+        inbound = SmsInbound(stack, "Inbound", topic=sns.Topic(stack, "TwoWay", enforce_ssl=True), send_queue=queue)
+        inbound.add_keyword(CONFIRM_KEYWORD, reply=CONFIRM_REPLY)
     template = Template.from_stack(stack).to_json()
     resources = template["Resources"]
 
@@ -282,16 +321,17 @@ def deploy(options: SimulationOptions) -> Deployment:
         retry_timeout=float(retry_fn["Timeout"]),
         retry_queue_visibility=float(retry_queue["VisibilityTimeout"]),
         retry_max_receive_count=int(retry_queue["RedrivePolicy"]["maxReceiveCount"]),
+        after_send=read_after_send(resources, _settings) if options.after_send else None,
     )
 
 
-def _settings(kind: type[Any], function_props: dict[str, Any]) -> Any:
+def _settings(kind: type[Any], function_props: dict[str, Any], values: Mapping[str, str] = _DEPLOY_TIME_VALUES) -> Any:
     """The handler's settings from the synthesized environment, deploy-time values replaced by simulated ones."""
     environment = dict(function_props["Environment"]["Variables"])
     for item in fields(kind):
         name = item.metadata["env"]
         if name in environment and not isinstance(environment[name], str):
-            environment[name] = _DEPLOY_TIME_VALUES[item.name]
+            environment[name] = values[item.name]
     return kind.from_environment(environment)
 
 
@@ -328,8 +368,11 @@ class _MetricSink(io.TextIOBase):
 
 
 @contextlib.contextmanager
-def _handlers(root: Path | None, sink: _MetricSink, settings: SenderSettings) -> Iterator[tuple[Any, Any]]:
-    """The sender and retry handler modules, imported as Lambda imports them, quiet and counting metrics."""
+def _handlers(
+    root: Path | None, sink: _MetricSink, settings: SenderSettings, *, after_send: bool = False
+) -> Iterator[tuple[Any, ...]]:
+    """The sender and retry handler modules (and with ``after_send`` the status and inbound ones), imported as Lambda
+    imports them, quiet and counting metrics."""
     os.environ.setdefault("POWERTOOLS_SERVICE_NAME", settings.service_name)
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", settings.metrics_namespace)
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
@@ -339,17 +382,18 @@ def _handlers(root: Path | None, sink: _MetricSink, settings: SenderSettings) ->
         root = LAMBDA_ROOT
     sys.path.insert(0, str(root))
     try:
-        sender, retry = importlib.import_module("sender.handler"), importlib.import_module("retry.handler")
-        levels = [(m.logger, m.logger.log_level) for m in (sender, retry)]
-        for module in (sender, retry):
+        names = ("sender", "retry", *(("status", "inbound") if after_send else ()))
+        modules = tuple(importlib.import_module(f"{name}.handler") for name in names)
+        levels = [(m.logger, m.logger.log_level) for m in modules]
+        for module in modules:
             module.logger.setLevel("CRITICAL")
             module.metrics.clear_metrics()  # what an earlier use of the module left unflushed is not this run's
         with contextlib.redirect_stdout(sink), warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # Powertools: "No application metrics to publish"
             try:
-                yield sender, retry
+                yield modules
             finally:
-                for module in (sender, retry):
+                for module in modules:
                     module.metrics.flush_metrics(raise_on_empty_metrics=False)
         for logger, level in levels:
             logger.setLevel(level)
@@ -405,18 +449,14 @@ class _Pipeline:
         self.dynamodb = FakeDynamoDB(clock.sleep, self._latency(options.dynamodb_latency))
         self.sqs = sqs = FakeSqs(clock.now, clock.sleep, self._latency(0.004), on_send=clock.notify)
         self.sns = FakeSns(clock.sleep, self._latency(0.004))
-        self.send_dlq = sqs.create_queue("sms-simulator-send-dlq")
-        self.send_url = sqs.create_queue(
+        self.send_url, self.send_dlq = sqs.create_queue_with_dead_letters(
             "sms-simulator-send",
             visibility_timeout=deployment.send_queue_visibility,
-            dead_letter_url=self.send_dlq,
             max_receive_count=deployment.send_max_receive_count,
         )
-        self.retry_dlq = sqs.create_queue("sms-simulator-retry-dlq")
-        self.retry_url = sqs.create_queue(
+        self.retry_url, self.retry_dlq = sqs.create_queue_with_dead_letters(
             "sms-simulator-retry",
             visibility_timeout=deployment.retry_queue_visibility,
-            dead_letter_url=self.retry_dlq,
             max_receive_count=deployment.retry_max_receive_count,
         )
         self.sender_settings = replace(deployment.sender, queue_url=self.send_url)
@@ -442,6 +482,9 @@ class _Pipeline:
         self.produced = False
         self.steps = 0
         self.progress = _progress(options)
+        self.after: AfterSend | None = None
+        if options.after_send and options.events and deployment.after_send is not None:
+            self.after = AfterSend(self, deployment.after_send)
 
     def _latency(self, mean: float) -> Callable[[str], float]:
         return lambda _: mean * self.rng.uniform(0.5, 1.5)
@@ -456,6 +499,8 @@ class _Pipeline:
             self.lake_records.append({**record, "_firehoseArrivalTimestamp": round(arrived * 1000)})
             if record["isFinal"] and record["messageStatus"] in self.retry_settings.statuses:
                 self.sqs.deliver(self.retry_url, json.dumps(record))  # the subscription's payload filter passed it
+            if self.after is not None:
+                self.after.on_event(record)  # the status notifier's subscription (TEXT_ALL)
 
         self.clock.call_at(deliver_at, deliver)
 
@@ -508,13 +553,15 @@ class _Pipeline:
             and self.sqs.depth(self.send_url) == 0
             and self.sqs.depth(self.retry_url) == 0
             and self.pending_events == 0
+            and (self.after is None or self.after.done())
         )
 
     def run(self) -> SimulationResult:
         options, deployment, clock = self.options, self.deployment, self.clock
         sink = _MetricSink()
         wall = time.perf_counter()
-        with _handlers(options.lambda_root, sink, self.sender_settings) as (sender_module, retry_module):
+        with _handlers(options.lambda_root, sink, self.sender_settings, after_send=self.after is not None) as modules:
+            sender_module, retry_module = modules[:2]
 
             def sender_invocation() -> None:
                 sender = sender_module.Sender(
@@ -544,21 +591,24 @@ class _Pipeline:
                 clock.spawn(f"sender-{i}", sender_invocation, delay=0.001 * (i + 1))
             for i in range(deployment.retry_concurrency):
                 clock.spawn(f"retry-{i}", retry_invocation, delay=0.001 * (i + 1))
+            if self.after is not None:
+                self.after.spawn(*modules[2:])
             clock.run(until=self.start + options.max_hours * 3600, stop_when=self._done)
             if self.progress is not None:
                 self.progress.n = min(len(self.sms.sends), options.messages)
                 self.progress.close()
+        outcomes = _outcomes(
+            self.requests,
+            self.sms,
+            self.dynamodb,
+            self.sender_settings.table_name,
+            self.sqs,
+            (self.send_dlq, self.retry_dlq),
+        )
         result = SimulationResult(
             options=options,
             deployment=deployment,
-            outcomes=_outcomes(
-                self.requests,
-                self.sms,
-                self.dynamodb,
-                self.sender_settings.table_name,
-                self.sqs,
-                (self.send_dlq, self.retry_dlq),
-            ),
+            outcomes=outcomes,
             sms=self.sms,
             started_at=self.start,
             ended_at=clock.now(),
@@ -567,6 +617,10 @@ class _Pipeline:
             metrics=sink.totals,
             dead_letters=self.sqs.depth(self.send_dlq) + self.sqs.depth(self.retry_dlq),
         )
+        if self.after is not None:
+            decided = {rid for rid, o in outcomes.items() if o.kind in ("delivered", "failed", "rejected")}
+            decided |= {rid for rid, _ in self.sms.sent_request_ids()}  # auto-replies included
+            result.after_send = self.after.check(decided)
         if options.analytics:
             result.queries = _analytics(self.lake_records, options.lake)
         return result
@@ -619,6 +673,8 @@ def _outcomes(
     last_send: dict[str, tuple[int, str]] = {}
     for send in sms.sends:
         rid, attempt = send.params["Context"]["smsRequestId"], int(send.params["Context"]["smsAttempt"])
+        if rid not in outcomes:
+            continue  # not the producer's: an auto-reply of the inbound handler
         outcomes[rid].attempts = max(outcomes[rid].attempts, attempt)
         if attempt >= last_send.get(rid, (0, ""))[0]:
             last_send[rid] = (attempt, send.status)

@@ -17,7 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 from sms_constructs_runtime.contract import SendRequest
-from sms_constructs_runtime.status import DETAIL_TYPE, EVENT_SOURCE, load_schema, read_status
+from sms_constructs_runtime.events import SmsEvent
+from sms_constructs_runtime.status import (
+    CLAIM_SECONDS,
+    DETAIL_TYPE,
+    EVENT_SOURCE,
+    change_from_sms_event,
+    load_schema,
+    read_status,
+)
 from sms_constructs_runtime.status_settings import StatusSettings
 from sms_constructs_runtime.store import MessageStore
 from status.handler import Notifier
@@ -448,3 +456,61 @@ def test_permutations_and_duplicates_end_in_the_ordered_final_status(
     assert status is not None
     assert (status.status, status.attempt, status.is_final) == ("DELIVERED", 2 if retried else 1, True)
     assert published[-1]["status"] == "DELIVERED"
+
+
+class ReentrantEvents(RecordingEvents):
+    """An event bus during whose first ``PutEvents`` another invocation handles a copy of the same record: the two
+    invocations of one change at the same moment."""
+
+    def __init__(self, client: Any, during: Any) -> None:
+        super().__init__(client)
+        self._during = during
+        self.concurrent: dict[str, Any] | None = None
+
+    def put_events(self, **kwargs: Any) -> dict[str, Any]:
+        if self._during is not None:
+            during, self._during = self._during, None
+            self.concurrent = during()
+        return super().put_events(**kwargs)
+
+
+def test_a_copy_handled_while_the_change_is_being_published_is_handed_back_not_published_twice(
+    harness: Harness,
+) -> None:
+    record = sqs_record(sms_event("DELIVERED", is_final=True, request_id="r-inflight"), message_id="q-1")
+    copy_of_it = sqs_record(sms_event("DELIVERED", is_final=True, request_id="r-inflight"), message_id="q-2")
+    second = Notifier(
+        harness.notifier.config, dynamodb=harness.dynamodb, events=harness.events, clock=lambda: NOW_MS / 1000
+    )
+    events = ReentrantEvents(boto3.client("events", region_name="us-east-1"), lambda: second.handle(batch(copy_of_it)))
+    harness.events = second.events = events
+    harness.notifier.events = events
+
+    assert harness.handle(record) == {"batchItemFailures": []}
+
+    # The copy came while the first invocation had written the change and not yet published it: handed back ...
+    assert events.concurrent == {"batchItemFailures": [{"itemIdentifier": "q-2"}]}
+    assert harness.statuses() == ["DELIVERED"]
+    # ... and on its redelivery the change is published already: nothing more.
+    assert second.handle(batch(copy_of_it)) == {"batchItemFailures": []}
+    assert harness.statuses() == ["DELIVERED"]
+    assert "claim" not in harness.item("request#r-inflight", "status")
+
+
+def test_a_claim_of_an_invocation_that_died_expires_and_the_change_is_published(harness: Harness) -> None:
+    change = sms_event("DELIVERED", is_final=True, request_id="r-died")
+    later = Notifier(
+        harness.notifier.config,
+        dynamodb=harness.dynamodb,
+        events=harness.events,
+        clock=lambda: NOW_MS / 1000 + CLAIM_SECONDS + 1,
+    )
+    # An invocation wrote and claimed the change, then died before publishing it.
+    written = change_from_sms_event(SmsEvent.from_record(change), ())
+    assert written is not None
+    assert harness.notifier.store.apply(written, NOW_MS, "died") is not None
+    copy_now = sqs_record(change, message_id="q-2")
+    assert harness.handle(copy_now) == {"batchItemFailures": [{"itemIdentifier": "q-2"}]}  # the claim is live
+    assert harness.statuses() == []
+    assert later.handle(batch(copy_now)) == {"batchItemFailures": []}  # expired: published
+    assert harness.statuses() == ["DELIVERED"]

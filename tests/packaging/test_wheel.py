@@ -75,7 +75,8 @@ def test_wheel_ships_the_simulator_as_an_extra_with_its_console_script(wheel: Pa
     [metadata_file] = [n for n in names if n.endswith(".dist-info/METADATA")]
     requirements = archive.read(metadata_file).decode()
     simulate_extra = [line for line in requirements.splitlines() if line.endswith('extra == "simulate"')]
-    for requirement in ("duckdb", "pyarrow", "sqlglot", "tqdm", "aws-lambda-powertools"):
+    assert "sms_constructs/simulate/two_way_inbound_payload.json" in names  # the replies' AWS-documented payload
+    for requirement in ("duckdb", "pyarrow", "sqlglot", "tqdm", "aws-lambda-powertools", "jsonschema"):
         assert any(line.startswith(f"Requires-Dist: {requirement}") for line in simulate_extra), requirement
 
 

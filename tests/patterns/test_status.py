@@ -10,6 +10,7 @@ import aws_cdk.aws_events as events
 import aws_cdk.aws_sqs as sqs
 import pytest
 from aws_cdk.assertions import Match, Template
+from sms_constructs_runtime.status import CLAIM_SECONDS
 from sms_constructs_runtime.status_settings import StatusSettings
 
 from sms_constructs._private.errors import ValidationError
@@ -131,6 +132,15 @@ def test_stream_mapping_filters_to_outcomes_and_sends_failures_to_the_dead_lette
     )
 
 
+def test_a_publication_claim_outlasts_any_invocation_of_the_status_function(synthesized: Any) -> None:
+    """A live claim is never overtaken: CLAIM_SECONDS must exceed the function's timeout."""
+    _, template, _, _ = synthesized
+    (function,) = [
+        f for f in template.find_resources("AWS::Lambda::Function").values() if f["Properties"]["Handler"] == HANDLER
+    ]
+    assert 0 < function["Properties"]["Timeout"] < CLAIM_SECONDS
+
+
 def test_function_settings_round_trip_with_the_retried_statuses(synthesized: Any) -> None:
     _, template, _, _ = synthesized
     environment = deployed_environment(
@@ -149,10 +159,9 @@ def test_role_writes_only_status_items_reads_only_messages_and_publishes_to_the_
     statements = statements_of(template, "StatusFunctionRole")
     table_arn = {"Fn::GetAtt": [logical_id(stack, queue.table), "Arn"]}
     by_action = {str(s["Action"]): s for s in statements}
-    assert by_action["dynamodb:UpdateItem"]["Resource"] == table_arn
-    assert by_action["dynamodb:UpdateItem"]["Condition"] == {
-        "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["request#*"]}
-    }
+    requests = by_action[str(["dynamodb:GetItem", "dynamodb:UpdateItem"])]
+    assert requests["Resource"] == table_arn
+    assert requests["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["request#*"]}}
     assert by_action["dynamodb:GetItem"]["Condition"] == {
         "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["message#*"]}
     }

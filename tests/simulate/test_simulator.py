@@ -94,5 +94,5 @@ def test_the_check_fails_the_command_when_a_request_is_lost(result: SimulationRe
 
 
 def test_the_command_line_runs_and_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--messages", "40", "--mps", "5", "--seed", "1", "--no-progress"]) == 0
+    assert main(["--messages", "40", "--mps", "5", "--seed", "1", "--no-progress", "--no-after-send"]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == "0 lost, 0 sent twice"
