@@ -17,8 +17,9 @@ if TYPE_CHECKING:  # what type checkers, IDEs and the API reference read; at run
     from .patterns.event_analytics import EventRetention, QuickLookLogs, RawEventBackup, SmsEventAnalytics
     from .patterns.inbound import InboundTarget, SmsInbound
     from .patterns.monitoring import SmsMonitoring
+    from .patterns.quotas import ProducerQuota
     from .patterns.retry import RetryPolicy, RetryStatus, SmsRetry
-    from .patterns.send_queue import SmsSendQueue
+    from .patterns.send_queue import SendLane, SmsSendQueue
     from .patterns.status import (
         STATUS_DETAIL_TYPE,
         STATUS_EVENT_SOURCE,
@@ -79,8 +80,9 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ".patterns.account_settings": ("SmsAccountSettings",),
     ".patterns.event_analytics": ("EventRetention", "QuickLookLogs", "RawEventBackup", "SmsEventAnalytics"),
     ".patterns.monitoring": ("SmsMonitoring",),
+    ".patterns.quotas": ("ProducerQuota",),
     ".patterns.retry": ("RetryPolicy", "RetryStatus", "SmsRetry"),
-    ".patterns.send_queue": ("SmsSendQueue",),
+    ".patterns.send_queue": ("SendLane", "SmsSendQueue"),
     ".patterns.inbound": ("InboundTarget", "SmsInbound"),
     ".patterns.status": ("STATUS_DETAIL_TYPE", "STATUS_EVENT_SOURCE", "STATUS_SCHEMA_VERSION", "SmsStatusNotifier"),
     ".resources.common": ("KeywordAction", "MessageType", "NumberCapability", "NumberType"),
@@ -176,6 +178,7 @@ __all__ = [
     "PhoneNumberBase",
     "Pool",
     "PoolBase",
+    "ProducerQuota",
     "ProtectConfiguration",
     "ProtectConfigurationBase",
     "ProtectStatus",
@@ -191,6 +194,7 @@ __all__ = [
     "RegistrationForm",
     "RetryPolicy",
     "RetryStatus",
+    "SendLane",
     "SenderId",
     "SenderIdBase",
     "SmsAccountSettings",

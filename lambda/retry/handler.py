@@ -12,7 +12,9 @@ only final events of the retryable statuses). Per record:
    after the delay, put the request back on the **send queue** with ``attempt + 1`` and the policy's delay (±jitter),
    so retries are paced like every other send. Statuses the policy retries only with a deadline (by default
    TTL_EXPIRED: a TTL expiry is billed, and a message that outlived its TTL is often stale) are not retried for a
-   request without one. Otherwise record the final failure, publish it to the final-failure topic with its reason
+   request without one. A retry re-enters its request's lane: it goes to the queue of the lane the request names
+   (``RetrySettings.lanes``), or to the send queue's default lane when it names none or one the queue does not have
+   (logged). Otherwise record the final failure, publish it to the final-failure topic with its reason
    (``MAX_ATTEMPTS``, ``WINDOW_EXPIRED``, ``DEADLINE_PASSED`` or ``NO_DEADLINE``) and count it.
 
 Re-queueing twice (a crash between the send and the marker, or two copies of an event processed concurrently) cannot
@@ -36,6 +38,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from sms_constructs_runtime.contract import MIN_TTL_SECONDS, SendRequest
 from sms_constructs_runtime.events import SmsEvent
+from sms_constructs_runtime.lanes import parse_items
 from sms_constructs_runtime.metrics import count_per_reason
 from sms_constructs_runtime.settings import DYNAMODB_CLIENT, QUEUE_CLIENT, RetryMetric, RetrySettings
 from sms_constructs_runtime.store import MessageStore
@@ -89,6 +92,8 @@ class Retrier:
         self.sqs = sqs
         self.sns = sns
         self.store = MessageStore(dynamodb, config.table_name, config.retention_seconds)
+        #: Lane name → its queue (empty for a send queue without lanes).
+        self.lane_queue_urls = parse_items(config.lanes, "lanes")
         self._clock = clock
         self._jitter = jitter
         self.processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
@@ -124,7 +129,7 @@ class Retrier:
         if final_reason is None:
             retry = request.next_attempt(first_attempt_at)
             self.sqs.send_message(
-                QueueUrl=self.config.send_queue_url,
+                QueueUrl=self._queue_of(retry),
                 MessageBody=retry.to_json(),
                 DelaySeconds=delay,
                 MessageAttributes=retry.message_attributes(),
@@ -162,6 +167,20 @@ class Retrier:
             extra={"requestId": request.request_id, "attempts": request.attempt, "reason": final_reason},
         )
         return Outcome.EXHAUSTED
+
+    def _queue_of(self, request: SendRequest) -> str:
+        """The queue of the lane ``request`` names; the send queue's default lane when it names none, or one the
+        queue does not have (logged)."""
+        if request.lane is None or not self.lane_queue_urls:
+            return self.config.send_queue_url
+        url = self.lane_queue_urls.get(request.lane)
+        if url is None:
+            logger.warning(
+                "the request names a lane the send queue does not have: retried on the default lane",
+                extra={"requestId": request.request_id, "lane": request.lane, "lanes": list(self.lane_queue_urls)},
+            )
+            return self.config.send_queue_url
+        return url
 
     def _final_reason(self, request: SendRequest, status: str, retry_at_ms: int, first_attempt_at: int) -> str | None:
         """Why ``request`` must not be retried at ``retry_at_ms``, or ``None`` when it may."""

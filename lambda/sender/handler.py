@@ -59,6 +59,24 @@ Per record (Powertools ``BatchProcessor``, partial batch responses):
    per interval, not one per receive. A breaker that cannot be read or written never loses a record: the send itself
    then tells whether the identity is held. Records held before the breaker opened keep their back-off (up to an
    hour), so after the hold clears they are sent as they come back.
+10. **Lanes.** A send queue with lanes (``SenderSettings.lanes``, highest priority first) has one queue per lane, each
+   with its own event source mapping to this function. A record's lane is the queue it came from (its
+   ``eventSourceARN``; a request whose ``lane`` names another lane is logged and sent as its queue's, a record from no
+   lane's queue as the default lane's). Every lane spends the identity's one pacer key; a lane below the first
+   reserves only a slot within its horizon (``sms_constructs_runtime.pacing``: a higher lane always goes first, a
+   lower lane fills what is left), and a lane with a reserved share falls back to a key of its own at that share. A
+   record handed back, held or re-enqueued goes back to its own lane's queue. Each send publishes ``TimeToSend`` (ms
+   from the record's first enqueue to the ``SendTextMessage`` call) with dimension ``Lane``. Without lanes nothing of
+   this applies.
+11. **Quotas per producer.** A request whose ``producer`` has a part budget (``SenderSettings.producer_quotas``) counts
+   its parts against the producer's UTC day and month before it asks the pacer for a slot (``sms_constructs_runtime
+   .quotas``: one DynamoDB transaction, all or nothing, never past a budget). Over budget it is **held** with reason
+   ``QUOTA_EXCEEDED`` as in 8 (never rejected, never sent, never dead-lettered), coming back with the held back-off
+   and at the latest when the refusing period ends; a raised budget applies at its next check. Parts counted for a
+   send that did not go out are given back. Each accepted send of a named producer publishes ``ProducerParts`` and
+   ``ProducerSpendCeiling`` (dimension ``Producer``); each counted send and each quota hold publishes ``QuotaUsed``
+   (percent, dimensions ``Producer`` and ``Period``). A request without a producer, or whose producer has no budget,
+   is not counted.
 
 What the sender records for ``SmsStatusNotifier`` (``sms_constructs_runtime.store``): at the first receive of a
 request's first attempt, ``accepted`` (one conditional put: a duplicate or a second copy writes nothing); when an
@@ -114,8 +132,19 @@ from sms_constructs_runtime.contract import (
     decode_message,
 )
 from sms_constructs_runtime.gsm7 import Normalization, normalize_gsm7
+from sms_constructs_runtime.lanes import Lane, Lanes
 from sms_constructs_runtime.metrics import count_per_cause, count_per_reason
-from sms_constructs_runtime.pacing import DynamoDBSchedule, Pacer, PacerContentionError
+from sms_constructs_runtime.pacing import DynamoDBSchedule, Pacer, PacerContentionError, lane_horizon_seconds
+from sms_constructs_runtime.quotas import (
+    QUOTA_EXCEEDED_REASON,
+    Budget,
+    Consumption,
+    QuotaExceededError,
+    QuotaStore,
+    QuotaUnavailableError,
+    Usage,
+    parse_producer_quotas,
+)
 from sms_constructs_runtime.send_errors import (
     DESTINATION_DEPENDENT_HOLDS,
     SendErrorOutcome,
@@ -124,6 +153,9 @@ from sms_constructs_runtime.send_errors import (
     message_fields,
 )
 from sms_constructs_runtime.settings import (
+    DIMENSION_LANE,
+    DIMENSION_PERIOD,
+    DIMENSION_PRODUCER,
     DYNAMODB_CLIENT,
     HELD_REENQUEUE_MARGIN_SECONDS,
     QUEUE_CLIENT,
@@ -229,14 +261,41 @@ class Sender:
         self.sms = sms
         self.sqs = sqs
         self.store = MessageStore(dynamodb, config.table_name, config.retention_seconds)
+        #: Part budgets by producer (``SenderSettings.producer_quotas``); their usage is counted in the store.
+        self.budgets: dict[str, Budget] = parse_producer_quotas(config.producer_quotas)
+        self.quotas = QuotaStore(dynamodb, config.table_name, sleep=sleep, jitter=jitter)
+        #: Parts the current record counted against its producer's budget: given back unless they were sent.
+        self._consumption: Consumption | None = None
+        #: The send queue's lanes (empty without lanes: one queue, one pacer, as before lanes existed).
+        self.lanes = Lanes(config.lanes, config.queue_url, config.lane_reserved_shares)
         self.pacer = Pacer(
             DynamoDBSchedule(dynamodb, config.table_name),
             f"pacer#{config.origination_identity}",
-            config.max_parts_per_second,
+            config.max_parts_per_second * (1 - self.lanes.reserved_total),  # the shared key's rate
             clock=clock,
             sleep=sleep,
             release_tolerance=config.release_tolerance_seconds,
         )
+        #: Per lane: its horizon on the shared key and the pacer of its reserved share (``None``: none).
+        self._lane_pacing: dict[str, tuple[float | None, Pacer | None]] = {
+            lane.name: (
+                lane_horizon_seconds(lane.rank, len(self.lanes), config.batch_size, self.pacer),
+                None
+                if lane.reserved_share is None
+                else Pacer(
+                    self.pacer.schedule,
+                    f"{self.pacer.key}#lane#{lane.name}",
+                    config.max_parts_per_second * lane.reserved_share,
+                    clock=clock,
+                    sleep=sleep,
+                    release_tolerance=config.release_tolerance_seconds,
+                ),
+            )
+            for lane in self.lanes.by_name.values()
+        }
+        #: The current record's lane (``None`` without lanes) and when it first reached a lane's queue (epoch ms).
+        self._lane: Lane | None = None
+        self._enqueued_ms: int | None = None
         self._clock = clock
         self._jitter = jitter
         self._deadline: float | None = None
@@ -292,9 +351,10 @@ class Sender:
     def _publish_invocation_metrics(self) -> None:
         """What the pacer lost in this invocation, and whether the breaker was open."""
         counters = self.pacer.take_counters()
-        metrics.add_metric(
-            name=SenderMetric.PACER_SLOTS_ABANDONED, unit=MetricUnit.Count, value=counters.abandoned_slots
+        abandoned = counters.abandoned_slots + sum(  # the reserved shares' own keys
+            own.take_counters().abandoned_slots for _, own in self._lane_pacing.values() if own is not None
         )
+        metrics.add_metric(name=SenderMetric.PACER_SLOTS_ABANDONED, unit=MetricUnit.Count, value=abandoned)
         if self._breaker_seen:
             metrics.add_metric(name=SenderMetric.CIRCUIT_BREAKER_OPEN, unit=MetricUnit.Count, value=1)
 
@@ -368,8 +428,8 @@ class Sender:
         version = _int_attribute(record, VERSION_ATTRIBUTE)
         if version is not None:
             attributes[VERSION_ATTRIBUTE] = {"DataType": "Number", "StringValue": str(version)}
-        response = self.sqs.send_message(
-            QueueUrl=self.config.queue_url, MessageBody=record.body, DelaySeconds=delay, MessageAttributes=attributes
+        response = self.sqs.send_message(  # back on its own lane's queue, never another lane's
+            QueueUrl=self._queue_of(record), MessageBody=record.body, DelaySeconds=delay, MessageAttributes=attributes
         )
         count_per_reason(metrics, SenderMetric.HELD_REENQUEUED, reason)
         logger.info(
@@ -385,6 +445,10 @@ class Sender:
 
     def _process(self, record: SQSRecord) -> None:
         self._probing = False
+        self._lane = self._lane_of(record)
+        self._enqueued_ms = _int_attribute(record, FIRST_ENQUEUED_ATTRIBUTE) or _int_attribute(
+            record, "SentTimestamp", message_attribute=False
+        )
         if self._deadline is not None and self._clock() > self._deadline:
             metrics.add_metric(name=SenderMetric.DEFERRED, unit=MetricUnit.Count, value=1)
             raise HandedBackError("too close to the invocation deadline to send", 0, Cause.DEADLINE)
@@ -393,6 +457,11 @@ class Sender:
         except ContractError as error:  # a malformed copy never overwrites the record of an attempt that was sent
             self._reject(*_ids_of(record), error.reason, str(error), fallback_sort_key=f"rejected#{record.message_id}")
             return
+        if self._lane is not None and request.lane is not None and request.lane != self._lane.name:
+            logger.warning(  # the queue it came from decides its priority
+                "the request names another lane than its queue's: sent as its queue's lane",
+                extra={"requestId": request.request_id, "requestLane": request.lane, "lane": self._lane.name},
+            )
         if request.attempt == 1 and _first_receive(record):
             self._record_accepted(request)
         payload = {**request.to_dict(), "attempt": request.attempt}
@@ -418,6 +487,7 @@ class Sender:
             ) from error
         if outcome.get("status") == "SENT" and not outcome.get("duplicate"):
             self._store_sent(request, str(outcome["messageId"]), int(outcome["parts"]))
+            self._count_producer(request, int(outcome["parts"]))
         logger.info("processed", extra={"requestId": request.request_id, "attempt": request.attempt, **outcome})
 
     def _complete(self, payload: dict[str, Any], outcome: dict[str, Any]) -> dict[str, Any]:
@@ -473,11 +543,17 @@ class Sender:
 
     def _send(self, request: dict[str, Any]) -> dict[str, Any]:
         send = SendRequest.from_dict(request)
+        self._consumption = None
         try:
-            return self._send_request(send)
-        except HeldError as error:  # recorded while this invocation holds the request (its idempotency record)
-            self._record_held(send, error.reason)
+            outcome = self._send_request(send)
+        except Exception as error:
+            if isinstance(error, HeldError):  # recorded while this invocation holds the request (idempotency record)
+                self._record_held(send, error.reason)
+            self._give_back_quota(error)
             raise
+        if outcome.get("status") != "SENT":
+            self._give_back_quota(None)
+        return outcome
 
     def _send_request(self, send: SendRequest) -> dict[str, Any]:
         body = self._body(send)
@@ -489,12 +565,13 @@ class Sender:
             rejection = self._check_number(send)
             if rejection is not None:
                 return self._done(rejection)
+        self._consume_quota(send, parts)  # raises HeldError (QUOTA_EXCEEDED) when the producer's budget is used up
         # A slot must start early enough to send with the minimum TimeToLive left before the request's deadline, and
         # before the invocation's own deadline; which of the two is missed decides between EXPIRED and a deferral.
         last_start = None if send.not_after is None else send.not_after / 1000 - MIN_TTL_SECONDS
         expiry_binds = last_start is not None and (self._deadline is None or last_start <= self._deadline)
         try:
-            acquired = self.pacer.acquire(parts, deadline=last_start if expiry_binds else self._deadline)
+            acquired = self._acquire(parts, last_start if expiry_binds else self._deadline)
         except PacerContentionError as error:
             metrics.add_metric(name=SenderMetric.PACER_CONTENTION, unit=MetricUnit.Count, value=1)
             raise HandedBackError(str(error), BackOff.TRANSIENT_SECONDS, Cause.PACER_CONTENTION) from error
@@ -507,6 +584,7 @@ class Sender:
             return self._done(self._expire(send))
         if self._probing:
             metrics.add_metric(name=SenderMetric.CIRCUIT_BREAKER_PROBES, unit=MetricUnit.Count, value=1)
+        self._publish_time_to_send()
         try:
             response = self.sms.send_text_message(**self._parameters(send, body.body))
         except ClientError as error:
@@ -707,6 +785,72 @@ class Sender:
         if closed:
             logger.info("circuit breaker closed: the probe was accepted", extra={"reason": breaker.reason})
 
+    # -- quotas per producer -------------------------------------------------------------------------------------
+
+    def _consume_quota(self, send: SendRequest, parts: int) -> None:
+        """Count ``parts`` against the budget of the request's producer, when it has one (``sms_constructs_runtime
+        .quotas``: one transaction over the day's and the month's usage). Over budget, the request is held: it comes
+        back with the held back-off, at the latest when the refusing period ends (the budget resets) or its deadline
+        comes. A budget that cannot be checked hands the record back like a transient error."""
+        producer = send.producer
+        budget = self.budgets.get(producer) if producer is not None else None
+        if producer is None or budget is None:
+            return
+        try:
+            self._consumption = self.quotas.consume(producer, budget, parts, self._now_ms())
+        except QuotaUnavailableError as error:
+            logger.warning("could not check the producer's budget", extra={"producer": producer, "error": str(error)})
+            raise RecordFailedError(str(error), BackOff.TRANSIENT_SECONDS) from error
+        except QuotaExceededError as error:
+            for usage in error.usage:
+                _publish_quota_used(producer, usage)
+            count_per_reason(metrics, SenderMetric.SENDS_HELD, QUOTA_EXCEEDED_REASON)
+            logger.warning(
+                "send held: the producer's part budget is used up; the request waits for it to reset or be raised",
+                extra={"producer": producer, "parts": parts, "requestId": send.request_id},
+            )
+            # The held back-off never runs past this: the request's deadline, or the budget's reset if sooner.
+            comes_back = error.resets_at_ms if send.not_after is None else min(send.not_after, error.resets_at_ms)
+            raise HeldError(str(error), QUOTA_EXCEEDED_REASON, comes_back) from error
+
+    def _give_back_quota(self, error: Exception | None) -> None:
+        """Give the parts the record counted back to its producer's budget when they were not sent: the send was
+        handed back (pacer contention, the invocation's deadline), deferred, expired, rejected or held by the service,
+        throttled, or failed to connect. Parts whose send may have reached the service (a read timeout, a dropped
+        connection: ``SendOutcomeUnknown``) stay counted. Best effort: a failed give-back leaves them counted."""
+        consumption, self._consumption = self._consumption, None
+        if consumption is None:
+            return
+        cause = error.__cause__ if error is not None else None
+        if isinstance(cause, BotoCoreError) and not isinstance(cause, RequestNotSentError):
+            return
+        if not self.quotas.give_back(consumption):
+            logger.warning("parts not given back to the budget", extra={"producer": consumption.producer})
+
+    def _count_producer(self, send: SendRequest, parts: int) -> None:
+        """After an accepted send of a named producer: ``ProducerParts``, ``ProducerSpendCeiling`` (parts × the send's
+        ``MaxPrice``) and, when the parts were counted against a budget, ``QuotaUsed`` per period."""
+        consumption, self._consumption = self._consumption, None
+        producer = send.producer
+        if producer is None:
+            return
+        dimensions = {DIMENSION_PRODUCER: producer}
+        _publish_per(SenderMetric.PRODUCER_PARTS, parts, MetricUnit.Count, dimensions)
+        max_price = send.max_price or self.config.max_price
+        if max_price:
+            ceiling = round(parts * float(max_price), 5)
+            _publish_per(SenderMetric.PRODUCER_SPEND_CEILING, ceiling, MetricUnit.NoUnit, dimensions)
+        budget = self.budgets.get(producer)
+        if consumption is None or budget is None:
+            return
+        try:
+            usage = self.quotas.usage(producer, budget, self._now_ms())
+        except (ClientError, BotoCoreError):
+            logger.warning("could not read the producer's budget usage", extra={"producer": producer})
+            return
+        for period in usage:
+            _publish_quota_used(producer, period)
+
     # -- outcomes ------------------------------------------------------------------------------------------------
 
     def _reject(
@@ -744,10 +888,52 @@ class Sender:
     def _back_off(self, record: SQSRecord, delay_seconds: int) -> None:
         try:
             self.sqs.change_message_visibility(
-                QueueUrl=self.config.queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=delay_seconds
+                QueueUrl=self._queue_of(record), ReceiptHandle=record.receipt_handle, VisibilityTimeout=delay_seconds
             )
         except (ClientError, BotoCoreError):  # the queue's own visibility timeout applies instead
             logger.warning("could not shorten the visibility timeout", extra={"messageId": record.message_id})
+
+    # -- lanes ---------------------------------------------------------------------------------------------------
+
+    def _lane_of(self, record: SQSRecord) -> Lane | None:
+        """The lane whose queue ``record`` came from (its ``eventSourceARN``); the default lane when it is none of
+        them (logged); ``None`` for a queue without lanes."""
+        if not self.lanes:
+            return None
+        source = record.raw_event.get("eventSourceARN")
+        lane = self.lanes.of_source(source)
+        if lane is None:
+            logger.warning(
+                "a record from a queue that is no lane's: sent as the default lane", extra={"source": source}
+            )
+            return self.lanes.default
+        return lane
+
+    def _queue_of(self, record: SQSRecord) -> str:
+        """The queue ``record`` goes back to (a back-off, a re-enqueued copy): its own lane's (the send queue's without
+        lanes)."""
+        lane = self.lanes.of_source(record.raw_event.get("eventSourceARN")) if self.lanes else None
+        return lane.queue_url if lane is not None else self.config.queue_url
+
+    def _acquire(self, parts: int, deadline: float | None) -> bool:
+        """A send slot on the shared key; a lane below the first only within its horizon (or on its reserved
+        share's key when the shared key is beyond it)."""
+        if self._lane is None:
+            return self.pacer.acquire(parts, deadline=deadline)
+        horizon, own = self._lane_pacing[self._lane.name]
+        return self.pacer.acquire(parts, deadline=deadline, horizon=horizon, fallback=own)
+
+    def _publish_time_to_send(self) -> None:
+        """``TimeToSend`` with dimension ``Lane``: ms from the record's first enqueue to now (the send), with lanes."""
+        if self._lane is None or self._enqueued_ms is None:
+            return
+        from aws_lambda_powertools.metrics import single_metric  # noqa: PLC0415 - only queues with lanes need it
+
+        waited = max(0, self._now_ms() - self._enqueued_ms)
+        with single_metric(
+            name=SenderMetric.TIME_TO_SEND, unit=MetricUnit.Milliseconds, value=waited, namespace=metrics.namespace
+        ) as per_lane:
+            per_lane.add_dimension(name=DIMENSION_LANE, value=self._lane.name)
 
     def _delay(self, base_seconds: int, receive_count: int, cap: int = BackOff.MAX_SECONDS) -> int:
         if base_seconds <= 0:
@@ -791,6 +977,21 @@ def _count_sent(body: Normalization) -> None:
     metrics.add_metric(name=SenderMetric.PARTS_SENT, unit=MetricUnit.Count, value=body.after.parts)
     if body.changed:
         metrics.add_metric(name=SenderMetric.PARTS_SAVED, unit=MetricUnit.Count, value=body.parts_saved)
+
+
+def _publish_per(name: str, value: float, unit: MetricUnit, dimensions: dict[str, str]) -> None:
+    """One value of ``name`` with the ``service`` dimension and ``dimensions`` (a metric of its own, not aggregated)."""
+    from aws_lambda_powertools.metrics import single_metric  # noqa: PLC0415 - only producers' sends need it
+
+    with single_metric(name=name, unit=unit, value=value, namespace=metrics.namespace) as metric:
+        for dimension, dimension_value in dimensions.items():
+            metric.add_dimension(name=dimension, value=dimension_value)
+
+
+def _publish_quota_used(producer: str, usage: Usage) -> None:
+    """``QuotaUsed``: percent of the producer's budget used in the period (dimensions ``Producer`` and ``Period``)."""
+    dimensions = {DIMENSION_PRODUCER: producer, DIMENSION_PERIOD: usage.period}
+    _publish_per(SenderMetric.QUOTA_USED, usage.percent, MetricUnit.Percent, dimensions)
 
 
 def _receive_count(record: SQSRecord) -> int:

@@ -2,10 +2,11 @@
 
 Producers (``sms_constructs_runtime.SmsProducer``, or any code that writes the JSON below; its JSON Schema is
 ``contract.schema.json`` next to this module) put one message per SMS on the queue; the sender Lambda validates it
-with the same code before it sends. Version 2 (version 1 is the same without ``notAfter``)::
+with the same code before it sends. Version 3 (version 2 is the same without ``lane`` and ``producer``, version 1
+also without ``notAfter``)::
 
     {
-      "version": 2,                               # required: 1, or 2 when notAfter is set
+      "version": 3,                               # required: the lowest version that holds the message's fields
       "requestId": "order-1234-shipped",          # required, the idempotency key: 1-64 of A-Z a-z 0-9 . _ : -
       "destinationPhoneNumber": "+14255550123",   # required, E.164
       "messageBody": "Your order has shipped.",   # required, 1-1600 characters, at most 1530 GSM-7 / 630 UCS-2 units
@@ -14,16 +15,19 @@ with the same code before it sends. Version 2 (version 1 is the same without ``n
       "timeToLiveSeconds": 3600,                  # optional, 5-259200; default: the queue's
       "maxPrice": "0.05",                         # optional, USD per part, e.g. "0.05"; default: the queue's
       "notAfter": 1767226200000,                  # optional (version 2), epoch ms: never sent or retried after it
+      "lane": "urgent",                           # optional (version 3), the send queue's lane it was put on
+      "producer": "appointments",                 # optional (version 3), who sent it: quotas, metrics, spend
       "attempt": 1,                               # set by the retry handler; producers leave it out
       "firstAttemptAt": 1767225600000             # set by the retry handler (epoch ms of the first send)
     }
 
 Versions: the sender reads every version in :data:`SUPPORTED_VERSIONS`; a writer uses the lowest version that holds
-the message (version 1 unless ``notAfter`` is set), so producers keep working with senders deployed before a version
-existed. Unknown fields are refused (a typo such as ``"ttl"`` must not be silently ignored): a new field means a new
-version. A rule that refuses only what no version could ever carry end to end (JSON nested deeper than
-:data:`MAX_NESTING_DEPTH`, characters outside :data:`SQS_CHARACTERS`) is part of every version, not a new one. The same
-``requestId`` with the same ``attempt`` is sent at most once, however often the message is delivered.
+the message (version 1 unless ``notAfter`` is set, 3 with ``lane`` or ``producer``), so producers keep working with
+senders deployed before a version existed. Unknown fields are refused (a typo such as ``"ttl"`` must not be silently
+ignored): a new field means a new version. A rule that refuses only what no version could ever carry end to end
+(JSON nested deeper than :data:`MAX_NESTING_DEPTH`, characters outside :data:`SQS_CHARACTERS`) is part of every
+version, not a new one. The same ``requestId`` with the same ``attempt`` is sent at most once, however often the
+message is delivered.
 
 Every string of a message holds only characters SQS carries in a message body (tab, line feed, carriage return,
 U+0020-U+D7FF, U+E000-U+FFFD, U+10000-U+10FFFF): no lone surrogate, no U+FFFE or U+FFFF, no other control character.
@@ -41,13 +45,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
-from .events import CONTEXT_ATTEMPT, CONTEXT_REQUEST_ID
+from .events import CONTEXT_ATTEMPT, CONTEXT_PRODUCER, CONTEXT_REQUEST_ID
 from .parts import API_MAX_CHARACTERS, PartCount, count_parts
 
 #: The newest contract version (the one that holds every field).
-CONTRACT_VERSION: Final = 2
+CONTRACT_VERSION: Final = 3
 #: Every version the sender reads.
-SUPPORTED_VERSIONS: Final = (1, 2)
+SUPPORTED_VERSIONS: Final = (1, 2, 3)
 #: SQS message attribute that carries the version, so consumers can route without parsing the body.
 VERSION_ATTRIBUTE: Final = "smsContractVersion"
 #: SQS message attributes of a held request the sender re-enqueued as a new message (the body is unchanged): when the
@@ -63,12 +67,17 @@ PHONE_NUMBER_PATTERN: Final = re.compile(r"\+[1-9][0-9]{1,18}")
 #: commands check phone numbers they are given against (verified destinations, opted-out numbers, settings).
 E164_PATTERN: Final = r"\+[1-9][0-9]{1,14}"
 MAX_PRICE_PATTERN: Final = re.compile(r"[0-9]{0,2}\.[0-9]{1,5}")
+#: A lane name (``SendLane``): lower-case letters, digits and hyphens, starting with a letter.
+LANE_PATTERN: Final = re.compile(r"[a-z][a-z0-9-]{0,19}")
+#: A producer name: what quotas, metrics (the ``Producer`` dimension) and the spend query are kept by.
+PRODUCER_PATTERN: Final = re.compile(r"[A-Za-z0-9._-]{1,64}")
 CONTEXT_KEY_PATTERN: Final = re.compile(r"\S{1,100}")
 CONTEXT_VALUE_PATTERN: Final = re.compile(r"(?!\s)[\s\S]{1,800}(?<!\s)")
 MESSAGE_TYPES: Final = frozenset({"TRANSACTIONAL", "PROMOTIONAL"})
-#: ``SendTextMessage`` takes at most 5 context entries; the send queue adds 2 of its own.
-RESERVED_CONTEXT_KEYS: Final = frozenset({CONTEXT_REQUEST_ID, CONTEXT_ATTEMPT})
-MAX_USER_CONTEXT_ENTRIES: Final = 5 - len(RESERVED_CONTEXT_KEYS)
+#: ``SendTextMessage`` takes at most 5 context entries; the send queue adds 2 of its own (3 with a ``producer``, sent
+#: as the ``producer`` entry so that every event of the message names it).
+RESERVED_CONTEXT_KEYS: Final = frozenset({CONTEXT_REQUEST_ID, CONTEXT_ATTEMPT, CONTEXT_PRODUCER})
+MAX_USER_CONTEXT_ENTRIES: Final = 5 - len({CONTEXT_REQUEST_ID, CONTEXT_ATTEMPT})
 MIN_TTL_SECONDS: Final = 5
 MAX_TTL_SECONDS: Final = 259_200
 MAX_ATTEMPT: Final = 10
@@ -100,7 +109,11 @@ _V1_FIELDS: Final = frozenset(
     }
 )
 #: The fields of each version.
-FIELDS_BY_VERSION: Final = {1: _V1_FIELDS, 2: _V1_FIELDS | {"notAfter"}}
+FIELDS_BY_VERSION: Final = {
+    1: _V1_FIELDS,
+    2: _V1_FIELDS | {"notAfter"},
+    3: _V1_FIELDS | {"notAfter", "lane", "producer"},
+}
 
 
 class RejectionReason:
@@ -148,6 +161,8 @@ class SendRequest:
     attempt: int = 1
     first_attempt_at: int | None = None
     not_after: int | None = None
+    lane: str | None = None
+    producer: str | None = None
 
     def __post_init__(self) -> None:
         _check(self.request_id, str, "requestId")
@@ -195,12 +210,16 @@ class SendRequest:
             raise _invalid("attempt", f"must be between 1 and {MAX_ATTEMPT}", self.attempt)
         _check_epoch_ms(self.first_attempt_at, "firstAttemptAt")
         _check_epoch_ms(self.not_after, "notAfter")
+        _check_name(self.lane, LANE_PATTERN, "lane", "must be 1-20 of a-z 0-9 - starting with a letter")
+        _check_name(self.producer, PRODUCER_PATTERN, "producer", "must be 1-64 characters of A-Z a-z 0-9 . _ -")
 
     def _check_context(self) -> None:
         if not isinstance(self.context, Mapping):
             raise _invalid("context", "must be an object of strings", self.context)
-        if len(self.context) > MAX_USER_CONTEXT_ENTRIES:
-            raise _invalid("context", f"holds at most {MAX_USER_CONTEXT_ENTRIES} entries, not {len(self.context)}")
+        most = MAX_USER_CONTEXT_ENTRIES - (self.producer is not None)
+        if len(self.context) > most:
+            with_producer = " with a producer" if self.producer is not None else ""
+            raise _invalid("context", f"holds at most {most} entries{with_producer}, not {len(self.context)}")
         for key, value in self.context.items():
             if isinstance(key, str):
                 _check_characters(key, "context", "a key")
@@ -231,7 +250,10 @@ class SendRequest:
 
     @property
     def version(self) -> int:
-        """The lowest contract version that holds this request: 2 with ``notAfter``, else 1."""
+        """The lowest contract version that holds this request: 3 with ``lane`` or ``producer``, 2 with ``notAfter``,
+        else 1."""
+        if self.lane is not None or self.producer is not None:
+            return 3
         return 2 if self.not_after is not None else 1
 
     def seconds_left(self, now_ms: int) -> float | None:
@@ -244,8 +266,12 @@ class SendRequest:
         return f"{self.request_id}#{self.attempt}"
 
     def send_context(self) -> dict[str, str]:
-        """The ``Context`` map of the send: the producer's entries plus the request id and attempt."""
-        return {**self.context, CONTEXT_REQUEST_ID: self.request_id, CONTEXT_ATTEMPT: str(self.attempt)}
+        """The ``Context`` map of the send: the producer's entries plus the request id, the attempt and (when set) the
+        producer name."""
+        context = {**self.context, CONTEXT_REQUEST_ID: self.request_id, CONTEXT_ATTEMPT: str(self.attempt)}
+        if self.producer is not None:
+            context[CONTEXT_PRODUCER] = self.producer
+        return context
 
     def next_attempt(self, first_attempt_at: int) -> SendRequest:
         """The same request, one attempt later (what the retry handler puts back on the queue)."""
@@ -267,6 +293,8 @@ class SendRequest:
             "attempt": self.attempt if self.attempt != 1 else None,
             "firstAttemptAt": self.first_attempt_at,
             "notAfter": self.not_after,
+            "lane": self.lane,
+            "producer": self.producer,
         }
         payload.update({k: v for k, v in optional.items() if v is not None})
         return payload
@@ -310,6 +338,8 @@ class SendRequest:
             attempt=payload.get("attempt", 1),
             first_attempt_at=payload.get("firstAttemptAt"),
             not_after=payload.get("notAfter"),
+            lane=payload.get("lane"),
+            producer=payload.get("producer"),
         )
 
     @classmethod
@@ -423,6 +453,14 @@ def _check(value: Any, kind: type, field_name: str) -> None:
     if isinstance(value, bool) or not isinstance(value, kind):
         expected = "a string" if kind is str else "a whole number" if kind is int else f"a {kind.__name__}"
         raise _invalid(field_name, f"must be {expected}", value)
+
+
+def _check_name(value: Any, pattern: re.Pattern[str], field_name: str, rule: str) -> None:
+    """An optional name field (``lane``, ``producer``): absent, or a string matching ``pattern``."""
+    if value is not None:
+        _check(value, str, field_name)
+        if not pattern.fullmatch(value):
+            raise _invalid(field_name, rule, value)
 
 
 def _check_epoch_ms(value: Any, field_name: str) -> None:

@@ -29,6 +29,8 @@ SMS_EVENT_TYPE_REGEX: Final = "^TEXT_"
 # Keys the send queue writes into the SendTextMessage ``Context`` map; the service echoes them in every event.
 CONTEXT_REQUEST_ID: Final = "smsRequestId"
 CONTEXT_ATTEMPT: Final = "smsAttempt"
+#: Written only for a request that names its producer (contract version 3).
+CONTEXT_PRODUCER: Final = "smsProducer"
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,11 @@ class SmsEvent:
         """The send queue's attempt number (1 for the first send), from the echoed ``context``."""
         raw = self.context_value(CONTEXT_ATTEMPT)
         return int(raw) if raw is not None and raw.isdigit() else None
+
+    @property
+    def producer(self) -> str | None:
+        """The producer that sent the request (contract version 3), from the echoed ``context``."""
+        return self.context_value(CONTEXT_PRODUCER)
 
     @property
     def is_success(self) -> bool:

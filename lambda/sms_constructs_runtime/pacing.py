@@ -60,6 +60,27 @@ sends and the rate is what the invocations can do, still within the bound.
 
 Clock skew between execution environments (NTP-synchronised, typically well under a millisecond in Lambda) adds to
 ``δ``. Stdlib only: the DynamoDB schedule receives a boto3 client from the caller.
+
+Lanes: priority by horizon. The lanes of a send queue (highest first, ``L`` of them) share the identity's key and
+its rate. The first lane reserves as above. A lane of rank ``i ≥ 1`` reserves only a slot that starts within its
+**horizon** ``H_i = (L − i)·b·(1 + δ)/r`` of its clock (``b`` the batch size, :func:`lane_horizon_seconds`): the busy
+path's condition also requires ``tat ≤ now + H_i`` (a *conditional reservation*, ``latest_start_us``); a refused
+write changes nothing and returns the ``tat`` it found (``ReturnValuesOnConditionCheckFailure=ALL_OLD``, or one
+consistent read), and the caller sleeps until ``tat − H_i`` and tries again, until its deadline. The idle path needs
+no horizon (an idle slot starts at ``earliest``). So under a backlog of lane ``i`` alone the schedule runs at most
+``H_i`` plus one slot ahead of the clock, every slot still used (some lower-lane caller is always holding the next
+``H_i`` of slots), and a request of a higher lane ``j < i`` — which may reserve up to ``H_j > H_i`` ahead — starts at
+most ``H_i`` plus one slot (plus the higher-lane requests ahead of it) after it asks. The bound above is untouched:
+a refused reservation reserves nothing, so slots still never overlap and are released within ``δ`` of their start.
+
+Reserved shares. A lane with a reserved share ``s`` also has a key of its own (``<key>#lane#<name>``) paced at
+``s·MPS``, and the shared key then runs at ``(1 − Σs)·MPS``. Such a lane first tries the shared key under its
+horizon; refused, it reserves on its own key (no horizon: nobody else uses it), so a higher lane can delay it but
+never starve it. Each key keeps its own bound: a window of ``W`` seconds holds fewer than ``r_k·W + k`` parts of key
+``k``'s sends, so fewer than ``MPS·W + K·k`` in all with ``K`` keys (``Σ r_k = MPS``) — at most one more largest
+message per key. Single-part traffic with a whole number of parts per second on every key still never exceeds the
+MPS in any 1-second window (``⌊r_k⌋`` parts per key, summing to the MPS); with fractional per-key rates a window may
+hold up to ``K − 1`` parts more.
 """
 
 from __future__ import annotations
@@ -87,6 +108,8 @@ MIN_LEAD_SECONDS: Final = 0.005
 MAX_LEAD_SECONDS: Final = 0.5
 #: Reservations per :meth:`Pacer.acquire` before it gives up (each one abandoned a slot that had passed).
 DEFAULT_MAX_RESERVATIONS: Final = 8
+#: The shortest sleep between two conditional reservations refused beyond a lane's horizon.
+MIN_HORIZON_RETRY_SECONDS: Final = 0.001
 
 
 @dataclass(frozen=True)
@@ -96,11 +119,25 @@ class PacerCounters:
     :param abandoned_slots: Slots that had passed before the send could be released and could not be moved.
     :param moved_slots: Late slots that were still the last one reserved, moved to the present and used.
     :param contention: :meth:`Pacer.acquire` calls that gave up (the record goes back to the queue).
+    :param horizon_refusals: Conditional reservations refused because the next free slot started beyond the lane's
+        horizon (a lower lane waiting for a higher one).
     """
 
     abandoned_slots: int = 0
     moved_slots: int = 0
     contention: int = 0
+    horizon_refusals: int = 0
+
+
+class BeyondHorizonError(Exception):
+    """A conditional reservation was refused: the next free slot starts after the caller's latest start.
+
+    :param next_start_us: Where the next free slot starts (the ``tat`` the refused write found), epoch µs.
+    """
+
+    def __init__(self, next_start_us: int) -> None:
+        super().__init__(f"the next free slot starts at {next_start_us} µs, beyond the horizon")
+        self.next_start_us = next_start_us
 
 
 class PacerContentionError(RuntimeError):
@@ -111,9 +148,12 @@ class PacerContentionError(RuntimeError):
 class Schedule(Protocol):
     """Where the next free send slot of each key is kept."""
 
-    def reserve(self, key: str, earliest_us: int, cost_us: int) -> int:
+    def reserve(self, key: str, earliest_us: int, cost_us: int, *, latest_start_us: int | None = None) -> int:
         """Reserve ``cost_us`` of send time on ``key``, starting no earlier than ``earliest_us``; return the epoch µs
-        at which the slot starts (the end of the last reservation, or ``earliest_us`` if that is later)."""
+        at which the slot starts (the end of the last reservation, or ``earliest_us`` if that is later).
+
+        With ``latest_start_us`` (at least ``earliest_us``) the reservation is conditional: when the slot would start
+        after it, nothing is reserved and :class:`BeyondHorizonError` names where the next free slot starts."""
         ...
 
     def release(self, key: str, start_us: int, cost_us: int) -> bool:
@@ -133,9 +173,11 @@ class MemorySchedule:
     def __init__(self) -> None:
         self.tat: dict[str, int] = {}
 
-    def reserve(self, key: str, earliest_us: int, cost_us: int) -> int:
+    def reserve(self, key: str, earliest_us: int, cost_us: int, *, latest_start_us: int | None = None) -> int:
         """See :meth:`Schedule.reserve`."""
         start = max(self.tat.get(key, earliest_us), earliest_us)
+        if latest_start_us is not None and start > latest_start_us:
+            raise BeyondHorizonError(start)
         self.tat[key] = start + cost_us
         return start
 
@@ -162,24 +204,41 @@ class DynamoDBSchedule:
         self._table = table_name
         self._max_tries = max_tries
 
-    def reserve(self, key: str, earliest_us: int, cost_us: int) -> int:
-        """See :meth:`Schedule.reserve`."""
+    def reserve(self, key: str, earliest_us: int, cost_us: int, *, latest_start_us: int | None = None) -> int:
+        """See :meth:`Schedule.reserve`. With ``latest_start_us`` the busy path's condition also requires
+        ``tat <= latest``; a refused write returns the item it found (``ReturnValuesOnConditionCheckFailure``), or the
+        ``tat`` is read back with one consistent read when the answer does not carry it."""
         item_key = {"pk": {"S": key}, "sk": {"S": PACER_SORT_KEY}}
         names = {"#t": TAT_ATTRIBUTE}
+        busy: dict[str, Any] = {
+            "ConditionExpression": "#t >= :earliest",
+            "ExpressionAttributeValues": {":cost": {"N": str(cost_us)}, ":earliest": {"N": str(earliest_us)}},
+        }
+        if latest_start_us is not None:
+            busy = {
+                "ConditionExpression": "#t >= :earliest AND #t <= :latest",
+                "ExpressionAttributeValues": {
+                    **busy["ExpressionAttributeValues"],
+                    ":latest": {"N": str(latest_start_us)},
+                },
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
         for _ in range(self._max_tries):
             try:  # busy: append after the last reservation
                 response = self._client.update_item(
                     TableName=self._table,
                     Key=item_key,
                     UpdateExpression="SET #t = #t + :cost",
-                    ConditionExpression="#t >= :earliest",
                     ExpressionAttributeNames=names,
-                    ExpressionAttributeValues={":cost": {"N": str(cost_us)}, ":earliest": {"N": str(earliest_us)}},
                     ReturnValues="UPDATED_NEW",
+                    **busy,
                 )
                 return int(response["Attributes"][TAT_ATTRIBUTE]["N"]) - cost_us
-            except self._client.exceptions.ConditionalCheckFailedException:
-                pass
+            except self._client.exceptions.ConditionalCheckFailedException as refused:
+                if latest_start_us is not None:
+                    tat = self._tat_found(refused, item_key)
+                    if tat is not None and tat > latest_start_us:
+                        raise BeyondHorizonError(tat) from None
             try:  # idle: start at the earliest moment the caller can reach
                 self._client.update_item(
                     TableName=self._table,
@@ -196,6 +255,21 @@ class DynamoDBSchedule:
             except self._client.exceptions.ConditionalCheckFailedException:
                 continue  # another invocation made the schedule busy in between
         raise PacerContentionError(f"could not reserve a send slot on {key} in {self._max_tries} tries")
+
+    def _tat_found(self, refused: Any, item_key: dict[str, Any]) -> int | None:
+        """The ``tat`` a refused conditional write found: from its answer (``ALL_OLD``), else one consistent read;
+        ``None`` when there is no schedule item yet."""
+        item = getattr(refused, "response", {}).get("Item")
+        if item is None:
+            item = self._client.get_item(
+                TableName=self._table,
+                Key=item_key,
+                ConsistentRead=True,
+                ProjectionExpression="#t",
+                ExpressionAttributeNames={"#t": TAT_ATTRIBUTE},
+            ).get("Item")
+        value = (item or {}).get(TAT_ATTRIBUTE)
+        return int(value["N"]) if value is not None else None
 
     def release(self, key: str, start_us: int, cost_us: int) -> bool:
         """See :meth:`Schedule.release`: one conditional write (``tat`` back to ``start`` if it is ``start + cost``)."""
@@ -235,8 +309,8 @@ class Pacer:
     :param max_reservations: Slots reserved per :meth:`acquire` before it raises :class:`PacerContentionError`
         (default 8).
 
-    The counters (``abandoned_slots``, ``moved_slots``, ``contention``) only grow; :meth:`take_counters` reads and
-    resets them (the sender publishes them once per invocation).
+    The counters (``abandoned_slots``, ``moved_slots``, ``contention``, ``horizon_refusals``) only grow;
+    :meth:`take_counters` reads and resets them (the sender publishes them once per invocation).
     """
 
     def __init__(
@@ -268,22 +342,36 @@ class Pacer:
         self.moved_slots = 0
         #: :meth:`acquire` calls that gave up (:class:`PacerContentionError`, ``PacerContention``).
         self.contention = 0
+        #: Conditional reservations refused beyond a lane's horizon.
+        self.horizon_refusals = 0
 
     def take_counters(self) -> PacerCounters:
         """The counters since the last call (or since the pacer was built), and reset them to 0."""
-        counters = PacerCounters(self.abandoned_slots, self.moved_slots, self.contention)
-        self.abandoned_slots = self.moved_slots = self.contention = 0
+        counters = PacerCounters(self.abandoned_slots, self.moved_slots, self.contention, self.horizon_refusals)
+        self.abandoned_slots = self.moved_slots = self.contention = self.horizon_refusals = 0
         return counters
 
     def cost_us(self, parts: int) -> int:
         """Microseconds of schedule ``parts`` occupy: ``parts·(1 + δ)/r``, rounded up (pacing never runs fast)."""
         return math.ceil(parts * MICROS * (1 + self.release_tolerance) / self.parts_per_second)
 
-    def acquire(self, parts: int, *, deadline: float | None = None) -> bool:
+    def acquire(
+        self,
+        parts: int,
+        *,
+        deadline: float | None = None,
+        horizon: float | None = None,
+        fallback: Pacer | None = None,
+    ) -> bool:
         """Wait until ``parts`` may be sent and return ``True`` at the moment the send is released; ``False`` (without
         waiting) when the send would start after ``deadline`` — because its slot starts after it, or because the
         reservation itself took until after it. A slot that is not used (past the deadline, or passed before it could
         be used and not movable) is given back when no later slot was reserved meanwhile, else left unused.
+
+        ``horizon`` (seconds; a lane below the first, :func:`lane_horizon_seconds`): reserve only a slot that starts
+        within this long of the clock. When the next free slot starts later, sleep until it is within the horizon and
+        try again — or, with a ``fallback`` (the lane's reserved share, its own key), reserve there at once; ``False``
+        when the next try would come after ``deadline``. Default: none (any slot, as the first lane).
 
         Raises :class:`PacerContentionError` when ``max_reservations`` slots in a row had passed before they could
         be used.
@@ -291,10 +379,12 @@ class Pacer:
         tolerance_us = math.floor(self.release_tolerance * MICROS)
         cost_us = self.cost_us(parts)
         for _ in range(self.max_reservations):
-            asked = self._clock()
-            start_us = self.schedule.reserve(self.key, math.ceil((asked + self._lead) * MICROS), cost_us)
-            answered = self._clock()
-            self._lead = min(MAX_LEAD_SECONDS, max(MIN_LEAD_SECONDS, LEAD_FACTOR * (answered - asked)))
+            reserved = self._reserve(cost_us, deadline, horizon, wait=fallback is None)
+            if reserved is None:  # refused beyond the horizon
+                if fallback is not None:
+                    return fallback.acquire(parts, deadline=deadline)
+                return False
+            start_us, answered = reserved
             start = start_us / MICROS
             if deadline is not None and max(start, answered) > deadline:
                 self.schedule.release(self.key, start_us, cost_us)
@@ -318,3 +408,51 @@ class Pacer:
             self.schedule.release(self.key, start_us, cost_us)
         self.contention += 1
         raise PacerContentionError(f"{self.max_reservations} send slots on {self.key} passed before they could be used")
+
+    def _reserve(
+        self, cost_us: int, deadline: float | None, horizon: float | None, *, wait: bool
+    ) -> tuple[int, float] | None:
+        """Reserve a slot (under ``horizon`` when given): ``(start µs, when the answer came back)``, or ``None`` when
+        the reservation was refused beyond the horizon and waiting is not allowed or would run past ``deadline``."""
+        while True:
+            asked = self._clock()
+            earliest_us = math.ceil((asked + self._lead) * MICROS)
+            if horizon is None:
+                start_us = self.schedule.reserve(self.key, earliest_us, cost_us)
+                answered = self._clock()
+                self._learn_lead(asked, answered)
+                return start_us, answered
+            reach = max(horizon, self._lead)  # an idle slot starts a lead ahead: the horizon is never shorter
+            try:
+                start_us = self.schedule.reserve(
+                    self.key,
+                    earliest_us,
+                    cost_us,
+                    latest_start_us=max(earliest_us, math.floor((asked + reach) * MICROS)),
+                )
+            except BeyondHorizonError as refused:
+                answered = self._clock()
+                self._learn_lead(asked, answered)
+                self.horizon_refusals += 1
+                retry_at = refused.next_start_us / MICROS - reach
+                if not wait or (deadline is not None and retry_at > deadline):
+                    return None
+                self._sleep(max(retry_at - answered, MIN_HORIZON_RETRY_SECONDS))
+                continue
+            answered = self._clock()
+            self._learn_lead(asked, answered)
+            return start_us, answered
+
+    def _learn_lead(self, asked: float, answered: float) -> None:
+        self._lead = min(MAX_LEAD_SECONDS, max(MIN_LEAD_SECONDS, LEAD_FACTOR * (answered - asked)))
+
+
+def lane_horizon_seconds(rank: int, lanes: int, batch_size: int, pacer: Pacer) -> float | None:
+    """How far ahead of its clock a lane may reserve a slot on ``pacer``'s key: ``None`` (no limit) for the first lane
+    (``rank`` 0), else ``(lanes − rank)`` batches of single-part slots, ``(L − i)·b·(1 + δ)/r`` seconds. With
+    urgent/normal/bulk at batch size 10 and 20 MPS: normal 2 batch slots (1.02 s), bulk 1 (0.51 s)."""
+    if not 0 <= rank < lanes:
+        raise ValueError(f"rank must be in [0, {lanes}), not {rank}")
+    if rank == 0:
+        return None
+    return (lanes - rank) * pacer.cost_us(max(1, batch_size)) / MICROS

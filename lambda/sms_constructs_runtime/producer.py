@@ -9,6 +9,11 @@ message the sender reads::
 
     producer = SmsProducer.from_environment()          # SMS_SEND_QUEUE_URL, set by SmsSendQueue.add_producer
     producer.send("+14255550123", "Your code is 123456", request_id="otp-7f3a", valid_for=timedelta(minutes=5))
+
+On a send queue with lanes (``SmsSendQueue(lanes=...)``), ``send(..., lane="urgent")`` puts the request on that lane's
+queue (``SMS_SEND_LANE_QUEUE_URLS``); without ``lane`` it goes to the queue's default lane. A producer wired with a
+name (``add_producer(function, producer_name=...)``, ``SMS_PRODUCER_NAME``) writes it into every request, which is
+what the queue's quotas, the ``Producer`` metrics and the spend query go by.
 """
 
 from __future__ import annotations
@@ -21,10 +26,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from .contract import ContractError, RejectionReason, SendRequest
+from .contract import LANE_PATTERN, PRODUCER_PATTERN, ContractError, RejectionReason, SendRequest
 from .gsm7 import Normalization, normalize_gsm7
 
 __all__ = [
+    "LANE_QUEUE_URLS_VARIABLE",
+    "PRODUCER_NAME_VARIABLE",
     "QUEUE_URL_VARIABLE",
     "ContractError",
     "Normalization",
@@ -36,6 +43,11 @@ __all__ = [
 #: Environment variable :meth:`SmsProducer.from_environment` reads the queue URL from (``SmsSendQueue.add_producer``
 #: sets it).
 QUEUE_URL_VARIABLE: Final = "SMS_SEND_QUEUE_URL"
+#: Environment variable with the queue URL of each lane of a send queue with lanes, ``name=url`` items separated by
+#: commas (``SmsSendQueue.add_producer`` sets it).
+LANE_QUEUE_URLS_VARIABLE: Final = "SMS_SEND_LANE_QUEUE_URLS"
+#: Environment variable with the producer's name (``SmsSendQueue.add_producer(producer_name=...)`` sets it).
+PRODUCER_NAME_VARIABLE: Final = "SMS_PRODUCER_NAME"
 #: SQS ``SendMessageBatch`` takes at most 10 entries.
 _BATCH_SIZE: Final = 10
 
@@ -54,21 +66,45 @@ class SmsProducerBatchError(Exception):
 class SmsProducer:
     """Puts contract messages on a send queue.
 
-    :param queue_url: URL of the send queue (``SmsSendQueue.queue_url``).
+    :param queue_url: URL of the send queue (``SmsSendQueue.queue_url``): its default lane.
+    :param lane_queue_urls: Lane name → URL of that lane's queue (``SmsSendQueue.lane_queue_urls``), for a send queue
+        with lanes. Default: none (every request goes to ``queue_url``).
+    :param producer: This producer's name (1-64 of ``A-Z a-z 0-9 . _ -``), written into every request. Default: none.
     :param client: A boto3 ``sqs`` client. Default: ``boto3.client("sqs")``, built on first use.
     :param clock: Seconds since the epoch, to turn ``valid_for`` into a deadline. Default: ``time.time``.
     """
 
-    def __init__(self, queue_url: str, *, client: Any = None, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        queue_url: str,
+        *,
+        lane_queue_urls: Mapping[str, str] | None = None,
+        producer: str | None = None,
+        client: Any = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         if not isinstance(queue_url, str) or "://" not in queue_url:
             raise ValueError(f"queue_url must be an SQS queue URL (https://sqs...), not {queue_url!r}")
+        lanes = dict(lane_queue_urls or {})
+        for name, url in lanes.items():
+            if not isinstance(name, str) or not LANE_PATTERN.fullmatch(name):
+                raise ValueError(
+                    f"lane_queue_urls: a lane name is 1-20 of a-z 0-9 - starting with a letter, not {name!r}"
+                )
+            if not isinstance(url, str) or "://" not in url:
+                raise ValueError(f"lane_queue_urls[{name!r}] must be an SQS queue URL (https://sqs...), not {url!r}")
+        if producer is not None and (not isinstance(producer, str) or not PRODUCER_PATTERN.fullmatch(producer)):
+            raise ValueError(f"producer must be 1-64 characters of A-Z a-z 0-9 . _ -, not {producer!r}")
         self.queue_url = queue_url
+        self.lane_queue_urls = lanes
+        self.producer = producer
         self._client = client
         self._clock = clock
 
     @classmethod
     def from_environment(cls, *, client: Any = None, environment: Mapping[str, str] | None = None) -> SmsProducer:
-        """A producer for the queue named by ``SMS_SEND_QUEUE_URL`` (in ``environment``, default ``os.environ``)."""
+        """A producer for the queue named by ``SMS_SEND_QUEUE_URL``, with the lanes of ``SMS_SEND_LANE_QUEUE_URLS``
+        and the name of ``SMS_PRODUCER_NAME`` when they are set (in ``environment``, default ``os.environ``)."""
         env = os.environ if environment is None else environment
         url = env.get(QUEUE_URL_VARIABLE)
         if not url:
@@ -76,7 +112,11 @@ class SmsProducer:
                 f"{QUEUE_URL_VARIABLE} is not set: wire the function with SmsSendQueue.add_producer(function), or set "
                 "it to the queue's URL (SmsSendQueue.queue_url)"
             )
-        return cls(url, client=client)
+        lanes = {}
+        for item in filter(None, env.get(LANE_QUEUE_URLS_VARIABLE, "").split(",")):
+            name, _, lane_url = item.partition("=")
+            lanes[name] = lane_url
+        return cls(url, lane_queue_urls=lanes, producer=env.get(PRODUCER_NAME_VARIABLE) or None, client=client)
 
     @property
     def client(self) -> Any:
@@ -99,6 +139,7 @@ class SmsProducer:
         max_price: str | None = None,
         not_after: datetime | int | None = None,
         valid_for: timedelta | None = None,
+        lane: str | None = None,
     ) -> SendRequest:
         """A validated request (raises ``ContractError``, a ``ValueError`` naming the field, the rule and the value).
 
@@ -116,7 +157,14 @@ class SmsProducer:
             is refused (``ContractError``, reason ``EXPIRED``). Default: no deadline.
         :param valid_for: The deadline as a validity from now (e.g. ``timedelta(minutes=5)`` for a one-time code);
             not with ``not_after``. Default: no deadline.
+        :param lane: The lane of the send queue to put it on (one of ``lane_queue_urls``); a higher lane is sent
+            first. Default: the queue's default lane (``queue_url``).
         """
+        if lane is not None and lane not in self.lane_queue_urls:
+            known = ", ".join(sorted(self.lane_queue_urls)) or "none: the producer was given no lanes"
+            raise ContractError(
+                RejectionReason.INVALID_FIELD, f"{lane!r} is not a lane of the send queue (lanes: {known})", "lane"
+            )
         return SendRequest(
             request_id=str(uuid.uuid4()) if request_id is None else request_id,
             destination_phone_number=destination_phone_number,
@@ -127,6 +175,8 @@ class SmsProducer:
             time_to_live_seconds=time_to_live_seconds,
             max_price=max_price,
             not_after=self._deadline(not_after, valid_for),
+            lane=lane,
+            producer=self.producer,
         )
 
     def send(
@@ -141,6 +191,7 @@ class SmsProducer:
         max_price: str | None = None,
         not_after: datetime | int | None = None,
         valid_for: timedelta | None = None,
+        lane: str | None = None,
         delay_seconds: int = 0,
     ) -> str:
         """Validate and queue one SMS; returns its request id. Arguments as in :meth:`build`; ``delay_seconds``
@@ -155,6 +206,7 @@ class SmsProducer:
             max_price=max_price,
             not_after=not_after,
             valid_for=valid_for,
+            lane=lane,
         )
         self.send_request(request, delay_seconds=delay_seconds)
         return request.request_id
@@ -168,7 +220,7 @@ class SmsProducer:
         if isinstance(delay_seconds, bool) or not isinstance(delay_seconds, int) or not 0 <= delay_seconds <= 900:
             raise ValueError(f"delay_seconds must be a whole number of seconds from 0 to 900, not {delay_seconds!r}")
         self.client.send_message(
-            QueueUrl=self.queue_url,
+            QueueUrl=self.queue_url_of(request),
             MessageBody=request.to_json(),
             DelaySeconds=delay_seconds,
             MessageAttributes=request.message_attributes(),
@@ -192,10 +244,36 @@ class SmsProducer:
             if request.not_after is not None:
                 self._check_not_passed(request.not_after, f"requests[{n}].notAfter")
         failed: dict[str, str] = {}
+        by_queue: dict[str, list[SendRequest]] = {}
+        for request in requests:
+            by_queue.setdefault(self.queue_url_of(request), []).append(request)
+        for queue_url, queued in by_queue.items():
+            self._send_chunks(queue_url, queued, failed)
+        if failed:
+            raise SmsProducerBatchError(failed)
+        return [r.request_id for r in requests]
+
+    def queue_url_of(self, request: SendRequest) -> str:
+        """The queue a request goes to: its lane's (``lane_queue_urls``), else ``queue_url``.
+
+        :raises ContractError: the request names a lane this producer does not know.
+        """
+        if request.lane is None:
+            return self.queue_url
+        if request.lane not in self.lane_queue_urls:
+            known = ", ".join(sorted(self.lane_queue_urls)) or "none: the producer was given no lanes"
+            raise ContractError(
+                RejectionReason.INVALID_FIELD,
+                f"{request.lane!r} is not a lane of the send queue (lanes: {known})",
+                "lane",
+            )
+        return self.lane_queue_urls[request.lane]
+
+    def _send_chunks(self, queue_url: str, requests: list[SendRequest], failed: dict[str, str]) -> None:
         for start in range(0, len(requests), _BATCH_SIZE):
             chunk = requests[start : start + _BATCH_SIZE]
             response = self.client.send_message_batch(
-                QueueUrl=self.queue_url,
+                QueueUrl=queue_url,
                 Entries=[
                     {"Id": str(n), "MessageBody": r.to_json(), "MessageAttributes": r.message_attributes()}
                     for n, r in enumerate(chunk)
@@ -203,9 +281,6 @@ class SmsProducer:
             )
             for failure in response.get("Failed", []):
                 failed[chunk[int(failure["Id"])].request_id] = f"{failure.get('Code')}: {failure.get('Message', '')}"
-        if failed:
-            raise SmsProducerBatchError(failed)
-        return [r.request_id for r in requests]
 
     @staticmethod
     def parts(message_body: str) -> Normalization:

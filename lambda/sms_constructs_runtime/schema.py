@@ -31,6 +31,7 @@ from .contract import (
     CONTEXT_KEY_PATTERN,
     CONTEXT_VALUE_PATTERN,
     FIELDS_BY_VERSION,
+    LANE_PATTERN,
     MAX_ATTEMPT,
     MAX_EPOCH_MS,
     MAX_PRICE_PATTERN,
@@ -39,6 +40,7 @@ from .contract import (
     MESSAGE_TYPES,
     MIN_TTL_SECONDS,
     PHONE_NUMBER_PATTERN,
+    PRODUCER_PATTERN,
     REQUEST_ID_PATTERN,
     RESERVED_CONTEXT_KEYS,
     SUPPORTED_VERSIONS,
@@ -132,6 +134,19 @@ def _properties() -> dict[str, dict[str, Any]]:
             "maximum": MAX_ATTEMPT,
         },
         "firstAttemptAt": {"description": "Set by the retry handler (epoch milliseconds).", **epoch_ms},
+        "lane": {
+            "description": "The send queue's lane the message was put on (version 3); retries go back to it.",
+            "type": "string",
+            "pattern": _anchored(LANE_PATTERN.pattern),
+        },
+        "producer": {
+            "description": (
+                "Who sent it (version 3): its quotas, its Producer metrics, its spend; sent as the smsProducer "
+                f"context entry, so the context then holds at most {MAX_USER_CONTEXT_ENTRIES - 1} entries."
+            ),
+            "type": "string",
+            "pattern": _anchored(PRODUCER_PATTERN.pattern),
+        },
     }
 
 
@@ -147,18 +162,25 @@ def contract_schema() -> dict[str, Any]:
     versions = []
     for version in SUPPORTED_VERSIONS:
         fields = FIELDS_BY_VERSION[version] - {"version"}
-        versions.append(
-            {
-                "title": f"version {version}",
-                "type": "object",
+        schema: dict[str, Any] = {
+            "title": f"version {version}",
+            "type": "object",
+            "properties": {
+                "version": {"const": version},
+                **{name: _field(name) for name in sorted(fields)},
+            },
+            "required": list(REQUIRED),
+            "additionalProperties": False,
+        }
+        if "producer" in fields:
+            # A producer (not null: null is absent) takes one of the context entries SendTextMessage allows.
+            schema["if"] = {"properties": {"producer": {"type": "string"}}, "required": ["producer"]}
+            schema["then"] = {
                 "properties": {
-                    "version": {"const": version},
-                    **{name: _field(name) for name in sorted(fields)},
-                },
-                "required": list(REQUIRED),
-                "additionalProperties": False,
+                    "context": {"anyOf": [{"maxProperties": MAX_USER_CONTEXT_ENTRIES - 1}, {"type": "null"}]}
+                }
             }
-        )
+        versions.append(schema)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

@@ -24,6 +24,9 @@ from typing import Any, ClassVar, Final, Self, TypeVar
 
 __all__ = [
     "DIMENSION_CAUSE",
+    "DIMENSION_LANE",
+    "DIMENSION_PERIOD",
+    "DIMENSION_PRODUCER",
     "DIMENSION_REASON",
     "DYNAMODB_CLIENT",
     "HELD_REENQUEUE_MARGIN_SECONDS",
@@ -48,11 +51,12 @@ class SettingsError(ValueError):
     """An environment variable is missing or cannot be read as its setting's type."""
 
 
-def _env(name: str, default: Any = dataclasses.MISSING) -> Any:
-    """A dataclass field stored in the environment variable ``name``."""
+def _env(name: str, default: Any = dataclasses.MISSING, *, omit_default: bool = False) -> Any:
+    """A dataclass field stored in the environment variable ``name``; with ``omit_default``, left out of the
+    environment while it holds its default (a setting added later then leaves existing functions unchanged)."""
     if default is dataclasses.MISSING:
         return field(metadata={"env": name})
-    return field(default=default, metadata={"env": name})
+    return field(default=default, metadata={"env": name, "omit_default": omit_default})
 
 
 class _EnvironmentSettings:
@@ -67,7 +71,7 @@ class _EnvironmentSettings:
         environment: dict[str, str] = {}
         for item in dataclasses.fields(self):  # type: ignore[arg-type]
             value = getattr(self, item.name)
-            if value is None:
+            if value is None or (item.metadata.get("omit_default") and value == item.default):
                 continue
             environment[item.metadata["env"]] = _encode(value)
         return environment
@@ -212,6 +216,12 @@ DIMENSION_REASON: Final = "Reason"
 #: Receives handed back without a send are also published per cause, with this extra dimension (``Deadline``,
 #: ``PacerContention``, ``CircuitBreaker``, ``InProgress``).
 DIMENSION_CAUSE: Final = "Cause"
+#: Dimension of the per-lane sender metrics (``TimeToSend``): the lane's name.
+DIMENSION_LANE: Final = "Lane"
+#: Dimension of the per-producer sender metrics: the producer's name (contract version 3 ``producer``).
+DIMENSION_PRODUCER: Final = "Producer"
+#: Dimension of ``QuotaUsed``: ``Day`` or ``Month``.
+DIMENSION_PERIOD: Final = "Period"
 
 
 class SenderMetric:
@@ -256,6 +266,17 @@ class SenderMetric:
     #: Message parts saved by GSM-7 normalisation (``normalize_gsm7``): parts of the body as written minus parts of
     #: the body sent, published for each accepted send whose body was normalised (0 when it saved none).
     PARTS_SAVED: Final = "PartsSaved"
+    #: Milliseconds from when a request first reached a lane's queue to its ``SendTextMessage`` call (dimension
+    #: ``Lane``; one value per send).
+    TIME_TO_SEND: Final = "TimeToSend"
+    #: Message parts sent for a producer (dimension ``Producer``).
+    PRODUCER_PARTS: Final = "ProducerParts"
+    #: The most those parts can cost, USD: parts times the send's ``MaxPrice`` (dimension ``Producer``; the event
+    #: lake's spend query has the price actually charged).
+    PRODUCER_SPEND_CEILING: Final = "ProducerSpendCeiling"
+    #: Percent of a producer's part budget used in the current UTC day or month (dimensions ``Producer`` and
+    #: ``Period``), published after each send of a producer with a quota.
+    QUOTA_USED: Final = "QuotaUsed"
 
     #: All of them.
     ALL: Final = (
@@ -276,6 +297,10 @@ class SenderMetric:
         CIRCUIT_BREAKER_OPEN,
         CIRCUIT_BREAKER_PROBES,
         PARTS_SAVED,
+        TIME_TO_SEND,
+        PRODUCER_PARTS,
+        PRODUCER_SPEND_CEILING,
+        QUOTA_USED,
     )
 
 
@@ -342,6 +367,13 @@ class SenderSettings(_EnvironmentSettings):
     :param record_statuses: Also record in the store when a request is accepted and when an attempt is held (the
         ``accepted`` and ``held#NN`` items ``SmsStatusNotifier`` publishes as ``ACCEPTED`` and ``HELD``): set when a
         notifier reads the store, since each costs a write.
+    :param lanes: The send queue's lanes, highest priority first, as ``name=queueUrl`` items; empty for a queue
+        without lanes (``queue_url`` is then the only queue). ``queue_url`` is the default lane's queue.
+    :param lane_reserved_shares: ``name=share`` items: the share of the MPS kept for that lane alone (0 < share < 1).
+    :param batch_size: The event source mappings' batch size: a lower lane's send may start at most
+        ``(lanes below the first - its rank + 1) x batch_size`` parts' worth of slots ahead.
+    :param producer_quotas: ``producer=daily/monthly`` items, each a whole number of parts or empty for no budget
+        (``otp=/20000``): a producer's request over its budget is held until the budget resets or is raised.
     """
 
     table_name: str = _env("SMS_TABLE_NAME")
@@ -364,6 +396,10 @@ class SenderSettings(_EnvironmentSettings):
     breaker_probe_interval_seconds: int = _env("SMS_BREAKER_PROBE_INTERVAL_SECONDS", 60)
     normalize_gsm7: bool = _env("SMS_NORMALIZE_GSM7", True)
     record_statuses: bool = _env("SMS_RECORD_STATUSES", False)
+    lanes: tuple[str, ...] = _env("SMS_LANES", (), omit_default=True)
+    lane_reserved_shares: tuple[str, ...] = _env("SMS_LANE_RESERVED_SHARES", (), omit_default=True)
+    batch_size: int = _env("SMS_BATCH_SIZE", 10, omit_default=True)
+    producer_quotas: tuple[str, ...] = _env("SMS_PRODUCER_QUOTAS", (), omit_default=True)
 
 
 @dataclass(frozen=True)
@@ -383,6 +419,8 @@ class RetrySettings(_EnvironmentSettings):
     :param statuses: Final statuses that are retried.
     :param deadline_required_statuses: Of those, the ones retried only for requests with a deadline (``notAfter``).
     :param trace_sdk_calls: X-Ray subsegments for the AWS SDK calls (the X-Ray SDK is loaded only then).
+    :param lanes: The send queue's lanes as ``name=queueUrl`` items (``SenderSettings.lanes``): a retry goes back to
+        the lane its request names; empty for a queue without lanes.
     """
 
     table_name: str = _env("SMS_TABLE_NAME")
@@ -397,6 +435,7 @@ class RetrySettings(_EnvironmentSettings):
     window_seconds: int = _env("SMS_RETRY_WINDOW_SECONDS")
     statuses: tuple[str, ...] = _env("SMS_RETRY_STATUSES")
     deadline_required_statuses: tuple[str, ...] = _env("SMS_RETRY_DEADLINE_REQUIRED_STATUSES", ())
+    lanes: tuple[str, ...] = _env("SMS_LANES", (), omit_default=True)
     trace_sdk_calls: bool | None = _env(TRACE_SDK_CALLS_VARIABLE, None)
 
     #: SQS ``DelaySeconds`` is at most 15 minutes.

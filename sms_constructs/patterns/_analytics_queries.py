@@ -100,6 +100,14 @@ NAMED_QUERIES: tuple[NamedQuerySpec, ...] = (
         "ID, for SMS messages sent in the last 7 days.",
     ),
     NamedQuerySpec(
+        "spend_by_producer",
+        "SMS spend by producer and day",
+        "Messages, message parts, price and carrier fees (USD) per send day and producer (the smsProducer context "
+        "entry the send queue writes for a request that names its producer; '(none)' for the others), for SMS "
+        "messages sent in the last 30 days; each message counted once, with the figures of its best (final, newest) "
+        "event.",
+    ),
+    NamedQuerySpec(
         "protect_blocks",
         "SMS protect configuration blocks",
         "Messages blocked by a protect configuration per day, protect configuration and country, last 30 days.",

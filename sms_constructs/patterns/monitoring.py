@@ -86,6 +86,10 @@ _EMAIL_PATTERN = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 _NAMESPACE_PATTERN = r"[^:$][^:]{0,254}"
 #: An http(s) URL without a fragment (the alarm's anchor is appended), short enough for ``AlarmDescription``.
 _RUNBOOK_URL_PATTERN = r"https?://[^\s#]{1,500}"
+#: ``QuotaUsed`` percentage of a producer's budget at which ``QuotaWarning.<producer>.<Period>`` fires.
+QUOTA_WARNING_PERCENT = 80.0
+#: The quota alarms' key prefixes (``<kind>.<producer>.<Period>``): each kind has one runbook section.
+_QUOTA_ALARM_KINDS = ("QuotaWarning.", "QuotaExhausted.")
 #: ``OriginationIdentityType`` values of ``AWS/SMSVoice``.
 _IDENTITY_TYPES = ("PHONE_NUMBER", "SENDER_ID", "POOL", "RCS_AGENT")
 
@@ -106,7 +110,9 @@ class SmsMonitoring(Construct):
     - with ``send_queue``: ``SendQueueDeadLetters`` (DLQ not empty), ``SendQueueOldestMessage`` (older than
       ``max_oldest_message_age``), ``SpendLimitHolds`` (any send held for the spend limit), ``CircuitBreakerOpen``
       (the sender's circuit breaker was open: a send was held, the sender only probes) and ``OptedOutRejections``
-      (at least ``max_opted_out_rejections`` sends to opted-out numbers in an hour);
+      (at least ``max_opted_out_rejections`` sends to opted-out numbers in an hour); for each producer with a quota
+      (``SmsSendQueue(quotas=...)``) and each of its budgets (``Day``, ``Month``), ``QuotaWarning.<producer>.<Period>``
+      (``QuotaUsed`` Maximum ≥ 80 %) and ``QuotaExhausted.<producer>.<Period>`` (≥ 100 %: its requests are held);
     - with ``retry``: ``RetryDeadLetters`` (DLQ not empty); with ``analytics``: ``FailedConversions`` (events Firehose
       could not convert to Parquet in an hour);
     - with ``status_notifier``: ``StatusDeadLetters`` (DLQ not empty), with queue or webhook targets
@@ -359,11 +365,13 @@ class SmsMonitoring(Construct):
     def runbook_anchor(alarm_key: str) -> str:
         """The anchor of an alarm's section in the incident runbook: its key (in ``alarms``) in lower-case words joined
         by ``-`` (``SendQueueDeadLetters`` → ``send-queue-dead-letters``); the spend alarms ``MonthlySpend<P>`` share
-        ``monthly-spend``.
+        ``monthly-spend``, the quota alarms ``QuotaWarning.<producer>.<Period>`` and
+        ``QuotaExhausted.<producer>.<Period>`` share ``quota-warning`` and ``quota-exhausted``.
 
         :param alarm_key: A key of ``alarms``.
         """
-        words = re.findall(r"[A-Z][a-z]*", re.sub(r"[\d.]+$", "", alarm_key)) or [alarm_key]
+        kind = alarm_key.split(".", 1)[0] if alarm_key.startswith(_QUOTA_ALARM_KINDS) else alarm_key
+        words = re.findall(r"[A-Z][a-z]*", re.sub(r"[\d.]+$", "", kind)) or [alarm_key]
         return "-".join(word.lower() for word in words)
 
     # --- AWS/SMSVoice metrics ---------------------------------------------------------------------------------------
@@ -726,6 +734,7 @@ class SmsMonitoring(Construct):
                     "(DESTINATION_PHONE_NUMBER_OPTED_OUT): the contact list is stale."
                 ),
             )
+            self._add_quota_alarms(queue)
         if self.retry is not None:
             self._alarm(
                 "RetryDeadLetters",
@@ -745,6 +754,37 @@ class SmsMonitoring(Construct):
             )
 
         self._add_after_send_alarms()
+
+    def _add_quota_alarms(self, queue: SmsSendQueue) -> None:
+        """Two alarms per producer with a quota and per budget it has: ``QuotaUsed`` (Maximum over 5 minutes) at
+        :data:`QUOTA_WARNING_PERCENT` and at 100 %."""
+        for producer, quota in queue.quotas.items():
+            for period, parts in (("Day", quota.daily_parts), ("Month", quota.monthly_parts)):
+                if parts is None:
+                    continue
+                used = queue.metric_quota_used(producer, period)
+                span = "UTC day" if period == "Day" else "UTC month"
+                self._alarm(
+                    f"QuotaWarning.{producer}.{period}",
+                    used,
+                    threshold=QUOTA_WARNING_PERCENT,
+                    description=(
+                        f"Producer {producer} has used {_number(QUOTA_WARNING_PERCENT)} % or more of its {span}'s "
+                        f"budget of {parts} message parts (QuotaUsed, Period={period}). At 100 % its requests are "
+                        "held on the send queue until the period ends or the budget is raised."
+                    ),
+                )
+                self._alarm(
+                    f"QuotaExhausted.{producer}.{period}",
+                    used,
+                    threshold=100,
+                    description=(
+                        f"Producer {producer} has used its {span}'s budget of {parts} message parts (QuotaUsed, "
+                        f"Period={period}): its requests are held (SendsHeld reason QUOTA_EXCEEDED), never rejected, "
+                        "until the period ends or the budget is raised by a deploy; those whose deadline passes first "
+                        "are rejected EXPIRED."
+                    ),
+                )
 
     def _add_after_send_alarms(self) -> None:
         """The status notifier's and the inbound pattern's alarms."""

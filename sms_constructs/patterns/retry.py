@@ -30,7 +30,7 @@ from .._private.validation import check_range
 from ..resources.configuration_set import ConfigurationSet, ConfigurationSetEventDestination
 from ..resources.event_destination import EventDestination, EventType
 from . import _guards
-from .send_queue import SmsSendQueue
+from .send_queue import SmsSendQueue, lane_items
 
 #: How long after a send its final event can still arrive (the service emits UNKNOWN after 72 hours).
 FINAL_EVENT_DELAY = cdk.Duration.hours(72)
@@ -212,7 +212,8 @@ class SmsRetry(Construct):
         trace_sdk_calls: bool | None = None,
     ) -> None:
         """
-        :param send_queue: The send queue whose messages are retried (and that retries go back through).
+        :param send_queue: The send queue whose messages are retried (and that retries go back through; with lanes, each
+            retry goes back to its request's lane's queue).
         :param configuration_set: The configuration set the send queue sends with; an SNS event destination is added
             to it (a configuration set holds at most 5). It must be the send queue's: the events of any other set
             belong to messages this send queue never sent. It must be defined in this app (an import cannot get an
@@ -333,6 +334,7 @@ class SmsRetry(Construct):
                 window_seconds=int(self.policy.window.to_seconds()),
                 statuses=tuple(statuses),
                 deadline_required_statuses=tuple(s.value for s in self.policy.deadline_required_for),
+                lanes=lane_items(send_queue.lane_queue_urls),
                 trace_sdk_calls=True if trace_sdk_calls else None,
             ).to_environment(),
             timeout=timeout,
@@ -344,7 +346,7 @@ class SmsRetry(Construct):
         self.log_group = retry.log_group
         self.queue.grant_consume_messages(retry.role)
         send_queue.grant_store_access(retry.role)
-        send_queue.grant_send(retry.role)
+        send_queue.grant_send(retry.role)  # every lane's queue: a retry goes back to its request's lane
         # sns:Publish plus the two KMS actions SNS asks of a publisher to an encrypted topic (grant_publish would add
         # kms:GenerateDataKey*, a wildcard).
         iam.Grant.add_to_principal(

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Sequence
-from typing import Unpack
+from collections.abc import Mapping, Sequence
+from typing import Any, Unpack
 
 import aws_cdk as cdk
 import aws_cdk.aws_cloudwatch as cloudwatch
@@ -19,11 +19,20 @@ import aws_cdk.aws_logs as logs
 import aws_cdk.aws_sqs as sqs
 from aws_cdk.interfaces.aws_smsvoice import IConfigurationSetRef
 from constructs import Construct
-from sms_constructs_runtime.contract import MAX_PRICE_PATTERN, MAX_TTL_SECONDS, MIN_TTL_SECONDS
+from sms_constructs_runtime.contract import (
+    LANE_PATTERN,
+    MAX_PRICE_PATTERN,
+    MAX_TTL_SECONDS,
+    MIN_TTL_SECONDS,
+    PRODUCER_PATTERN,
+)
 from sms_constructs_runtime.parts import MAX_PARTS
-from sms_constructs_runtime.producer import QUEUE_URL_VARIABLE
+from sms_constructs_runtime.producer import LANE_QUEUE_URLS_VARIABLE, PRODUCER_NAME_VARIABLE, QUEUE_URL_VARIABLE
 from sms_constructs_runtime.settings import (
     DIMENSION_CAUSE,
+    DIMENSION_LANE,
+    DIMENSION_PERIOD,
+    DIMENSION_PRODUCER,
     DIMENSION_REASON,
     METRIC_DIMENSION_SERVICE,
     SENDER_DEADLINE_MARGIN_SECONDS,
@@ -44,6 +53,7 @@ from .._private.validation import check_range, is_unresolved
 from ..resources.common import MessageType
 from ..resources.origination_identity import IOriginationIdentity
 from . import _guards
+from .quotas import ProducerQuota, render_quotas
 
 #: The sender's environment variable of ``SenderSettings.record_statuses`` (set when a status notifier attaches).
 _RECORD_STATUSES_VARIABLE = next(
@@ -99,6 +109,69 @@ def sender_timeout(max_parts_per_second: float, max_concurrency: int, batch_size
     return cdk.Duration.seconds(max(60, min(900, math.ceil(seconds))))
 
 
+def lane_items(lane_queue_urls: dict[str, str]) -> tuple[str, ...]:
+    """``name=url`` items, in order: how ``SenderSettings.lanes`` and ``RetrySettings.lanes`` hold a queue's lanes."""
+    return tuple(f"{name}={url}" for name, url in lane_queue_urls.items())
+
+
+#: Fewest and most lanes of a send queue with lanes.
+MIN_LANES, MAX_LANES = 2, 5
+#: The lane a request that names none goes to, when the queue has a lane of this name (else the last, lowest lane).
+DEFAULT_LANE_NAME = "normal"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SendLane:
+    """A priority lane of an ``SmsSendQueue``: its own SQS queue, drained by the queue's one sender through the one
+    pacer and MPS budget of the origination identity. A higher lane always goes first; a lower lane sends in what the
+    higher ones leave, and a ``reserved_share`` keeps part of the MPS for a lane whatever the lanes above it want.
+
+    Example::
+
+        SmsSendQueue(self, "Send", origination_identity=pool, configuration_set=config, max_parts_per_second=20,
+                     lanes=[SendLane.urgent(), SendLane.normal(), SendLane.bulk(reserved_share=0.1)])
+    """
+
+    #: The lane's name, what a producer passes as ``lane=`` (1-20 of ``a-z 0-9 -``, starting with a letter; unique in
+    #: the queue). No default.
+    name: str
+    #: The share of ``max_parts_per_second`` kept for this lane alone, so the lanes above it can delay it but never
+    #: starve it (above 0, below 1, worth at least 1 part per second; the shares of all lanes together below 1). The
+    #: other lanes share the rest, ``(1 - shares) x max_parts_per_second``, even while this lane is idle: that is what
+    #: a share costs the lanes above it. Default: none (the lane sends only in what the lanes above it leave).
+    reserved_share: float | None = None
+    #: ``MaximumConcurrency`` of this lane's event source mapping (2-1000). Default: the queue's ``max_concurrency``.
+    max_concurrency: int | None = None
+
+    @classmethod
+    def urgent(cls, *, reserved_share: float | None = None, max_concurrency: int | None = None) -> SendLane:
+        """The lane ``urgent``, for requests that must not wait behind others (one-time passcodes, alerts).
+
+        :param reserved_share: As in :class:`SendLane`. Default: none.
+        :param max_concurrency: As in :class:`SendLane`. Default: the queue's ``max_concurrency``.
+        """
+        return cls(name="urgent", reserved_share=reserved_share, max_concurrency=max_concurrency)
+
+    @classmethod
+    def normal(cls, *, reserved_share: float | None = None, max_concurrency: int | None = None) -> SendLane:
+        """The lane ``normal``: the default lane (requests that name no lane) of any queue that has it.
+
+        :param reserved_share: As in :class:`SendLane`. Default: none.
+        :param max_concurrency: As in :class:`SendLane`. Default: the queue's ``max_concurrency``.
+        """
+        return cls(name=DEFAULT_LANE_NAME, reserved_share=reserved_share, max_concurrency=max_concurrency)
+
+    @classmethod
+    def bulk(cls, *, reserved_share: float | None = None, max_concurrency: int | None = None) -> SendLane:
+        """The lane ``bulk``, for large sends that may wait (reminders, campaigns); give it a ``reserved_share`` so a
+        steady stream above it cannot starve it.
+
+        :param reserved_share: As in :class:`SendLane`. Default: none.
+        :param max_concurrency: As in :class:`SendLane`. Default: the queue's ``max_concurrency``.
+        """
+        return cls(name="bulk", reserved_share=reserved_share, max_concurrency=max_concurrency)
+
+
 class SmsSendQueue(Construct):
     """A send queue for SMS: producers put requests on an SQS queue; a sender Lambda sends them through one
     origination identity and configuration set, paced so that all its invocations together never exceed the
@@ -148,6 +221,9 @@ class SmsSendQueue(Construct):
         release_tolerance: cdk.Duration | None = None,
         breaker_probe_interval: cdk.Duration | None = None,
         normalize_characters: bool | None = None,
+        lanes: Sequence[SendLane] | None = None,
+        default_lane: str | None = None,
+        quotas: Mapping[str, ProducerQuota] | None = None,
     ) -> None:
         """
         :param origination_identity: Pool, phone number or sender ID to send from (its ARN is the
@@ -158,8 +234,9 @@ class SmsSendQueue(Construct):
             idempotency partition take about 1,000 DynamoDB writes per second). Pace a little under the limit if
             other senders use the same identity.
         :param max_concurrency: Most concurrent sender invocations (the event source mapping's
-            ``MaximumConcurrency``, 2–1000; also the function's reserved concurrency). Default:
-            ``max(2, ceil(max_parts_per_second × 0.5))``.
+            ``MaximumConcurrency``, 2–1000; also the function's reserved concurrency). With ``lanes``, each lane's
+            mapping takes it unless the lane sets its own, and the function's reserved concurrency is their sum (at
+            most 1000). Default: ``max(2, ceil(max_parts_per_second × 0.5))``.
         :param batch_size: Records per invocation (1–10). Default: about a minute of single-part sends at one
             invocation's share of the MPS, ``floor(60 × max_parts_per_second / max_concurrency)`` between 1 and 10.
         :param message_type: ``MessageType`` of requests that do not set one. Default: ``MessageType.TRANSACTIONAL``.
@@ -213,6 +290,22 @@ class SmsSendQueue(Construct):
             characters per part instead of 70. A body that is already GSM-7, or needs UCS-2 for another character
             (an emoji, Cyrillic), is sent as written. The parts saved are published (``PartsSaved``). ``False``
             sends every body as written. Default: ``True``.
+        :param lanes: Priority lanes, highest first (2-5 ``SendLane``, names unique): each lane has its own queue and
+            event source mapping, and all share the one sender, pacer and MPS; a higher lane always goes first, a
+            lower lane sends in what the higher ones leave (or its ``reserved_share``). The producer picks the lane
+            per request (``SmsProducer.send(..., lane="urgent")``). The default lane's queue is ``queue``; every
+            other lane adds a queue (same key, retention, visibility timeout and dead-letter queue) and a mapping.
+            Default: no lanes (one queue).
+        :param default_lane: The lane of requests that name none; its queue is ``queue`` (the queue of a send
+            queue without lanes, so adding lanes keeps it). Default: the lane named ``normal`` if there is one, else
+            the last (lowest) lane, so a request that names no lane never jumps ahead of the others.
+        :param quotas: Part budgets per producer, by producer name (the request's ``producer``, e.g.
+            ``{"appointments": ProducerQuota(daily_parts=5000, monthly_parts=100_000)}``; names of 1-64 of
+            ``A-Z a-z 0-9 . _ -``, at most 50): a producer's request that would go over its UTC day's or month's
+            budget is held (``SendsHeld`` reason ``QUOTA_EXCEEDED``), never rejected, until the period ends or the
+            budget is raised by a deploy. Each send of a producer with a quota costs one DynamoDB transaction (two
+            write units per budget) and one read per budget; the usage items live in the message store. Requests
+            without a producer, or of a producer without a quota, are not counted. Default: no quotas.
         """
         super().__init__(scope, id)
         # Guards of issue 9: what jsii would reject without naming the prop, Regions, pacing the identity can hold.
@@ -249,6 +342,9 @@ class SmsSendQueue(Construct):
         tolerance_seconds, probe_seconds = _check_breaker_and_pacing(self, release_tolerance, breaker_probe_interval)
         if normalize_characters is not None and not isinstance(normalize_characters, bool):
             raise ValidationError(self, "normalize_characters", "must be True or False", normalize_characters)
+        self._init_lanes(lanes, default_lane, max_parts_per_second)
+        # The sender's setting (the quotas checked first), and the quotas as given.
+        self._quota_settings = (render_quotas(self, quotas), dict(quotas or {}))
 
         if max_parts_per_second > MAX_PACED_MPS_PER_QUEUE:
             cdk.Annotations.of(self).add_warning_v2(
@@ -274,7 +370,7 @@ class SmsSendQueue(Construct):
         self.message_retention = retention
         #: CloudWatch namespace of the custom metrics.
         self.metrics_namespace = metrics_namespace or DEFAULT_METRICS_NAMESPACE
-        timeout = sender_timeout(max_parts_per_second, self.max_concurrency, self.batch_size)
+        timeout = sender_timeout(max_parts_per_second, self._reserved_concurrency, self.batch_size)
         visibility_timeout = _check_receives(self, max_receive_count, receives, timeout)
 
         #: KMS key of the queues, table, log group and environment.
@@ -283,7 +379,11 @@ class SmsSendQueue(Construct):
         )
         limit_grants_to_aws_services(self.encryption_key)
         #: Where messages that failed ``max_receive_count`` times end (alarm on it: ``metric_dead_letter_messages``).
-        self.dead_letter_queue = dead_letter_queue(self, self.encryption_key, redrive_sources="the send queue")
+        self.dead_letter_queue = dead_letter_queue(
+            self,
+            self.encryption_key,
+            redrive_sources="the send queue and its lanes' queues" if self._lanes else "the send queue",
+        )
         #: The queue producers send to (``grant_send``).
         self.queue = sqs.Queue(
             self,
@@ -339,19 +439,21 @@ class SmsSendQueue(Construct):
                 release_tolerance_seconds=tolerance_seconds,
                 breaker_probe_interval_seconds=probe_seconds,
                 normalize_gsm7=normalize_characters is not False,
+                producer_quotas=self._quota_settings[0],
+                **self._add_lane_queues(visibility_timeout, int(receives)),
             ).to_environment(),
             timeout=timeout,
-            reserved_concurrent_executions=self.max_concurrency,
+            reserved_concurrent_executions=self._reserved_concurrency,
             log_retention=log_retention or logs.RetentionDays.ONE_YEAR,
         )
         #: The sender function.
         self.function = sender.function
         self.log_group = sender.log_group
-        self.queue.grant_consume_messages(sender.role)
-        # A held send is re-enqueued as a new message on this queue (the key's GenerateDataKey comes with the store's
-        # grant below: one key for the queue and the table).
+        self._consume_queues(sender.role)
+        # A held send is re-enqueued as a new message on its own (lane's) queue (the key's GenerateDataKey comes with
+        # the store's grant below: one key for the queues and the table).
         iam.Grant.add_to_principal(
-            grantee=sender.role, actions=["sqs:SendMessage"], resource_arns=[self.queue.queue_arn]
+            grantee=sender.role, actions=["sqs:SendMessage"], resource_arns=[q.queue_arn for q in self._queues]
         )
         # Powertools idempotency puts, updates and deletes its records; the pacer updates its item; the circuit
         # breaker reads, writes and deletes its item. All on the table's ARN alone (no index, no scan, no batch).
@@ -383,7 +485,7 @@ class SmsSendQueue(Construct):
             target=self.function,
             event_source_arn=self.queue.queue_arn,
             batch_size=self.batch_size,
-            max_concurrency=self.max_concurrency,
+            max_concurrency=self._mapping_concurrency(self._default_lane),
             report_batch_item_failures=True,
         )
         self.event_source_mapping.node.add_dependency(sender.role)
@@ -400,6 +502,118 @@ class SmsSendQueue(Construct):
             self.table.table_name,
             "SmsSendQueue: message store table",
         )
+
+    # -- lanes ---------------------------------------------------------------------------------------------------
+
+    @property
+    def lanes(self) -> list[SendLane]:
+        """The queue's lanes, highest priority first; empty for a queue without lanes."""
+        return list(self._lanes)
+
+    @property
+    def default_lane(self) -> str | None:
+        """The lane of requests that name none (its queue is ``queue``); ``None`` for a queue without lanes."""
+        return self._default_lane
+
+    def lane_queue(self, name: str) -> sqs.Queue:
+        """The SQS queue of the lane ``name`` (``queue`` for the default lane): for its metrics, or a grant outside
+        this library.
+
+        :param name: One of the queue's lanes.
+        """
+        if name not in self._lane_queues:
+            known = ", ".join(self._lane_queues) or "none: the queue has no lanes"
+            raise ValidationError(self, "name", f"must be one of the queue's lanes ({known})", name)
+        return self._lane_queues[name]
+
+    @property
+    def lane_queue_urls(self) -> dict[str, str]:
+        """Lane name → URL of its queue, highest priority first (the default lane's is :attr:`queue_url`): what a
+        producer passes to ``SmsProducer(queue_url, lane_queue_urls=...)``. Empty for a queue without lanes."""
+        return {name: lane_queue.queue_url for name, lane_queue in self._lane_queues.items()}
+
+    def _init_lanes(self, lanes: Sequence[SendLane] | None, default_lane: str | None, mps: float) -> None:
+        """Check the lanes (before any child is created) and set what the lanes' methods read."""
+        self._lanes, self._default_lane = _check_lanes(self, lanes, default_lane, mps)
+        #: Lane name → its queue, highest priority first (``_add_lane_queues``); empty without lanes.
+        self._lane_queues: dict[str, sqs.Queue] = {}
+        #: Lane name → the event source mapping of each lane but the default one (whose mapping is
+        #: ``event_source_mapping``), highest priority first; empty without lanes.
+        self.lane_event_source_mappings: dict[str, lambda_.EventSourceMapping] = {}
+        self._producer_names: dict[str, str] = {}  # add_producer(producer_name=...): name → the function's path
+
+    def _add_lane_queues(self, visibility_timeout: cdk.Duration, max_receive_count: int) -> dict[str, Any]:
+        """Add a queue for each lane but the default one (whose queue is ``queue``), like the main queue and with
+        the same dead-letter queue (a redrive returns each message to its own lane's queue); return the sender's lane
+        settings (``SenderSettings.lanes``, ``lane_reserved_shares``, ``batch_size``), nothing without lanes, so a
+        queue without lanes keeps the environment it always had."""
+        if not self._lanes:
+            return {}
+        holder = Construct(self, "Lanes")
+        for lane in self._lanes:
+            self._lane_queues[lane.name] = (
+                self.queue
+                if lane.name == self._default_lane
+                else sqs.Queue(
+                    Construct(holder, lane.name),
+                    "Queue",
+                    encryption=sqs.QueueEncryption.KMS,
+                    encryption_master_key=self.encryption_key,
+                    enforce_ssl=True,
+                    visibility_timeout=visibility_timeout,
+                    retention_period=QUEUE_RETENTION,
+                    dead_letter_queue=sqs.DeadLetterQueue(
+                        max_receive_count=max_receive_count, queue=self.dead_letter_queue
+                    ),
+                )
+            )
+        return {
+            "lanes": lane_items(self.lane_queue_urls),
+            "lane_reserved_shares": tuple(
+                f"{lane.name}={_number(lane.reserved_share)}" for lane in self._lanes if lane.reserved_share is not None
+            ),
+            "batch_size": int(self.batch_size),
+        }
+
+    def _consume_queues(self, role: iam.IRole) -> None:
+        """Let the sender consume every queue, and map each lane's queue but the default one's (mapped by
+        ``event_source_mapping``) to it: same batch size, the lane's maximum concurrency, partial batch
+        responses."""
+        self.queue.grant_consume_messages(role)
+        for name, lane_queue in self._lane_queues.items():
+            if lane_queue is self.queue:
+                continue
+            lane_queue.grant_consume_messages(role)
+            mapping = lambda_.EventSourceMapping(
+                lane_queue.node.scope,  # type: ignore[arg-type]
+                "EventSource",
+                target=self.function,
+                event_source_arn=lane_queue.queue_arn,
+                batch_size=self.batch_size,
+                max_concurrency=self._mapping_concurrency(name),
+                report_batch_item_failures=True,
+            )
+            mapping.node.add_dependency(role)
+            nag.acknowledge(mapping, nag.Serverless.LAMBDA_ESM_DESTINATION, _RECORDS_NAG_REASON)
+            self.lane_event_source_mappings[name] = mapping
+
+    @property
+    def _reserved_concurrency(self) -> int:
+        """The sender's reserved concurrency: ``max_concurrency``, or with lanes the sum of the lanes' mappings' (so
+        no lane's invocation is ever throttled by the others'), at most 1000."""
+        return _lanes_concurrency(self, self._lanes, self.max_concurrency)
+
+    @property
+    def _queues(self) -> list[sqs.Queue]:
+        """Every queue the sender drains: the lanes' queues in priority order, or the one queue."""
+        return list(self._lane_queues.values()) or [self.queue]
+
+    def _mapping_concurrency(self, lane: str | None) -> int:
+        """``MaximumConcurrency`` of a lane's event source mapping (of the one mapping without lanes)."""
+        for candidate in self._lanes:
+            if candidate.name == lane and candidate.max_concurrency is not None:
+                return int(candidate.max_concurrency)
+        return self.max_concurrency
 
     @property
     def service_name(self) -> str:
@@ -428,24 +642,30 @@ class SmsSendQueue(Construct):
         return self.queue.queue_arn
 
     def grant_send(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Let ``grantee`` put requests on the queue: ``sqs:SendMessage`` on the queue, and ``kms:GenerateDataKey``
-        and ``kms:Decrypt`` on its key (what SQS server-side encryption asks of a producer). Nothing else.
+        """Let ``grantee`` put requests on the queue: ``sqs:SendMessage`` on the queue (with lanes, on every lane's
+        queue), and ``kms:GenerateDataKey`` and ``kms:Decrypt`` on its key (what SQS server-side encryption asks of a
+        producer). Nothing else.
 
         For producers that are not Lambda functions of this app (containers, instances, other accounts' roles); give
-        them :attr:`queue_url` too. A Lambda function takes :meth:`add_producer` instead."""
+        them :attr:`queue_url` too (with lanes, :attr:`lane_queue_urls`). A Lambda function takes :meth:`add_producer`
+        instead."""
         grant = iam.Grant.add_to_principal(
-            grantee=grantee, actions=["sqs:SendMessage"], resource_arns=[self.queue.queue_arn]
+            grantee=grantee, actions=["sqs:SendMessage"], resource_arns=[q.queue_arn for q in self._queues]
         )
         return grant.combine(self.encryption_key.grant(grantee, "kms:GenerateDataKey", "kms:Decrypt"))
 
-    def add_producer(self, function: lambda_.Function) -> iam.Grant:
+    def add_producer(self, function: lambda_.Function, *, producer_name: str | None = None) -> iam.Grant:
         """Wire a Python Lambda function as a producer, in one call: :meth:`grant_send`, the environment variable
         ``SMS_SEND_QUEUE_URL`` (what ``SmsProducer.from_environment()`` reads), and the ``sms_constructs_runtime``
         layer (one per stack, built from the installed package without Docker), so the function can
-        ``from sms_constructs_runtime import SmsProducer`` with nothing else bundled.
+        ``from sms_constructs_runtime import SmsProducer`` with nothing else bundled. On a queue with lanes, also
+        ``SMS_SEND_LANE_QUEUE_URLS`` (``name=url`` items: ``SmsProducer.send(..., lane=...)``).
 
         :param function: A ``lambda_.Function`` of this app on a Python 3.11+ runtime, not yet wired to another send
             queue (one function, one ``SMS_SEND_QUEUE_URL``).
+        :param producer_name: The producer's name (1-64 of ``A-Z a-z 0-9 . _ -``; one producer per name on a queue),
+            set as ``SMS_PRODUCER_NAME``: ``SmsProducer`` writes it into every request (``producer``), which is what
+            the ``Producer`` metrics and quotas go by. Default: none (requests carry no producer name).
         :returns: The grant of :meth:`grant_send`.
         """
         if not isinstance(function, lambda_.Function):
@@ -473,10 +693,37 @@ class SmsSendQueue(Construct):
                 "to SmsProducer(queue_url=...) yourself (grant_send and queue_url)",
                 function.node.path,
             )
+        self._check_producer_name(producer_name, function)
         Construct(function, _PRODUCER_MARKER)
         function.add_environment(QUEUE_URL_VARIABLE, self.queue.queue_url)
+        if self._lane_queues:
+            function.add_environment(LANE_QUEUE_URLS_VARIABLE, ",".join(lane_items(self.lane_queue_urls)))
+        if producer_name is not None:
+            function.add_environment(PRODUCER_NAME_VARIABLE, producer_name)
         function.add_layers(runtime_layer(function))
         return self.grant_send(function)
+
+    def _check_producer_name(self, producer_name: str | None, function: lambda_.Function) -> None:
+        """Refuse a producer name the contract refuses, or one another producer of this queue already has."""
+        if producer_name is None or is_unresolved(producer_name):
+            return
+        if not isinstance(producer_name, str) or not PRODUCER_PATTERN.fullmatch(producer_name):
+            raise ValidationError(
+                self,
+                "producer_name",
+                "must be 1-64 characters of A-Z a-z 0-9 . _ - (the contract's producer)",
+                producer_name,
+            )
+        names = self._producer_names
+        if producer_name in names:
+            raise ValidationError(
+                self,
+                "producer_name",
+                f"is already the name of another producer of this queue ({names[producer_name]}): each producer's "
+                "metrics and quota go by its name, so two producers must not share one",
+                producer_name,
+            )
+        names[producer_name] = function.node.path
 
     def enable_store_stream(self) -> str:
         """Turn on the message store's DynamoDB stream (``NEW_IMAGE``, encrypted with the table's key) and return its
@@ -637,10 +884,79 @@ class SmsSendQueue(Construct):
         ``breaker_probe_interval``. Default: ``Sum`` over 5 minutes."""
         return self.metric(SenderMetric.CIRCUIT_BREAKER_PROBES, **options)
 
+    @property
+    def quotas(self) -> dict[str, ProducerQuota]:
+        """Part budgets per producer, by producer name (the ``quotas`` prop; empty without quotas)."""
+        return dict(self._quota_settings[1])
+
+    def metric_quota_used(
+        self, producer: str, quota_period: str, **options: Unpack[MetricOptions]
+    ) -> cloudwatch.Metric:
+        """Percent of a producer's part budget used in the current UTC day or month (``QuotaUsed``, dimensions
+        ``Producer`` and ``Period``), published after each counted send and each quota hold.
+
+        :param producer: A producer of ``quotas``.
+        :param quota_period: ``"Day"`` or ``"Month"``, a budget the producer has (the ``Period`` dimension).
+        :param options: ``cloudwatch.MetricOptions`` keywords. Default: ``Maximum`` over 5 minutes.
+        """
+        quota = self.quotas.get(producer)
+        if quota is None:
+            producers = ", ".join(self.quotas)
+            raise ValidationError(self, "producer", f"must be a producer of quotas ({producers})", producer)
+        budget = {"Day": quota.daily_parts, "Month": quota.monthly_parts}
+        if quota_period not in budget or budget[quota_period] is None:
+            periods = " or ".join(name for name, parts in budget.items() if parts is not None)
+            raise ValidationError(self, "quota_period", f"must be a budget of {producer}: {periods}", quota_period)
+        settings = with_defaults(options, statistic=cloudwatch.Stats.MAXIMUM)
+        settings["dimensions_map"] = {
+            DIMENSION_PRODUCER: producer,
+            DIMENSION_PERIOD: quota_period,
+            **dict(options.get("dimensions_map") or {}),
+        }
+        return self.metric(SenderMetric.QUOTA_USED, **settings)
+
+    def metric_producer_parts(self, producer: str, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Message parts sent for a producer (``ProducerParts``, dimension ``Producer``), whether it has a quota or not.
+
+        :param producer: A producer name (the requests' ``producer``).
+        :param options: ``cloudwatch.MetricOptions`` keywords. Default: ``Sum`` over 5 minutes.
+        """
+        return self._by_producer(SenderMetric.PRODUCER_PARTS, producer, options)
+
+    def metric_producer_spend_ceiling(self, producer: str, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """The most a producer's sends can cost, USD (``ProducerSpendCeiling``: parts × each send's ``MaxPrice``); the
+        event analytics' "SMS spend by producer and day" query has the price charged.
+
+        :param producer: A producer name (the requests' ``producer``).
+        :param options: ``cloudwatch.MetricOptions`` keywords. Default: ``Sum`` over 5 minutes.
+        """
+        return self._by_producer(SenderMetric.PRODUCER_SPEND_CEILING, producer, options)
+
+    def _by_producer(self, metric_name: str, producer: str, options: MetricOptions) -> cloudwatch.Metric:
+        if not is_unresolved(producer) and not PRODUCER_PATTERN.fullmatch(str(producer)):
+            raise ValidationError(self, "producer", "must be 1-64 characters of A-Z a-z 0-9 . _ -", producer)
+        settings = MetricOptions(**options)
+        settings["dimensions_map"] = {DIMENSION_PRODUCER: producer, **dict(options.get("dimensions_map") or {})}
+        return self.metric(metric_name, **settings)
+
     def metric_parts_saved(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """Message parts saved by GSM-7 normalisation (``PartsSaved``, with ``normalize_characters`` on): parts of the
         bodies as written minus parts of the bodies sent. Default: ``Sum`` over 5 minutes."""
         return self.metric(SenderMetric.PARTS_SAVED, **options)
+
+    def metric_time_to_send(self, *, lane: str, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Milliseconds from when a request first reached a lane's queue to its ``SendTextMessage`` call
+        (``TimeToSend``, dimension ``Lane``): how long that lane waits, backlog and pacing included.
+
+        :param lane: One of the queue's lanes.
+        :param options: ``cloudwatch.MetricOptions`` keywords. Default: ``p99`` over 5 minutes.
+        """
+        if not is_unresolved(lane) and lane not in self._lane_queues:
+            known = ", ".join(self._lane_queues) or "none: the queue has no lanes"
+            raise ValidationError(self, "lane", f"must be one of the queue's lanes ({known})", lane)
+        settings = with_defaults(options, statistic=cloudwatch.Stats.p(99))
+        settings["dimensions_map"] = {DIMENSION_LANE: lane, **dict(options.get("dimensions_map") or {})}
+        return self.metric(SenderMetric.TIME_TO_SEND, **settings)
 
     def metric_dead_letter_messages(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """Messages waiting in the dead-letter queue (``ApproximateNumberOfMessagesVisible``); alarm when above 0.
@@ -776,3 +1092,113 @@ def _check_sending_props(
             number_lookup_cache_ttl,
         )
     return ttl, lookup_ttl
+
+
+def _check_lanes(
+    scope: Construct, lanes: Sequence[SendLane] | None, default_lane: str | None, max_parts_per_second: float
+) -> tuple[tuple[SendLane, ...], str | None]:
+    """Refuse lanes the sender cannot pace: not ``SendLane``, a bad or repeated name, fewer than 2 or more than 5, a
+    ``default_lane`` that is none of them, a share outside (0, 1), worth less than 1 part per second, or shares that
+    leave nothing to the others; return the lanes and the default lane's name (``None`` without lanes)."""
+    if lanes is None:
+        if default_lane is not None:
+            raise ValidationError(scope, "default_lane", "is a lane's name, and the queue has no lanes", default_lane)
+        return (), None
+    if isinstance(lanes, str | SendLane) or not isinstance(lanes, Sequence):
+        raise ValidationError(scope, "lanes", "must be a list of SendLane, highest priority first", lanes)
+    checked = tuple(lanes)
+    if not MIN_LANES <= len(checked) <= MAX_LANES:
+        raise ValidationError(
+            scope,
+            "lanes",
+            f"must hold {MIN_LANES} to {MAX_LANES} lanes (leave it out for a queue without lanes: one lane is the "
+            "queue itself)",
+            [lane.name if isinstance(lane, SendLane) else lane for lane in checked],
+        )
+    names: set[str] = set()
+    for n, lane in enumerate(checked):
+        if not isinstance(lane, SendLane):
+            raise ValidationError(
+                scope, f"lanes[{n}]", "must be a SendLane (SendLane(name=...), SendLane.urgent())", lane
+            )
+        if not isinstance(lane.name, str) or not LANE_PATTERN.fullmatch(lane.name):
+            raise ValidationError(
+                scope,
+                f"lanes[{n}].name",
+                "must be 1-20 of a-z 0-9 - starting with a letter (the contract's lane)",
+                lane.name,
+            )
+        if lane.name in names:
+            raise ValidationError(scope, f"lanes[{n}].name", "must be unique among the lanes; duplicate", lane.name)
+        names.add(lane.name)
+        check_range(scope, f"lanes[{n}].max_concurrency", lane.max_concurrency, MIN_CONCURRENCY, MAX_CONCURRENCY)
+        if lane.max_concurrency is not None and not float(lane.max_concurrency).is_integer():
+            raise ValidationError(scope, f"lanes[{n}].max_concurrency", "must be a whole number", lane.max_concurrency)
+        _check_share(scope, f"lanes[{n}].reserved_share", lane.reserved_share, max_parts_per_second)
+    shares = [lane.reserved_share for lane in checked if lane.reserved_share is not None]
+    if sum(shares) >= 1:
+        raise ValidationError(
+            scope,
+            "lanes",
+            "reserved shares must add up to less than 1 (the lanes without one share what the shares leave)",
+            {lane.name: lane.reserved_share for lane in checked if lane.reserved_share is not None},
+        )
+    if default_lane is None:
+        default_lane = DEFAULT_LANE_NAME if DEFAULT_LANE_NAME in names else checked[-1].name
+    elif default_lane not in names:
+        raise ValidationError(
+            scope, "default_lane", f"must be one of the lanes ({', '.join(_lane_names(checked))})", default_lane
+        )
+    return checked, default_lane
+
+
+def _lane_names(lanes: Sequence[SendLane]) -> list[str]:
+    """The lanes' names, in their order."""
+    return [lane.name for lane in lanes]
+
+
+def _check_share(scope: Construct, prop: str, share: float | None, max_parts_per_second: float) -> None:
+    """A reserved share is a number in (0, 1) worth at least 1 part per second of ``max_parts_per_second``."""
+    if share is None:
+        return
+    if isinstance(share, bool) or not isinstance(share, int | float) or is_unresolved(share):
+        raise ValidationError(scope, prop, "must be a number above 0 and below 1, known at synth time", share)
+    if not 0 < share < 1:
+        raise ValidationError(scope, prop, "must be above 0 and below 1 (a share of max_parts_per_second)", share)
+    if not is_unresolved(max_parts_per_second) and share * max_parts_per_second < 1:
+        raise ValidationError(
+            scope,
+            prop,
+            f"must be worth at least 1 part per second: {_number(share)} x max_parts_per_second "
+            f"{_number(max_parts_per_second)} is {share * max_parts_per_second:g} (the lane paces its share on its "
+            "own, and a message of one part needs a whole slot); use at least "
+            f"{math.ceil(1000 / max_parts_per_second) / 1000:g}",
+            share,
+        )
+    rate = share * max_parts_per_second
+    if not is_unresolved(max_parts_per_second) and abs(rate - round(rate)) > 1e-9:
+        cdk.Annotations.of(scope).add_warning_v2(
+            "sms-constructs:LaneShareFractional",
+            f"{prop}={_number(share)} is {rate:g} parts per second of max_parts_per_second "
+            f"{_number(max_parts_per_second)}: the lane's own schedule and the shared one each keep the pacer's bound, "
+            "so with a fractional rate a 1-second window may hold one part more than the MPS. Choose a share whose "
+            "parts per second are whole.",
+        )
+
+
+def _lanes_concurrency(scope: Construct, lanes: Sequence[SendLane], max_concurrency: int) -> int:
+    """The sender's reserved concurrency: ``max_concurrency``, or with lanes the sum of the lanes' mappings' (so no
+    lane's invocation is ever throttled by the others'), at most 1000."""
+    if not lanes:
+        return max_concurrency
+    total = sum(int(lane.max_concurrency or max_concurrency) for lane in lanes)
+    if total > MAX_CONCURRENCY:
+        raise ValidationError(
+            scope,
+            "lanes",
+            f"the lanes' event source mappings may run {total} sender invocations together (each lane's "
+            f"max_concurrency, else the queue's {max_concurrency}), and the sender's reserved concurrency is at most "
+            f"{MAX_CONCURRENCY}: give the lanes a smaller max_concurrency",
+            {lane.name: lane.max_concurrency or max_concurrency for lane in lanes},
+        )
+    return total

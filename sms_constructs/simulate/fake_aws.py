@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import json
 import re
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -52,13 +53,16 @@ class _Timed:
         self._latency = latency or _no_latency
         #: Calls per operation name.
         self.calls: dict[str, int] = {}
+        #: Operations take effect one at a time, also when callers run on threads.
+        self._atomic = threading.Lock()
 
     def _call(self, operation: str, run: Callable[[], Any]) -> Any:
         self.calls[operation] = self.calls.get(operation, 0) + 1
         seconds = self._latency(operation)
         if seconds > 0:
             self._sleep(seconds / 2)
-        result = run()
+        with self._atomic:
+            result = run()
         if seconds > 0:
             self._sleep(seconds / 2)
         return result
@@ -189,7 +193,7 @@ class _Expression:
         return compare[comparator](left, right)
 
     def update(self, item: Item) -> Item:
-        """Apply ``SET a = b, …`` / ``REMOVE a, …`` clauses to a copy of ``item``."""
+        """Apply ``SET a = b, …`` / ``REMOVE a, …`` / ``ADD a :n, …`` (numbers) clauses to a copy of ``item``."""
         updated = dict(item)
         while self._peek() is not None:
             clause = self._take().upper()
@@ -203,6 +207,11 @@ class _Expression:
                     updated[name] = value
                 elif clause == "REMOVE":
                     updated.pop(name, None)
+                elif clause == "ADD":
+                    value = self._operand(item)
+                    current = updated.get(name)
+                    total = Decimal(value["N"]) + (Decimal(current["N"]) if current is not None else 0)
+                    updated[name] = {"N": str(total)}
                 else:
                     raise ValueError(f"unsupported update clause {clause}")
                 if self._peek() != ",":
@@ -213,8 +222,8 @@ class _Expression:
 
 class FakeDynamoDB(_Timed):
     """A DynamoDB client over in-memory tables keyed by ``pk`` and ``sk`` (or ``pk`` alone): ``get_item``,
-    ``put_item``, ``update_item``, ``delete_item``, ``query`` (by partition, optionally ``begins_with`` on ``sk``) and
-    ``scan`` (with a filter), with condition and update expressions.
+    ``put_item``, ``update_item``, ``delete_item``, ``transact_write_items``, ``query`` (by partition, optionally
+    ``begins_with`` on ``sk``) and ``scan`` (with a filter), with condition and update expressions.
 
     :param sleep: Waits simulated seconds (the clock's ``sleep``).
     :param latency: Seconds one call of the given operation takes (``None``: instant).
@@ -305,6 +314,50 @@ class FakeDynamoDB(_Timed):
             return {}
 
         return dict(self._call("UpdateItem", run))
+
+    def transact_write_items(self, **params: Any) -> dict[str, Any]:
+        """``Update`` and ``Put`` actions, all or none: every condition is checked before any write, and a refusal
+        raises ``TransactionCanceledException`` with one ``CancellationReasons`` entry per action."""
+
+        def run() -> dict[str, Any]:
+            actions = params["TransactItems"]
+            reasons: list[dict[str, Any]] = []
+            for action in actions:
+                ((kind, details),) = action.items()
+                if kind not in ("Update", "Put"):
+                    raise ValueError(f"unsupported transaction action {kind}")
+                table = self._table(details["TableName"])
+                key = self._key(details["Key"] if kind == "Update" else details["Item"])
+                try:
+                    self._check(table.get(key), details, "TransactWriteItems")
+                except self.exceptions.ConditionalCheckFailedException:
+                    reasons.append({"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"})
+                else:
+                    reasons.append({"Code": "None"})
+            if any(reason["Code"] != "None" for reason in reasons):
+                response = {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+                    "CancellationReasons": reasons,
+                }
+                cancelled: Any = self.exceptions.TransactionCanceledException
+                raise cancelled(response, "TransactWriteItems")
+            for action in actions:
+                ((kind, details),) = action.items()
+                table = self._table(details["TableName"])
+                if kind == "Put":
+                    table[self._key(details["Item"])] = dict(details["Item"])
+                    continue
+                key = self._key(details["Key"])
+                current = table.get(key)
+                base: Item = dict(current) if current is not None else dict(details["Key"])
+                table[key] = _Expression(
+                    details["UpdateExpression"],
+                    details.get("ExpressionAttributeNames"),
+                    details.get("ExpressionAttributeValues"),
+                ).update(base)
+            return {}
+
+        return dict(self._call("TransactWriteItems", run))
 
     def delete_item(self, **params: Any) -> dict[str, Any]:
         def run() -> dict[str, Any]:

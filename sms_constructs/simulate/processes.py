@@ -19,6 +19,13 @@ from ``SmsSendQueue`` as synthesized (``sms_constructs.simulate.run.deploy``). A
 ``multipart``) requests is queued, the workers are released together, and the run ends when the send queue is empty
 (or at ``max_seconds``).
 
+With ``lanes`` (e.g. ``("urgent", "bulk")``, highest first) the send queue has one SQS queue per lane and a pool of
+workers per lane (``lane_processes``), each polling its own lane's queue and calling the same sender, as the event
+source mappings of a send queue with lanes do; the sender is told its lanes as ``SmsSendQueue(lanes=...)`` tells it
+(``SenderSettings.lanes``; the last lane's queue is the default one). The backlog goes to the last lane; with
+``urgent_every`` a request on the first lane is put on its queue every ~that many seconds (±50 %) while the backlog
+drains, and each one's time from its enqueue to its ``SendTextMessage`` is measured.
+
 Measured: parts per second while the backlog drained ÷ the MPS; the most parts in any 1-second window of arrivals at
 the SMS API and the bound (the MPS for single-part traffic, MPS − 1 + the window's last message's parts otherwise);
 the same over the pacer's releases (where the sender let a send go); sent, lost and duplicated requests; how late
@@ -34,6 +41,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import typing
 from collections import Counter
@@ -89,6 +97,11 @@ class ProcessOptions:
         Default: none.
     :param seed: Seed of the workers' jitter and the message mix. Default: 7.
     :param wait_seconds: ``WaitTimeSeconds`` of the workers' long polls. Default: 1.
+    :param lanes: Lane names, highest priority first: one queue and one worker pool each; the backlog goes to the last
+        (the default lane). Default: none (one send queue, as without lanes).
+    :param lane_processes: Workers per lane, in the order of ``lanes``. Default: ``processes`` for each lane.
+    :param urgent_every: With lanes, a first-lane request every this many seconds on average (uniform ±50 %) while the
+        backlog drains. Default: 0, none.
     """
 
     processes: int = 8
@@ -104,6 +117,19 @@ class ProcessOptions:
     setup: tuple[str, ...] = ()
     seed: int = 7
     wait_seconds: int = 1
+    lanes: tuple[str, ...] = ()
+    lane_processes: tuple[int, ...] = ()
+    urgent_every: float = 0.0
+
+    def workers_per_lane(self) -> dict[str, int]:
+        """Lane → worker processes (``{"": processes}`` without lanes)."""
+        if not self.lanes:
+            return {"": self.processes}
+        if self.lane_processes and len(self.lane_processes) != len(self.lanes):
+            raise ValueError(
+                f"lane_processes must give one number per lane ({len(self.lanes)}), not {self.lane_processes}"
+            )
+        return dict(zip(self.lanes, self.lane_processes or (self.processes,) * len(self.lanes), strict=True))
 
     @property
     def backlog(self) -> int:
@@ -134,6 +160,36 @@ class ProcessResult:
     worker_errors: int
     invocations: int
     timed_out: bool
+    #: Request id → the lane it was put on (empty without lanes).
+    lane_of: dict[str, str] = field(default_factory=dict)
+    #: Request id → when it was put on its queue (seconds since the epoch), for the first lane's requests.
+    enqueued_at: dict[str, float] = field(default_factory=dict)
+
+    def lane_arrivals(self, lane: str) -> list[tuple[float, int]]:
+        """(time, parts) of the ``SendTextMessage`` calls of ``lane``'s requests, sorted."""
+        return sorted((c.at, c.parts) for c in self.calls if self.lane_of.get(c.request_id) == lane)
+
+    def times_to_send(self) -> list[float]:
+        """Seconds from enqueue to the first ``SendTextMessage`` call, for every first-lane request sent."""
+        first: dict[str, float] = {}
+        for call in sorted(self.calls, key=lambda c: c.at):
+            first.setdefault(call.request_id, call.at)
+        return sorted(first[rid] - at for rid, at in self.enqueued_at.items() if rid in first)
+
+    def lower_lane_share(self) -> float:
+        """Parts of the lanes below the first ÷ the budget the first lane left them, while the backlog drained: the MPS
+        over the span from the first call to the last lower-lane call (its own slot included), minus the first lane's
+        parts in that span. 1.0 means every part the first lane did not use went to the lower lanes."""
+        if not self.options.lanes:
+            return self.rate()
+        first_lane = self.options.lanes[0]
+        lower = sorted((c.at, c.parts) for c in self.calls if self.lane_of.get(c.request_id, first_lane) != first_lane)
+        if len(lower) < 2:
+            return 0.0
+        start, end = self.arrivals()[0][0], lower[-1][0] + lower[-1][1] / self.options.mps
+        urgent = sum(p for at, p in self.lane_arrivals(first_lane) if start <= at <= end)
+        budget = self.options.mps * (end - start) - urgent
+        return sum(p for _, p in lower) / budget if budget > 0 else 0.0
 
     @property
     def sent(self) -> Counter[str]:
@@ -264,8 +320,27 @@ def report(result: ProcessResult) -> str:
         f"  invocations              {result.invocations:,}; failed invocations: {result.worker_errors}",
         "",
         "Sender metrics (from the workers' EMF output)",
-        "  " + (", ".join(f"{name} {value:,}" for name, value in sorted(result.metrics.items()) if value) or "none"),
+        "  "
+        + (
+            ", ".join(
+                f"{name} {value:,}"
+                for name, value in sorted(result.metrics.items())
+                if value and name != "TimeToSend"  # a latency: its sum means nothing
+            )
+            or "none"
+        ),
     ]
+    if options.lanes:
+        waits = result.times_to_send()
+        per_lane = ", ".join(f"{lane} {n}" for lane, n in options.workers_per_lane().items())
+        lines += [
+            "",
+            f"Lanes ({per_lane} worker processes; the backlog on {options.lanes[-1]}, a {options.lanes[0]} request "
+            f"every ~{options.urgent_every:g} s)",
+            f"  {options.lanes[0]:<24} {len(waits)} requests; enqueue to SendTextMessage p50 "
+            f"{_percentile(waits, 0.5):.3f} s, p99 {_percentile(waits, 0.99):.3f} s, max {max(waits, default=0):.3f} s",
+            f"  lower lanes              {result.lower_lane_share():.3f} of the budget the first lane left them",
+        ]
     if result.metrics_by_cause:
         lines.append(
             "  by Cause: " + ", ".join(f"{cause} {n:,}" for cause, n in sorted(result.metrics_by_cause.items()))
@@ -377,30 +452,49 @@ def run_processes(options: ProcessOptions, *, deployment: Deployment | None = No
         sms = SmsServer().start()
         stack.callback(sms.stop)
         dynamodb, sqs = _client("dynamodb", aws_endpoint), _client("sqs", aws_endpoint)
-        queue, queue_arn, dlq = _create_resources(dynamodb, sqs, deployment)
+        per_lane = options.workers_per_lane()
+        queues, dlq = _create_resources(dynamodb, sqs, deployment, list(per_lane))
+        queue = queues[list(per_lane)[-1]][0]  # the default lane's (the only one without lanes)
+        lane_items = tuple(f"{lane}={queues[lane][0]}" for lane in options.lanes)
         settings = _replace_settings(
-            replace(deployment.sender, table_name=_TABLE, queue_url=queue), options.sender_settings
+            replace(deployment.sender, table_name=_TABLE, queue_url=queue, lanes=lane_items), options.sender_settings
         )
         environment = _environment(settings, aws_endpoint, sms.endpoint_url)
-        workers = [
-            _start_worker(stack, folder, n, options, deployment, environment, queue, queue_arn)
-            for n in range(options.processes)
-        ]
+        workers: list[_Worker] = []
+        for lane, count in per_lane.items():
+            lane_queue, lane_arn = queues[lane]
+            workers += [
+                _start_worker(stack, folder, len(workers) + n, options, deployment, environment, lane_queue, lane_arn)
+                for n in range(count)
+            ]
         stack.callback(_kill, [w.process for w in workers])
         _wait_ready(workers)
-        requests = _enqueue(SmsProducer(queue, client=sqs), options)
+        lane_urls = {lane: url for lane, (url, _) in queues.items() if lane}
+        producer = SmsProducer(queue, lane_queue_urls=lane_urls, client=sqs)
+        requests = _enqueue(producer, options)
+        lane_of = dict.fromkeys(requests, options.lanes[-1]) if options.lanes else {}
 
         limit = options.max_seconds or 4 * options.backlog / options.mps + 60 + options.hold_seconds
         started = time.monotonic()
         if options.hold_seconds:
             sms.hold(options.hold_seconds)
         _tell(workers, "go")
+        urgent = _UrgentRequests(producer, options, [url for url, _ in queues.values()][-1:])
+        if options.lanes and options.urgent_every > 0:
+            urgent.start()
+        else:
+            urgent.backlog_drained.set()
         timed_out = True
         while time.monotonic() - started < limit:
             time.sleep(0.25)
-            if _depth(sqs, queue) == 0:
+            if urgent.backlog_drained.is_set() and not urgent.is_alive() and _depth(sqs, *queues_of(queues)) == 0:
                 timed_out = False
                 break
+        urgent.backlog_drained.set()
+        urgent.join()
+        requests.update(urgent.requests)
+        if options.lanes:
+            lane_of.update(dict.fromkeys(urgent.requests, options.lanes[0]))
         _tell(workers, "stop")
         for worker in workers:
             worker.process.wait(timeout=30 + options.wait_seconds)
@@ -413,17 +507,69 @@ def run_processes(options: ProcessOptions, *, deployment: Deployment | None = No
             requests=requests,
             rejected=_rejections(dynamodb),
             dead_letters=_drain(sqs, dlq),
-            still_queued=_depth(sqs, queue),
+            still_queued=_depth(sqs, *queues_of(queues)),
             wall_seconds=wall,
             invalid_requests=list(sms.invalid),
             timed_out=timed_out,
+            lane_of=lane_of,
+            enqueued_at=dict(urgent.enqueued_at),
         )
     raise AssertionError("unreachable")  # pragma: no cover - mypy: the with block returns
 
 
-def _create_resources(dynamodb: Any, sqs: Any, deployment: Deployment) -> tuple[str, str, str]:
-    """The message store table, the send queue and its DLQ as the constructs configure them: (queue URL, queue ARN,
-    DLQ URL)."""
+def queues_of(queues: Mapping[str, tuple[str, str]]) -> list[str]:
+    """The URLs of ``_create_resources``' queues."""
+    return [url for url, _ in queues.values()]
+
+
+class _UrgentRequests(threading.Thread):
+    """Puts a first-lane request on its queue every ~``urgent_every`` s (±50 %) until the default lane's queue (the
+    backlog) is empty, recording when each was enqueued."""
+
+    def __init__(self, producer: SmsProducer, options: ProcessOptions, backlog_queues: list[str]) -> None:
+        super().__init__(name="urgent-requests", daemon=True)
+        import random  # noqa: PLC0415
+
+        self._producer = producer
+        self._options = options
+        self._backlog_queues = backlog_queues
+        self._random = random.Random(options.seed + 1)
+        self.requests: dict[str, int] = {}
+        self.enqueued_at: dict[str, float] = {}
+        #: Set when the backlog is gone (or the run is over): no more urgent requests.
+        self.backlog_drained = threading.Event()
+
+    def run(self) -> None:
+        sqs = self._producer.client
+        n = 0
+        while not self.backlog_drained.wait(self._options.urgent_every * self._random.uniform(0.5, 1.5)):
+            if _depth(sqs, *self._backlog_queues) == 0:
+                break
+            request = self._producer.build(
+                "+14254147755", f"Acme: your code is {n:06d}", request_id=f"urgent-{n:06d}", lane=self._options.lanes[0]
+            )
+            self.enqueued_at[request.request_id] = time.time()
+            self._producer.send_batch([request])
+            self.requests[request.request_id] = request.parts.parts
+            n += 1
+        self.backlog_drained.set()
+
+    def start(self) -> None:
+        """Start putting requests on the first lane."""
+        super().start()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the thread (a no-op when it was never started)."""
+        if self.ident is not None:
+            super().join(timeout)
+
+
+def _create_resources(
+    dynamodb: Any, sqs: Any, deployment: Deployment, lanes: Sequence[str]
+) -> tuple[dict[str, tuple[str, str]], str]:
+    """The message store table, one send queue per lane (``""``: the send queue without lanes; the last is
+    ``sms-simulator-send``) and their DLQ as the constructs configure them: (lane → (queue URL, queue ARN), DLQ
+    URL)."""
     dynamodb.create_table(
         TableName=_TABLE,
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
@@ -436,15 +582,18 @@ def _create_resources(dynamodb: Any, sqs: Any, deployment: Deployment) -> tuple[
     dlq = sqs.create_queue(QueueName="sms-simulator-send-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": deployment.send_max_receive_count}
-    queue = sqs.create_queue(
-        QueueName="sms-simulator-send",
-        Attributes={
-            "VisibilityTimeout": str(int(deployment.send_queue_visibility)),
-            "RedrivePolicy": json.dumps(redrive),
-        },
-    )["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return queue, queue_arn, dlq
+    queues: dict[str, tuple[str, str]] = {}
+    for n, lane in enumerate(lanes):
+        queue = sqs.create_queue(
+            QueueName="sms-simulator-send" if n == len(lanes) - 1 else f"sms-simulator-send-{lane}",
+            Attributes={
+                "VisibilityTimeout": str(int(deployment.send_queue_visibility)),
+                "RedrivePolicy": json.dumps(redrive),
+            },
+        )["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        queues[lane] = (queue, arn)
+    return queues, dlq
 
 
 def _start_worker(
@@ -493,8 +642,9 @@ def _enqueue(producer: SmsProducer, options: ProcessOptions) -> dict[str, int]:
     """Queue the backlog with the producer client; request id → parts."""
     requests: dict[str, int] = {}
     batch = []
+    lane = options.lanes[-1] if options.lanes else None
     for n, body in enumerate(_bodies(options)):
-        request = producer.build("+14254147755", body, request_id=f"proc-{n:06d}")
+        request = producer.build("+14254147755", body, request_id=f"proc-{n:06d}", lane=lane)
         requests[request.request_id] = request.parts.parts
         batch.append(request)
         if len(batch) == 10:
@@ -566,7 +716,12 @@ def _kill(processes: list[subprocess.Popen[str]]) -> None:
             process.wait()
 
 
-def _depth(sqs: Any, queue: str) -> int:
+def _depth(sqs: Any, *queues: str) -> int:
+    """Messages on ``queues``: visible, in flight and delayed."""
+    return sum(_depth_of(sqs, queue) for queue in queues)
+
+
+def _depth_of(sqs: Any, queue: str) -> int:
     names = [
         "ApproximateNumberOfMessages",
         "ApproximateNumberOfMessagesNotVisible",

@@ -176,3 +176,106 @@ def test_a_request_whose_validity_ran_out_on_the_queue_is_expired_not_sent(aws: 
     assert sms.sends == []
     [outcome] = history(aws, "otp-2")
     assert (outcome["status"], outcome["reason"]) == ("REJECTED", "EXPIRED")
+
+
+# -- lanes and the producer's name -----------------------------------------------------------------------------------
+
+
+def _lane_queues(aws: Aws) -> dict[str, str]:
+    """urgent / normal / bulk, ``normal`` being the send queue (a send queue's default lane is its queue)."""
+    return {
+        "urgent": aws.sqs.create_queue(QueueName="send-urgent")["QueueUrl"],
+        "normal": aws.queue_url,
+        "bulk": aws.sqs.create_queue(QueueName="send-bulk")["QueueUrl"],
+    }
+
+
+def _received(aws: Aws, queue_url: str) -> list[dict[str, object]]:
+    """Every message on ``queue_url``: its body and its contract version attribute."""
+    received = []
+    while messages := aws.sqs.receive_message(
+        QueueUrl=queue_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
+    ).get("Messages"):
+        for message in messages:
+            body = json.loads(message["Body"])
+            body["version"] = message["MessageAttributes"]["smsContractVersion"]["StringValue"]
+            received.append(body)
+            aws.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return received
+
+
+def test_send_with_a_lane_goes_to_that_lanes_queue_with_the_lane_and_version_3(aws: Aws) -> None:
+    lanes = _lane_queues(aws)
+    producer = SmsProducer(aws.queue_url, lane_queue_urls=lanes, client=aws.sqs)
+    producer.send("+14255550123", "Your code is 123456", request_id="otp-1", lane="urgent")
+    producer.send("+14255550124", "Reminder", request_id="rem-1")
+    producer.send("+14255550125", "Newsletter", request_id="news-1", lane="bulk")
+    [urgent] = _received(aws, lanes["urgent"])
+    [normal] = _received(aws, lanes["normal"])
+    [bulk] = _received(aws, lanes["bulk"])
+    assert (urgent["requestId"], urgent["lane"], urgent["version"]) == ("otp-1", "urgent", "3")
+    assert (bulk["requestId"], bulk["lane"], bulk["version"]) == ("news-1", "bulk", "3")
+    # no lane: the default lane's queue, and nothing a version-1 sender could not read
+    assert (normal["requestId"], normal["version"]) == ("rem-1", "1")
+    assert "lane" not in normal
+
+
+def test_fails_on_a_lane_the_producer_does_not_know_and_queues_nothing() -> None:
+    sqs = _RecordingSqs()
+    producer = SmsProducer(
+        "https://sqs.example/normal", lane_queue_urls={"urgent": "https://sqs.example/urgent"}, client=sqs
+    )
+    with pytest.raises(ContractError, match=r"'marketing' is not a lane of the send queue \(lanes: urgent\)"):
+        producer.send("+14255550123", "hi", lane="marketing")
+    plain = SmsProducer("https://sqs.example/normal", client=sqs)
+    with pytest.raises(ContractError, match=r"lanes: none: the producer was given no lanes"):
+        plain.send("+14255550123", "hi", lane="urgent")
+    assert sqs.calls == []
+
+
+def test_from_environment_reads_the_lanes_and_the_producer_name(aws: Aws) -> None:
+    lanes = _lane_queues(aws)
+    producer = SmsProducer.from_environment(
+        client=aws.sqs,
+        environment={
+            "SMS_SEND_QUEUE_URL": aws.queue_url,
+            "SMS_SEND_LANE_QUEUE_URLS": ",".join(f"{name}={url}" for name, url in lanes.items()),
+            "SMS_PRODUCER_NAME": "reminders",
+        },
+    )
+    assert producer.lane_queue_urls == lanes
+    assert producer.producer == "reminders"
+    producer.send("+14255550124", "Reminder", request_id="rem-2")
+    [sent] = _received(aws, aws.queue_url)
+    assert (sent["producer"], sent["version"]) == ("reminders", "3")  # a producer name needs version 3
+
+
+def test_from_environment_without_the_lane_and_name_variables_is_a_plain_producer() -> None:
+    producer = SmsProducer.from_environment(environment={"SMS_SEND_QUEUE_URL": "https://sqs.example/q"})
+    assert (producer.lane_queue_urls, producer.producer) == ({}, None)
+
+
+def test_send_batch_splits_per_lane_queue_in_chunks_of_ten(aws: Aws) -> None:
+    lanes = _lane_queues(aws)
+    recording = _RecordingSqs()
+    producer = SmsProducer(aws.queue_url, lane_queue_urls=lanes, client=aws.sqs)
+    requests = (
+        [producer.build(f"+1425555{n:04d}", "code", request_id=f"u-{n}", lane="urgent") for n in range(12)]
+        + [producer.build(f"+1425556{n:04d}", "reminder", request_id=f"n-{n}") for n in range(3)]
+        + [producer.build(f"+1425557{n:04d}", "news", request_id=f"b-{n}", lane="bulk") for n in range(11)]
+    )
+    requests[1], requests[13] = requests[13], requests[1]  # interleaved: still grouped per queue
+    assert producer.send_batch(requests) == [r.request_id for r in requests]
+    urgent, normal, bulk = (_received(aws, lanes[name]) for name in ("urgent", "normal", "bulk"))
+    assert sorted(m["requestId"] for m in urgent) == sorted(f"u-{n}" for n in range(12))
+    assert sorted(m["requestId"] for m in normal) == sorted(f"n-{n}" for n in range(3))
+    assert sorted(m["requestId"] for m in bulk) == sorted(f"b-{n}" for n in range(11))
+    assert {m["version"] for m in urgent + bulk} == {"3"}
+    # the calls: one queue per call, at most ten entries each (12 → 10 + 2, 3, 11 → 10 + 1)
+    recorder = SmsProducer(aws.queue_url, lane_queue_urls=lanes, client=recording)
+    recorder.send_batch(requests)
+    assert sorted(recording.calls) == sorted(
+        [f"SendMessageBatch {lanes['urgent']}"] * 2
+        + [f"SendMessageBatch {lanes['normal']}"]
+        + [f"SendMessageBatch {lanes['bulk']}"] * 2
+    )

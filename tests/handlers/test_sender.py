@@ -521,7 +521,7 @@ def test_opted_out_number_is_rejected_and_other_numbers_still_sent(aws: Aws) -> 
     ("body", "reason", "request_id"),
     [
         ("not json", "MALFORMED_MESSAGE", None),
-        ('{"version": 3, "requestId": "req-9"}', "UNSUPPORTED_VERSION", "req-9"),
+        ('{"version": 4, "requestId": "req-9"}', "UNSUPPORTED_VERSION", "req-9"),
         (
             '{"version": 1, "requestId": "req-8", "destinationPhoneNumber": "4255550100", "messageBody": "hi"}',
             "INVALID_FIELD",

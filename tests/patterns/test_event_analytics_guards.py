@@ -373,7 +373,8 @@ def test_warns_named_queries_looking_back_beyond_the_retention(stack: cdk.Stack)
         "/TestStack/Events", Match.string_like_regexp("QueryWindowBeyondRetention")
     )
     assert len(warnings) == 1
-    assert "event_retention is 14 days, and 2 named queries look back 30 days" in warnings[0].entry.data
+    assert "event_retention is 14 days, and 3 named queries look back 30 days" in warnings[0].entry.data
+    assert "SMS spend by producer and day" in warnings[0].entry.data
 
 
 def test_default_retention_draws_no_query_window_warning(stack: cdk.Stack) -> None:

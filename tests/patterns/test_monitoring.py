@@ -17,6 +17,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from sms_constructs import (
     ConfigurationSet,
     OptOutList,
+    ProducerQuota,
     ProtectConfiguration,
     QuickLookLogs,
     SmsAccountSettings,
@@ -55,14 +56,14 @@ def after_the_send(stack: cdk.Stack, queue: SmsSendQueue) -> tuple[SmsStatusNoti
 
 
 def _with_every_input(
-    stack_id: str, *, with_after_the_send: bool = False, **props: Any
+    stack_id: str, *, with_after_the_send: bool = False, queue_props: dict[str, Any] | None = None, **props: Any
 ) -> tuple[cdk.App, cdk.Stack, SmsMonitoring, Template]:
     """An ``SmsMonitoring`` of every pattern that adds alarms (send queue, retry, analytics with the quick look, a
     protect configuration; with ``with_after_the_send`` the status notifier and inbound of :func:`after_the_send`
     too), a 100 USD spend limit, and ``props``."""
     app = cdk.App(context=cdk_json_context())
     stack = cdk.Stack(app, stack_id, env=ENV)
-    _, config, queue = build(stack)
+    _, config, queue = build(stack, **(queue_props or {}))
     retry = SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config)
     analytics = SmsEventAnalytics(stack, "Events", configuration_set=config, quick_look=QuickLookLogs())
     if with_after_the_send:
@@ -608,13 +609,18 @@ RUNBOOK_URL = "https://sms.example.com/docs/operations/incidents.html"
 
 @functools.cache
 def every_alarm(runbook_url: str | None = RUNBOOK_URL) -> tuple[SmsMonitoring, Template]:
-    """Every input that adds an alarm (send queue, retry, analytics, a protect configuration, a status notifier with
-    queue and webhook targets, an inbound pattern that reconciles consent), and ``runbook_url``.
+    """Every input that adds an alarm (send queue with a producer quota, retry, analytics, a protect configuration, a
+    status notifier with queue and webhook targets, an inbound pattern that reconciles consent), and ``runbook_url``.
 
     The incident runbook's docs test reads the alarm list from here, so an alarm added to ``SmsMonitoring`` without
     a section in ``docs/operations/incidents.md`` fails it.
     """
-    _, _, monitoring, template = _with_every_input("RunbookStack", with_after_the_send=True, runbook_url=runbook_url)
+    _, _, monitoring, template = _with_every_input(
+        "RunbookStack",
+        with_after_the_send=True,
+        runbook_url=runbook_url,
+        queue_props={"quotas": {"appointments": ProducerQuota(daily_parts=5000, monthly_parts=100_000)}},
+    )
     return monitoring, template
 
 
@@ -642,6 +648,10 @@ def test_every_alarm_kind_is_created_with_every_input() -> None:
         "MonthlySpend80",
         "OptedOutRejections",
         "ProtectBlockRate",
+        "QuotaExhausted.appointments.Day",
+        "QuotaExhausted.appointments.Month",
+        "QuotaWarning.appointments.Day",
+        "QuotaWarning.appointments.Month",
         "RetryDeadLetters",
         "SendQueueDeadLetters",
         "SendQueueOldestMessage",
@@ -650,7 +660,7 @@ def test_every_alarm_kind_is_created_with_every_input() -> None:
         "StatusTargetDeadLetters",
         "StatusWebhookFailures",
     ]
-    template.resource_count_is("AWS::CloudWatch::Alarm", 18)
+    template.resource_count_is("AWS::CloudWatch::Alarm", 22)
 
 
 def test_every_alarm_description_links_to_its_own_runbook_section() -> None:
@@ -664,8 +674,11 @@ def test_every_alarm_description_links_to_its_own_runbook_section() -> None:
     assert anchors["SendQueueDeadLetters"] == "send-queue-dead-letters"
     assert anchors["CircuitBreakerOpen"] == "circuit-breaker-open"
     assert {anchors[k] for k in descriptions if k.startswith("MonthlySpend")} == {"monthly-spend"}
-    others = [anchor for key, anchor in anchors.items() if not key.startswith("MonthlySpend")]
-    assert len(set(others)) == len(others)  # one section per alarm but the spend alarms' shared one
+    assert {anchors[k] for k in descriptions if k.startswith("QuotaWarning.")} == {"quota-warning"}
+    assert {anchors[k] for k in descriptions if k.startswith("QuotaExhausted.")} == {"quota-exhausted"}
+    shared = ("MonthlySpend", "QuotaWarning.", "QuotaExhausted.")
+    others = [anchor for key, anchor in anchors.items() if not key.startswith(shared)]
+    assert len(set(others)) == len(others)  # one section per alarm but the spend and quota alarms' shared ones
 
 
 def test_runbook_anchor_of_a_fractional_spend_percentage_is_the_spend_section() -> None:

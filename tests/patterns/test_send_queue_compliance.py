@@ -8,6 +8,7 @@ import aws_cdk as cdk
 import pytest
 
 from sms_constructs.patterns.retry import SmsRetry
+from sms_constructs.patterns.send_queue import SendLane
 from tests.compliance.gates import cfn_lint_findings, checkov_failures, nag_violations
 from tests.conftest import ENV, cdk_json_context
 
@@ -24,6 +25,13 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[cdk.App, Path
     agnostic = cdk.Stack(app, "SendQueueAgnostic")  # no env: region and account are tokens
     _, config, queue = build(agnostic, max_parts_per_second=100, validate_numbers=True)
     SmsRetry(agnostic, "Retry", send_queue=queue, configuration_set=config)
+    with_lanes = cdk.Stack(app, "SendQueueLanes", env=ENV)  # a queue and a mapping per lane, a producer with a name
+    _, config, queue = build(
+        with_lanes,
+        max_parts_per_second=20,
+        lanes=[SendLane.urgent(), SendLane.normal(), SendLane.bulk(reserved_share=0.1, max_concurrency=4)],
+    )
+    SmsRetry(with_lanes, "Retry", send_queue=queue, configuration_set=config)
     app.synth()
     return app, outdir
 
@@ -36,7 +44,7 @@ def test_no_cdk_nag_findings(synthesized: tuple[cdk.App, Path]) -> None:
 def test_no_cfn_lint_findings(synthesized: tuple[cdk.App, Path]) -> None:
     _, outdir = synthesized
     templates = sorted(outdir.glob("*.template.json"))
-    assert len(templates) == 2
+    assert len(templates) == 3
     assert cfn_lint_findings(templates) == []
 
 

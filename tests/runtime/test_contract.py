@@ -36,7 +36,7 @@ def test_round_trip_and_context() -> None:
 @pytest.mark.parametrize(
     ("change", "reason", "field"),
     [
-        ({"version": 3}, RejectionReason.UNSUPPORTED_VERSION, "version"),
+        ({"version": 4}, RejectionReason.UNSUPPORTED_VERSION, "version"),
         ({"version": True}, RejectionReason.UNSUPPORTED_VERSION, "version"),
         ({"requestId": "has space"}, RejectionReason.INVALID_FIELD, "requestId"),
         ({"requestId": "x" * 65}, RejectionReason.INVALID_FIELD, "requestId"),

@@ -20,7 +20,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from sms_constructs_runtime import schema
 from sms_constructs_runtime.contract import (
+    LANE_PATTERN,
     PHONE_NUMBER_PATTERN,
+    PRODUCER_PATTERN,
     REQUEST_ID_PATTERN,
     ContractError,
     SendRequest,
@@ -71,6 +73,14 @@ def test_schema_is_a_valid_draft_2020_12_schema() -> None:
 
 def test_what_the_producer_writes_is_valid_for_the_schema() -> None:
     plain = SendRequest(request_id="r-1", destination_phone_number="+14255550123", message_body="Hello")
+    laned = SendRequest(
+        request_id="r-2",
+        destination_phone_number="+14255550123",
+        message_body="Hello",
+        lane="urgent",
+        producer="appointments",
+        context={"a": "1", "b": "2"},
+    )
     full = SendRequest(
         request_id="otp:7f3a",
         destination_phone_number="+447700900123",
@@ -83,8 +93,10 @@ def test_what_the_producer_writes_is_valid_for_the_schema() -> None:
         attempt=2,
         first_attempt_at=1_767_225_600_000,
     )
-    for request in (plain, full):
+    for request in (plain, full, laned):
         assert schema_accepts(request.to_dict())
+    assert laned.version == 3
+    assert laned.send_context()["smsProducer"] == "appointments"
 
 
 @pytest.mark.parametrize(
@@ -93,7 +105,13 @@ def test_what_the_producer_writes_is_valid_for_the_schema() -> None:
         ({"requestId": "abc\n"}, "requestId"),  # Python's $ would accept it; ECMA's does not
         ({"notAfter": 5}, "notAfter"),  # version 1 has no notAfter
         ({"context": {"SMSREQUESTID": "x"}}, "context"),  # reserved, in any case
-        ({"version": 3}, "version"),
+        ({"version": 4}, "version"),
+        ({"version": 2, "lane": "urgent"}, "lane"),  # version 2 has no lane
+        ({"version": 3, "lane": "Urgent"}, "lane"),
+        ({"version": 3, "producer": "a b"}, "producer"),
+        # the producer takes one of the three context entries
+        ({"version": 3, "producer": "otp", "context": {"a": "1", "b": "2", "c": "3"}}, "context"),
+        ({"version": 3, "context": {"smsProducer": "x"}}, "context"),  # reserved
     ],
 )
 def test_schema_refuses_what_the_sender_refuses(change: dict[str, Any], field: str) -> None:
@@ -141,10 +159,15 @@ def valid_messages(draw: st.DrawFn) -> dict[str, Any]:
         "attempt": st.integers(min_value=1, max_value=10),
         "firstAttemptAt": st.integers(min_value=0, max_value=2**53 - 1),
         "notAfter": st.integers(min_value=0, max_value=2**53 - 1),
+        "lane": st.from_regex(LANE_PATTERN, fullmatch=True),
+        "producer": st.from_regex(PRODUCER_PATTERN, fullmatch=True),
     }
     for name in draw(st.sets(st.sampled_from(sorted(optional)))):
         message[name] = draw(optional[name])
-    message["version"] = 2 if "notAfter" in message else draw(st.sampled_from([1, 2]))
+    if "producer" in message and len(message.get("context", {})) > 2:  # the producer takes a context entry
+        message["context"] = dict(list(message["context"].items())[:2])
+    lowest = 3 if {"lane", "producer"} & set(message) else 2 if "notAfter" in message else 1
+    message["version"] = draw(st.sampled_from([v for v in (1, 2, 3) if v >= lowest]))
     return message
 
 
@@ -152,7 +175,7 @@ def valid_messages(draw: st.DrawFn) -> dict[str, Any]:
 def mutated_messages(draw: st.DrawFn) -> dict[str, Any]:
     """A valid message with one to three fields replaced by arbitrary JSON, removed, or added."""
     message = draw(valid_messages())
-    names = [*message, "ttl", "notAfter", "context", "version"]
+    names = [*message, "ttl", "notAfter", "context", "version", "lane", "producer"]
     for _ in range(draw(st.integers(min_value=1, max_value=3))):
         name = draw(st.sampled_from(names))
         action = draw(st.sampled_from(["replace", "remove"]))

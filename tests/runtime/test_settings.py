@@ -35,6 +35,16 @@ SENDER = SenderSettings(
     trace_sdk_calls=True,
 )
 
+LANES_AND_QUOTAS = SenderSettings(
+    **{
+        **SENDER.__dict__,
+        "lanes": ("urgent=https://sqs.us-east-1.amazonaws.com/111122223333/urgent", f"normal={SENDER.queue_url}"),
+        "lane_reserved_shares": ("normal=0.1",),
+        "batch_size": 5,
+        "producer_quotas": ("otp=/20000", "appointments=5000/100000"),
+    }
+)
+
 
 def test_sender_settings_round_trip_through_the_environment() -> None:
     environment = SENDER.to_environment()
@@ -108,7 +118,17 @@ def test_fails_on_a_value_of_the_wrong_type(variable: str, value: str, match: st
 
 
 def test_environment_names_are_every_variable() -> None:
-    assert SenderSettings.environment_names() == set(SENDER.to_environment())
+    assert SenderSettings.environment_names() == set(LANES_AND_QUOTAS.to_environment())
+
+
+def test_settings_added_later_stay_out_of_the_environment_while_they_hold_their_default() -> None:
+    """A queue without lanes or quotas renders exactly the environment it rendered before they existed."""
+    later = {"SMS_LANES", "SMS_LANE_RESERVED_SHARES", "SMS_BATCH_SIZE", "SMS_PRODUCER_QUOTAS"}
+    assert later <= SenderSettings.environment_names()
+    assert not later & set(SENDER.to_environment())
+    assert later <= set(LANES_AND_QUOTAS.to_environment())
+    assert SenderSettings.from_environment(LANES_AND_QUOTAS.to_environment()) == LANES_AND_QUOTAS
+    assert SenderSettings.from_environment(SENDER.to_environment()) == SENDER
 
 
 # -- clients and the deadline margin ----------------------------------------------------------------------------------

@@ -126,7 +126,7 @@ def test_permissions_keys_and_own_log_groups_are_left_out_and_alike_leaves_colla
 
     assert not [label for label in labels if "IAM::" in label or "KMS::" in label or "Policy" in label]
     assert not [label for label in labels if label.startswith(("SenderLogGroup", "FunctionLogGroup", "DeliveryErrors"))]
-    assert "10 × Athena query" in labels
+    assert "11 × Athena query" in labels
     assert "16 × CloudWatch alarm" in labels
     # Buckets are used by others: one node each, not collapsed.
     assert sorted(label for label in labels if label.endswith("S3 bucket")) == [
