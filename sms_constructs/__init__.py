@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # what type checkers, IDEs and the API reference read; at run
     from .patterns.monitoring import SmsMonitoring
     from .patterns.quotas import ProducerQuota
     from .patterns.retry import RetryPolicy, RetryStatus, SmsRetry
+    from .patterns.routes import SendRoute
     from .patterns.send_queue import SendLane, SmsSendQueue
     from .patterns.status import (
         STATUS_DETAIL_TYPE,
@@ -82,6 +83,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ".patterns.monitoring": ("SmsMonitoring",),
     ".patterns.quotas": ("ProducerQuota",),
     ".patterns.retry": ("RetryPolicy", "RetryStatus", "SmsRetry"),
+    ".patterns.routes": ("SendRoute",),
     ".patterns.send_queue": ("SendLane", "SmsSendQueue"),
     ".patterns.inbound": ("InboundTarget", "SmsInbound"),
     ".patterns.status": ("STATUS_DETAIL_TYPE", "STATUS_EVENT_SOURCE", "STATUS_SCHEMA_VERSION", "SmsStatusNotifier"),
@@ -195,6 +197,7 @@ __all__ = [
     "RetryPolicy",
     "RetryStatus",
     "SendLane",
+    "SendRoute",
     "SenderId",
     "SenderIdBase",
     "SmsAccountSettings",

@@ -77,6 +77,20 @@ Per record (Powertools ``BatchProcessor``, partial batch responses):
    ``ProducerSpendCeiling`` (dimension ``Producer``); each counted send and each quota hold publishes ``QuotaUsed``
    (percent, dimensions ``Producer`` and ``Period``). A request without a producer, or whose producer has no budget,
    is not counted.
+12. **Routes.** A send queue with routes (``SenderSettings.routes``: ``ISO=mps`` items, ``*`` for every other country)
+   paces each destination country on a key of its own (``<pacer key>#route#<ISO>``) at the route's MPS, and every
+   other destination on the queue's key at the ``*`` route's MPS (``sms_constructs_runtime.routes``: the country comes
+   from the number's calling code, and for +1 from its area code). Lanes work within each route (their horizons on the
+   route's key; a reserved share on ``<route key>#lane#<name>``). A record on a lane's queue (but the first lane's)
+   takes a slot only within its *park horizon* (its lane's horizon, or one batch slot of the route without lanes, at
+   most 1 s divided by the batch size); when the route's next slot is later, the record is **parked**: sent to its
+   route's parking queue as a new message (same body, contract version, first enqueue, earlier receives, and its
+   lane), and succeeds here (``RouteParked``, also per ``Route``). So a saturated route never delays another route's
+   records in the same batch by more than about 1 s in all. A record from a parking queue (one per route, each with
+   its own event source mapping to this function) waits for its route's slot in its lane's horizon, blocking nobody
+   (its batch holds its route alone), and goes back to its parking queue when handed back, held or re-enqueued. A
+   first-lane record is never parked. Each send also publishes ``TimeToSend`` with dimension ``Route``. Without routes
+   nothing of this applies.
 
 What the sender records for ``SmsStatusNotifier`` (``sms_constructs_runtime.store``): at the first receive of a
 request's first attempt, ``accepted`` (one conditional put: a duplicate or a second copy writes nothing); when an
@@ -134,7 +148,14 @@ from sms_constructs_runtime.contract import (
 from sms_constructs_runtime.gsm7 import Normalization, normalize_gsm7
 from sms_constructs_runtime.lanes import Lane, Lanes
 from sms_constructs_runtime.metrics import count_per_cause, count_per_reason
-from sms_constructs_runtime.pacing import DynamoDBSchedule, Pacer, PacerContentionError, lane_horizon_seconds
+from sms_constructs_runtime.pacing import (
+    MICROS,
+    BeyondHorizonError,
+    DynamoDBSchedule,
+    Pacer,
+    PacerContentionError,
+    lane_horizon_seconds,
+)
 from sms_constructs_runtime.quotas import (
     QUOTA_EXCEEDED_REASON,
     Budget,
@@ -145,6 +166,7 @@ from sms_constructs_runtime.quotas import (
     Usage,
     parse_producer_quotas,
 )
+from sms_constructs_runtime.routes import PARKED_LANE_ATTRIBUTE, ROUTE_WAIT_PER_BATCH_SECONDS, Route, Routes
 from sms_constructs_runtime.send_errors import (
     DESTINATION_DEPENDENT_HOLDS,
     SendErrorOutcome,
@@ -156,6 +178,7 @@ from sms_constructs_runtime.settings import (
     DIMENSION_LANE,
     DIMENSION_PERIOD,
     DIMENSION_PRODUCER,
+    DIMENSION_ROUTE,
     DYNAMODB_CLIENT,
     HELD_REENQUEUE_MARGIN_SECONDS,
     QUEUE_CLIENT,
@@ -234,6 +257,24 @@ class HeldError(RecordFailedError):
         self.cause = cause
 
 
+class ParkedError(Exception):
+    """The record's route is saturated (its next send slot is beyond the record's park horizon): the record is moved
+    to the route's parking queue and succeeds here.
+
+    :param route: The record's route (it has a parking queue).
+    :param next_start_us: Where the route's next free send slot started, epoch µs.
+    """
+
+    def __init__(self, route: Route, next_start_us: int) -> None:
+        super().__init__(f"route {route.country} is saturated: its next send slot starts at {next_start_us} µs")
+        self.route = route
+        self.next_start_us = next_start_us
+
+
+#: Per lane (``None``: a queue without lanes): its horizon on a key, and the pacer of its reserved share, if any.
+LanePacing = dict[str | None, tuple[float | None, Pacer | None]]
+
+
 class Sender:
     """Processes SQS batches; every dependency is injectable for tests.
 
@@ -293,6 +334,16 @@ class Sender:
             )
             for lane in self.lanes.by_name.values()
         }
+        #: The send queue's routes (empty without routes: every destination on the one pacer key, as before routes
+        #: existed); per route its pacer and its lanes' pacing on the route's key.
+        self.routes = Routes(config.routes, config.max_parts_per_second, config.route_parking_queues)
+        self._route_pacing: dict[str, tuple[Pacer, LanePacing]] = {
+            route.country: _route_pacing(self.pacer, route, self.lanes, config, clock, sleep)
+            for route in self.routes.by_country.values()
+        }
+        #: The current record's route (``None`` without routes), and whether it came from a parking queue.
+        self._route: Route | None = None
+        self._from_parking = False
         #: The current record's lane (``None`` without lanes) and when it first reached a lane's queue (epoch ms).
         self._lane: Lane | None = None
         self._enqueued_ms: int | None = None
@@ -354,6 +405,10 @@ class Sender:
         abandoned = counters.abandoned_slots + sum(  # the reserved shares' own keys
             own.take_counters().abandoned_slots for _, own in self._lane_pacing.values() if own is not None
         )
+        for route_pacer, lane_pacing in self._route_pacing.values():  # each route's keys
+            abandoned += route_pacer.take_counters().abandoned_slots + sum(
+                own.take_counters().abandoned_slots for _, own in lane_pacing.values() if own is not None
+            )
         metrics.add_metric(name=SenderMetric.PACER_SLOTS_ABANDONED, unit=MetricUnit.Count, value=abandoned)
         if self._breaker_seen:
             metrics.add_metric(name=SenderMetric.CIRCUIT_BREAKER_OPEN, unit=MetricUnit.Count, value=1)
@@ -362,6 +417,8 @@ class Sender:
         """Handle one record; raising makes it a batch item failure."""
         try:
             self._process(record)
+        except ParkedError as error:
+            self._park(record, error)
         except HeldError as error:
             if error.cause is not None:
                 count_per_cause(metrics, SenderMetric.RECEIVES_WITHOUT_SEND, error.cause)
@@ -428,6 +485,9 @@ class Sender:
         version = _int_attribute(record, VERSION_ATTRIBUTE)
         if version is not None:
             attributes[VERSION_ATTRIBUTE] = {"DataType": "Number", "StringValue": str(version)}
+        parked_lane = _str_attribute(record, PARKED_LANE_ATTRIBUTE)
+        if parked_lane is not None:  # a parked copy stays on its route's parking queue, in its lane
+            attributes[PARKED_LANE_ATTRIBUTE] = {"DataType": "String", "StringValue": parked_lane}
         response = self.sqs.send_message(  # back on its own lane's queue, never another lane's
             QueueUrl=self._queue_of(record), MessageBody=record.body, DelaySeconds=delay, MessageAttributes=attributes
         )
@@ -445,6 +505,8 @@ class Sender:
 
     def _process(self, record: SQSRecord) -> None:
         self._probing = False
+        self._route = None
+        self._from_parking = bool(self.routes) and self.routes.of_parking_queue(_source(record)) is not None
         self._lane = self._lane_of(record)
         self._enqueued_ms = _int_attribute(record, FIRST_ENQUEUED_ATTRIBUTE) or _int_attribute(
             record, "SentTimestamp", message_attribute=False
@@ -462,6 +524,7 @@ class Sender:
                 "the request names another lane than its queue's: sent as its queue's lane",
                 extra={"requestId": request.request_id, "requestLane": request.lane, "lane": self._lane.name},
             )
+        self._route = self.routes.of_number(request.destination_phone_number)
         if request.attempt == 1 and _first_receive(record):
             self._record_accepted(request)
         payload = {**request.to_dict(), "attempt": request.attempt}
@@ -902,6 +965,8 @@ class Sender:
             return None
         source = record.raw_event.get("eventSourceARN")
         lane = self.lanes.of_source(source)
+        if lane is None and self._from_parking:  # a parked copy keeps the lane it was parked from
+            return self.lanes.named(_str_attribute(record, PARKED_LANE_ATTRIBUTE)) or self.lanes.default
         if lane is None:
             logger.warning(
                 "a record from a queue that is no lane's: sent as the default lane", extra={"source": source}
@@ -911,29 +976,86 @@ class Sender:
 
     def _queue_of(self, record: SQSRecord) -> str:
         """The queue ``record`` goes back to (a back-off, a re-enqueued copy): its own lane's (the send queue's without
-        lanes)."""
+        lanes; a parked record's: its route's parking queue)."""
+        route = self.routes.of_parking_queue(_source(record)) if self.routes else None
+        if route is not None and route.parking_queue_url is not None:
+            return route.parking_queue_url
         lane = self.lanes.of_source(record.raw_event.get("eventSourceARN")) if self.lanes else None
         return lane.queue_url if lane is not None else self.config.queue_url
 
     def _acquire(self, parts: int, deadline: float | None) -> bool:
         """A send slot on the shared key; a lane below the first only within its horizon (or on its reserved
-        share's key when the shared key is beyond it)."""
+        share's key when the shared key is beyond it). With routes, on the record's route's key: a record from a lane's
+        queue (but the first lane's) only within its park horizon, else it is parked (:class:`ParkedError`); a record
+        from a parking queue waits for its slot (blocking no other route: the parking queue holds its route alone)."""
+        if self._route is not None:
+            return self._acquire_on_route(self._route, parts, deadline)
         if self._lane is None:
             return self.pacer.acquire(parts, deadline=deadline)
         horizon, own = self._lane_pacing[self._lane.name]
         return self.pacer.acquire(parts, deadline=deadline, horizon=horizon, fallback=own)
 
-    def _publish_time_to_send(self) -> None:
-        """``TimeToSend`` with dimension ``Lane``: ms from the record's first enqueue to now (the send), with lanes."""
-        if self._lane is None or self._enqueued_ms is None:
-            return
-        from aws_lambda_powertools.metrics import single_metric  # noqa: PLC0415 - only queues with lanes need it
+    def _acquire_on_route(self, route: Route, parts: int, deadline: float | None) -> bool:
+        pacer, lane_pacing = self._route_pacing[route.country]
+        horizon, own = lane_pacing.get(self._lane.name if self._lane is not None else None, (None, None))
+        first_lane = self._lane is not None and self._lane.rank == 0
+        if self._from_parking or first_lane or route.parking_queue_url is None:
+            return pacer.acquire(parts, deadline=deadline, horizon=horizon, fallback=own)
+        # On a lane's queue: a slot within the park horizon, else park. The lane's horizon (or, without lanes, one
+        # batch slot of the route), at most ROUTE_WAIT_PER_BATCH_SECONDS / batch size: a batch waits for slots of
+        # saturated routes about 1 s in all at most.
+        batch = max(1, self.config.batch_size)
+        lane_reach = horizon if horizon is not None else pacer.cost_us(batch) / MICROS
+        park_horizon = min(lane_reach, ROUTE_WAIT_PER_BATCH_SECONDS / batch)
+        try:
+            return pacer.acquire(parts, deadline=deadline, horizon=park_horizon, fallback=own, park=True)
+        except BeyondHorizonError as refused:
+            raise ParkedError(route, refused.next_start_us) from refused
 
+    def _park(self, record: SQSRecord, error: ParkedError) -> None:
+        """Move the record to its route's parking queue: one ``SendMessage`` with the same body, its contract version,
+        when it first reached a queue, its earlier receives and hold, and its lane; then the record succeeds here. A
+        failed ``SendMessage`` brings the record back (a transient failure): it is never lost, and a copy sent twice
+        is sent once (the idempotency record of its ``requestId`` and attempt)."""
+        now_ms = self._now_ms()
+        first_enqueued = _int_attribute(record, FIRST_ENQUEUED_ATTRIBUTE) or _int_attribute(
+            record, "SentTimestamp", message_attribute=False
+        )
+        attributes: dict[str, dict[str, str]] = {
+            FIRST_ENQUEUED_ATTRIBUTE: {"DataType": "Number", "StringValue": str(first_enqueued or now_ms)}
+        }
+        for name in (VERSION_ATTRIBUTE, PRIOR_RECEIVES_ATTRIBUTE, HELD_SINCE_ATTRIBUTE):
+            value = _int_attribute(record, name)
+            if value is not None:
+                attributes[name] = {"DataType": "Number", "StringValue": str(value)}
+        if self._lane is not None:
+            attributes[PARKED_LANE_ATTRIBUTE] = {"DataType": "String", "StringValue": self._lane.name}
+        try:
+            self.sqs.send_message(
+                QueueUrl=error.route.parking_queue_url, MessageBody=record.body, MessageAttributes=attributes
+            )
+        except (ClientError, BotoCoreError) as failure:  # the record stays on its queue and comes back
+            logger.warning("could not park a record", extra={"messageId": record.message_id})
+            self._back_off(record, self._delay(BackOff.TRANSIENT_SECONDS, _receive_count(record)))
+            raise RecordFailedError(f"parking failed: {failure}", BackOff.TRANSIENT_SECONDS) from failure
+        metrics.add_metric(name=SenderMetric.ROUTE_PARKED, unit=MetricUnit.Count, value=1)
+        _publish_per(SenderMetric.ROUTE_PARKED, 1, MetricUnit.Count, {DIMENSION_ROUTE: error.route.country})
+        logger.debug(
+            "parked on its route's queue", extra={"messageId": record.message_id, "route": error.route.country}
+        )
+
+    def _publish_time_to_send(self) -> None:
+        """``TimeToSend``: ms from the record's first enqueue to now (the send), with dimension ``Lane`` on a queue with
+        lanes, and with dimension ``Route`` on a queue with routes."""
+        if (self._lane is None and self._route is None) or self._enqueued_ms is None:
+            return
         waited = max(0, self._now_ms() - self._enqueued_ms)
-        with single_metric(
-            name=SenderMetric.TIME_TO_SEND, unit=MetricUnit.Milliseconds, value=waited, namespace=metrics.namespace
-        ) as per_lane:
-            per_lane.add_dimension(name=DIMENSION_LANE, value=self._lane.name)
+        if self._lane is not None:
+            _publish_per(SenderMetric.TIME_TO_SEND, waited, MetricUnit.Milliseconds, {DIMENSION_LANE: self._lane.name})
+        if self._route is not None:
+            _publish_per(
+                SenderMetric.TIME_TO_SEND, waited, MetricUnit.Milliseconds, {DIMENSION_ROUTE: self._route.country}
+            )
 
     def _delay(self, base_seconds: int, receive_count: int, cap: int = BackOff.MAX_SECONDS) -> int:
         if base_seconds <= 0:
@@ -1012,6 +1134,60 @@ def _int_attribute(record: SQSRecord, name: str, *, message_attribute: bool = Tr
         return int(str(raw)) if raw is not None else None
     except (TypeError, ValueError, KeyError):
         return None
+
+
+def _str_attribute(record: SQSRecord, name: str) -> str | None:
+    """A string message attribute of ``record``, or ``None``."""
+    try:
+        attribute = record.message_attributes[name]
+    except (TypeError, KeyError):
+        return None
+    value = attribute.string_value if attribute is not None else None
+    return str(value) if value else None
+
+
+def _source(record: SQSRecord) -> str | None:
+    """The queue ``record`` came from (its ``eventSourceARN``)."""
+    source = record.raw_event.get("eventSourceARN")
+    return str(source) if source else None
+
+
+def _route_pacing(
+    pacer: Pacer,
+    route: Route,
+    lanes: Lanes,
+    config: SenderSettings,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+) -> tuple[Pacer, LanePacing]:
+    """A route's pacer (its key, at its MPS less the lanes' reserved shares) and, per lane, the lane's horizon on that
+    key and the pacer of its reserved share on a key of the route's own (``<route key>#lane#<name>``)."""
+    key = route.key(pacer.key)
+    route_pacer = Pacer(
+        pacer.schedule,
+        key,
+        route.parts_per_second * (1 - lanes.reserved_total),
+        clock=clock,
+        sleep=sleep,
+        release_tolerance=config.release_tolerance_seconds,
+    )
+    lane_pacing: LanePacing = {
+        lane.name: (
+            lane_horizon_seconds(lane.rank, len(lanes), config.batch_size, route_pacer),
+            None
+            if lane.reserved_share is None
+            else Pacer(
+                pacer.schedule,
+                f"{key}#lane#{lane.name}",
+                route.parts_per_second * lane.reserved_share,
+                clock=clock,
+                sleep=sleep,
+                release_tolerance=config.release_tolerance_seconds,
+            ),
+        )
+        for lane in lanes.by_name.values()
+    }
+    return route_pacer, lane_pacing
 
 
 def _first_receive(record: SQSRecord) -> bool:

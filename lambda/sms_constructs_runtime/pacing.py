@@ -81,6 +81,16 @@ never starve it. Each key keeps its own bound: a window of ``W`` seconds holds f
 message per key. Single-part traffic with a whole number of parts per second on every key still never exceeds the
 MPS in any 1-second window (``⌊r_k⌋`` parts per key, summing to the MPS); with fractional per-key rates a window may
 hold up to ``K − 1`` parts more.
+
+Routes: one key per route. A send queue with routes paces each destination country on a key of its own
+(``<key>#route#<ISO>``, ``sms_constructs_runtime.routes``) at that route's MPS, and every other destination on the
+queue's key at the ``*`` route's MPS. The bound above is per key: each route's sends alone hold fewer than
+``r_route·W + k`` parts in any window of ``W`` seconds, whatever the other routes do (each route is an origination
+identity of its own, with its own MPS). Lanes work within each route as above (their horizons on the route's key, a
+reserved share as a key of its own per route: ``<key>#route#<ISO>#lane#<name>`` at ``s·r_route``). A record on a
+lane's queue reserves on its route only within a *park horizon* and otherwise raises :class:`BeyondHorizonError` at
+once (``park``): it is moved to the route's parking queue, so a saturated route never keeps an invocation that also
+holds other routes' records waiting. A refused reservation reserves nothing, so parking never breaks the bound.
 """
 
 from __future__ import annotations
@@ -336,6 +346,7 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         self._lead = MIN_LEAD_SECONDS
+        self._refused_at_us: int | None = None
         #: Slots abandoned because they had passed when the send could be released (``PacerSlotsAbandoned``).
         self.abandoned_slots = 0
         #: Late slots that were still the last one reserved, moved to the present and used.
@@ -362,6 +373,7 @@ class Pacer:
         deadline: float | None = None,
         horizon: float | None = None,
         fallback: Pacer | None = None,
+        park: bool = False,
     ) -> bool:
         """Wait until ``parts`` may be sent and return ``True`` at the moment the send is released; ``False`` (without
         waiting) when the send would start after ``deadline`` — because its slot starts after it, or because the
@@ -373,16 +385,23 @@ class Pacer:
         try again — or, with a ``fallback`` (the lane's reserved share, its own key), reserve there at once; ``False``
         when the next try would come after ``deadline``. Default: none (any slot, as the first lane).
 
+        ``park`` (with a ``horizon``; a record on a lane's queue of a send queue with routes): never wait for the
+        horizon. Refused beyond it, raise :class:`BeyondHorizonError` at once (the caller parks the record on its
+        route's parking queue); with a ``fallback``, try the fallback under the same horizon first. Default:
+        ``False``.
+
         Raises :class:`PacerContentionError` when ``max_reservations`` slots in a row had passed before they could
         be used.
         """
         tolerance_us = math.floor(self.release_tolerance * MICROS)
         cost_us = self.cost_us(parts)
         for _ in range(self.max_reservations):
-            reserved = self._reserve(cost_us, deadline, horizon, wait=fallback is None)
+            reserved = self._reserve(cost_us, deadline, horizon, wait=fallback is None and not park)
             if reserved is None:  # refused beyond the horizon
                 if fallback is not None:
-                    return fallback.acquire(parts, deadline=deadline)
+                    return fallback.acquire(parts, deadline=deadline, horizon=horizon if park else None, park=park)
+                if park and self._refused_at_us is not None:
+                    raise BeyondHorizonError(self._refused_at_us)
                 return False
             start_us, answered = reserved
             start = start_us / MICROS
@@ -413,7 +432,9 @@ class Pacer:
         self, cost_us: int, deadline: float | None, horizon: float | None, *, wait: bool
     ) -> tuple[int, float] | None:
         """Reserve a slot (under ``horizon`` when given): ``(start µs, when the answer came back)``, or ``None`` when
-        the reservation was refused beyond the horizon and waiting is not allowed or would run past ``deadline``."""
+        the reservation was refused beyond the horizon and waiting is not allowed or would run past ``deadline``
+        (``_refused_at_us``: where the next free slot started, when waiting was not allowed)."""
+        self._refused_at_us = None
         while True:
             asked = self._clock()
             earliest_us = math.ceil((asked + self._lead) * MICROS)
@@ -435,7 +456,10 @@ class Pacer:
                 self._learn_lead(asked, answered)
                 self.horizon_refusals += 1
                 retry_at = refused.next_start_us / MICROS - reach
-                if not wait or (deadline is not None and retry_at > deadline):
+                if not wait:
+                    self._refused_at_us = refused.next_start_us
+                    return None
+                if deadline is not None and retry_at > deadline:
                     return None
                 self._sleep(max(retry_at - answered, MIN_HORIZON_RETRY_SECONDS))
                 continue

@@ -28,6 +28,7 @@ __all__ = [
     "DIMENSION_PERIOD",
     "DIMENSION_PRODUCER",
     "DIMENSION_REASON",
+    "DIMENSION_ROUTE",
     "DYNAMODB_CLIENT",
     "HELD_REENQUEUE_MARGIN_SECONDS",
     "METRIC_DIMENSION_SERVICE",
@@ -222,6 +223,8 @@ DIMENSION_LANE: Final = "Lane"
 DIMENSION_PRODUCER: Final = "Producer"
 #: Dimension of ``QuotaUsed``: ``Day`` or ``Month``.
 DIMENSION_PERIOD: Final = "Period"
+#: Dimension of the per-route sender metrics (``RouteParked``, ``TimeToSend``): the route's ISO code, or ``*``.
+DIMENSION_ROUTE: Final = "Route"
 
 
 class SenderMetric:
@@ -267,7 +270,7 @@ class SenderMetric:
     #: the body sent, published for each accepted send whose body was normalised (0 when it saved none).
     PARTS_SAVED: Final = "PartsSaved"
     #: Milliseconds from when a request first reached a lane's queue to its ``SendTextMessage`` call (dimension
-    #: ``Lane``; one value per send).
+    #: ``Lane``; one value per send), and on a queue with routes also with dimension ``Route`` alone.
     TIME_TO_SEND: Final = "TimeToSend"
     #: Message parts sent for a producer (dimension ``Producer``).
     PRODUCER_PARTS: Final = "ProducerParts"
@@ -277,6 +280,9 @@ class SenderMetric:
     #: Percent of a producer's part budget used in the current UTC day or month (dimensions ``Producer`` and
     #: ``Period``), published after each send of a producer with a quota.
     QUOTA_USED: Final = "QuotaUsed"
+    #: Records moved from a lane's queue to their route's parking queue because the route's next send slot was
+    #: beyond their park horizon (the route is saturated); also per ``Route``.
+    ROUTE_PARKED: Final = "RouteParked"
 
     #: All of them.
     ALL: Final = (
@@ -301,6 +307,7 @@ class SenderMetric:
         PRODUCER_PARTS,
         PRODUCER_SPEND_CEILING,
         QUOTA_USED,
+        ROUTE_PARKED,
     )
 
 
@@ -374,6 +381,9 @@ class SenderSettings(_EnvironmentSettings):
         ``(lanes below the first - its rank + 1) x batch_size`` parts' worth of slots ahead.
     :param producer_quotas: ``producer=daily/monthly`` items, each a whole number of parts or empty for no budget
         (``otp=/20000``): a producer's request over its budget is held until the budget resets or is raised.
+    :param routes: ``ISO=mps`` items, one per route (``CA=1``), ``*`` for every other country: each route is paced
+        on a key of its own at its MPS (``sms_constructs_runtime.routes``); empty for a queue without routes.
+    :param route_parking_queues: ``ISO=queueUrl`` items: each route's parking queue (``*`` included).
     """
 
     table_name: str = _env("SMS_TABLE_NAME")
@@ -400,6 +410,8 @@ class SenderSettings(_EnvironmentSettings):
     lane_reserved_shares: tuple[str, ...] = _env("SMS_LANE_RESERVED_SHARES", (), omit_default=True)
     batch_size: int = _env("SMS_BATCH_SIZE", 10, omit_default=True)
     producer_quotas: tuple[str, ...] = _env("SMS_PRODUCER_QUOTAS", (), omit_default=True)
+    routes: tuple[str, ...] = _env("SMS_ROUTES", (), omit_default=True)
+    route_parking_queues: tuple[str, ...] = _env("SMS_ROUTE_PARKING_QUEUES", (), omit_default=True)
 
 
 @dataclass(frozen=True)

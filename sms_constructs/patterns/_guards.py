@@ -234,8 +234,12 @@ def check_send_queue(
     vpc: ec2.IVpc | None,
     vpc_subnets: Any,
     security_groups: Sequence[Any] | None,
+    routed: bool = False,
 ) -> FunctionNetwork | None:
-    """The guards of ``SmsSendQueue`` that run before anything is created; returns the sender's network."""
+    """The guards of ``SmsSendQueue`` that run before anything is created; returns the sender's network. With
+    ``routed`` (the queue declares routes) the queue's MPS is not compared with the identity's: it then paces only
+    the countries without a route, and each route's MPS is its own member's (``SendRoute.from_pool`` takes the
+    documented defaults)."""
     check_numbers(scope, {"max_parts_per_second": max_parts_per_second, "batch_size": batch_size})
     check_max_price(scope, max_price)
     for name, duration in durations.items():
@@ -243,7 +247,8 @@ def check_send_queue(
     check_region_of(scope, "origination_identity", origination_identity)
     check_configuration_set_region(scope, configuration_set)
     check_network(scope, vpc, vpc_subnets, security_groups)
-    check_pacing(scope, origination_identity, max_parts_per_second)
+    if not routed:
+        check_pacing(scope, origination_identity, max_parts_per_second)
     return FunctionNetwork(vpc, vpc_subnets, security_groups) if vpc is not None else None
 
 

@@ -34,6 +34,7 @@ from sms_constructs_runtime.settings import (
     DIMENSION_PERIOD,
     DIMENSION_PRODUCER,
     DIMENSION_REASON,
+    DIMENSION_ROUTE,
     METRIC_DIMENSION_SERVICE,
     SENDER_DEADLINE_MARGIN_SECONDS,
     BackOff,
@@ -53,7 +54,9 @@ from .._private.validation import check_range, is_unresolved
 from ..resources.common import MessageType
 from ..resources.origination_identity import IOriginationIdentity
 from . import _guards
+from . import routes as _routes
 from .quotas import ProducerQuota, render_quotas
+from .routes import SendRoute
 
 #: The sender's environment variable of ``SenderSettings.record_statuses`` (set when a status notifier attaches).
 _RECORD_STATUSES_VARIABLE = next(
@@ -224,6 +227,7 @@ class SmsSendQueue(Construct):
         lanes: Sequence[SendLane] | None = None,
         default_lane: str | None = None,
         quotas: Mapping[str, ProducerQuota] | None = None,
+        routes: Mapping[str, SendRoute] | None = None,
     ) -> None:
         """
         :param origination_identity: Pool, phone number or sender ID to send from (its ARN is the
@@ -306,6 +310,15 @@ class SmsSendQueue(Construct):
             budget is raised by a deploy. Each send of a producer with a quota costs one DynamoDB transaction (two
             write units per budget) and one read per budget; the usage items live in the message store. Requests
             without a producer, or of a producer without a quota, are not counted. Default: no quotas.
+        :param routes: Pacing per destination country, for a pool whose members have different MPS: ISO 3166-1
+            alpha-2 code → ``SendRoute(mps)``, and ``"*"`` for every other country (``SendRoute.from_pool`` declares
+            them from the pool's members). Each route is paced on a key of its own at its MPS, so routes never slow
+            each other down, and a record of a saturated route is moved to the route's parking queue (one per route,
+            ``"*"`` included, with its own event source mapping into the same sender) instead of delaying the other
+            records of its batch. ``max_parts_per_second`` is then the pace of the countries without a route (unless
+            ``"*"`` is given) and not a ceiling over all routes (MPS belongs to an identity; a route may be faster).
+            With lanes, each lane's priority and reserved share apply within each route. Default: no routes (every
+            destination paced together at ``max_parts_per_second``).
         """
         super().__init__(scope, id)
         # Guards of issue 9: what jsii would reject without naming the prop, Regions, pacing the identity can hold.
@@ -326,6 +339,7 @@ class SmsSendQueue(Construct):
             vpc=vpc,
             vpc_subnets=vpc_subnets,
             security_groups=security_groups,
+            routed=bool(routes),
         )
         check_range(self, "max_parts_per_second", max_parts_per_second, 0.1, 3000, "parts per second")
         check_range(self, "max_concurrency", max_concurrency, MIN_CONCURRENCY, MAX_CONCURRENCY)
@@ -345,22 +359,18 @@ class SmsSendQueue(Construct):
         self._init_lanes(lanes, default_lane, max_parts_per_second)
         # The sender's setting (the quotas checked first), and the quotas as given.
         self._quota_settings = (render_quotas(self, quotas), dict(quotas or {}))
+        self._init_routes(routes, max_parts_per_second, configuration_set)
 
-        if max_parts_per_second > MAX_PACED_MPS_PER_QUEUE:
-            cdk.Annotations.of(self).add_warning_v2(
-                "sms-constructs:SendQueueMpsCapacity",
-                f"max_parts_per_second={_number(max_parts_per_second)}: every send updates one pacer item and writes "
-                "the idempotency partition of the message store, and a DynamoDB key takes about 1,000 writes per "
-                f"second, so single-part sends above ~{MAX_PACED_MPS_PER_QUEUE} per second may be throttled (they come "
-                "back later, or reach the DLQ). Split the traffic over several identities and send queues.",
-            )
+        self._warn_pacer_capacity(max_parts_per_second)
 
         self.origination_identity = origination_identity
         self.configuration_set = configuration_set
         self.max_parts_per_second = max_parts_per_second
         #: Most concurrent sender invocations (event source mapping ``MaximumConcurrency``).
         self.max_concurrency = (
-            int(max_concurrency) if max_concurrency is not None else default_max_concurrency(max_parts_per_second)
+            int(max_concurrency)
+            if max_concurrency is not None
+            else default_max_concurrency(_routes.total_mps(self._routes, max_parts_per_second))  # all routes' MPS
         )
         #: Records per sender invocation.
         self.batch_size = (
@@ -370,7 +380,7 @@ class SmsSendQueue(Construct):
         self.message_retention = retention
         #: CloudWatch namespace of the custom metrics.
         self.metrics_namespace = metrics_namespace or DEFAULT_METRICS_NAMESPACE
-        timeout = sender_timeout(max_parts_per_second, self._reserved_concurrency, self.batch_size)
+        timeout = self._sender_timeout(max_parts_per_second)
         visibility_timeout = _check_receives(self, max_receive_count, receives, timeout)
 
         #: KMS key of the queues, table, log group and environment.
@@ -382,19 +392,16 @@ class SmsSendQueue(Construct):
         self.dead_letter_queue = dead_letter_queue(
             self,
             self.encryption_key,
-            redrive_sources="the send queue and its lanes' queues" if self._lanes else "the send queue",
+            redrive_sources=(
+                "the send queue, its lanes' queues and its routes' parking queues"
+                if self._routes
+                else "the send queue and its lanes' queues"
+                if self._lanes
+                else "the send queue"
+            ),
         )
         #: The queue producers send to (``grant_send``).
-        self.queue = sqs.Queue(
-            self,
-            "Queue",
-            encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=self.encryption_key,
-            enforce_ssl=True,
-            visibility_timeout=visibility_timeout,
-            retention_period=QUEUE_RETENTION,
-            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=int(receives), queue=self.dead_letter_queue),
-        )
+        self.queue = self._send_queue(self, visibility_timeout, int(receives))
         #: The message store: MessageId → request, outcomes, rejections, idempotency records, the pacer.
         self.table = dynamodb.Table(
             self,
@@ -440,7 +447,10 @@ class SmsSendQueue(Construct):
                 breaker_probe_interval_seconds=probe_seconds,
                 normalize_gsm7=normalize_characters is not False,
                 producer_quotas=self._quota_settings[0],
-                **self._add_lane_queues(visibility_timeout, int(receives)),
+                **{
+                    **self._add_lane_queues(visibility_timeout, int(receives)),
+                    **self._add_route_queues(visibility_timeout, int(receives)),
+                },
             ).to_environment(),
             timeout=timeout,
             reserved_concurrent_executions=self._reserved_concurrency,
@@ -542,6 +552,36 @@ class SmsSendQueue(Construct):
         self.lane_event_source_mappings: dict[str, lambda_.EventSourceMapping] = {}
         self._producer_names: dict[str, str] = {}  # add_producer(producer_name=...): name → the function's path
 
+    def _warn_pacer_capacity(self, max_parts_per_second: float) -> None:
+        """Warn when the queue's MPS (all routes together) is more than one pacer key and the message store's
+        idempotency partition take (``sms-constructs:SendQueueMpsCapacity``)."""
+        if _routes.total_mps(self._routes, max_parts_per_second) > MAX_PACED_MPS_PER_QUEUE:
+            cdk.Annotations.of(self).add_warning_v2(
+                "sms-constructs:SendQueueMpsCapacity",
+                f"max_parts_per_second={_number(_routes.total_mps(self._routes, max_parts_per_second))}"
+                + (" (all routes together)" if self._routes else "")
+                + ": every send updates one pacer item and writes "
+                "the idempotency partition of the message store, and a DynamoDB key takes about 1,000 writes per "
+                f"second, so single-part sends above ~{MAX_PACED_MPS_PER_QUEUE} per second may be throttled (they come "
+                "back later, or reach the DLQ). Split the traffic over several identities and send queues.",
+            )
+
+    def _send_queue(
+        self, scope: Construct, visibility_timeout: cdk.Duration, max_receive_count: int, id: str = "Queue"
+    ) -> sqs.Queue:
+        """A queue the sender consumes (the send queue, a lane's, a route's parking queue): the queues' key, TLS only,
+        the retention, the dead-letter queue after ``max_receive_count`` receives."""
+        return sqs.Queue(
+            scope,
+            id,
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.encryption_key,
+            enforce_ssl=True,
+            visibility_timeout=visibility_timeout,
+            retention_period=QUEUE_RETENTION,
+            dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=max_receive_count, queue=self.dead_letter_queue),
+        )
+
     def _add_lane_queues(self, visibility_timeout: cdk.Duration, max_receive_count: int) -> dict[str, Any]:
         """Add a queue for each lane but the default one (whose queue is ``queue``), like the main queue and with
         the same dead-letter queue (a redrive returns each message to its own lane's queue); return the sender's lane
@@ -554,18 +594,7 @@ class SmsSendQueue(Construct):
             self._lane_queues[lane.name] = (
                 self.queue
                 if lane.name == self._default_lane
-                else sqs.Queue(
-                    Construct(holder, lane.name),
-                    "Queue",
-                    encryption=sqs.QueueEncryption.KMS,
-                    encryption_master_key=self.encryption_key,
-                    enforce_ssl=True,
-                    visibility_timeout=visibility_timeout,
-                    retention_period=QUEUE_RETENTION,
-                    dead_letter_queue=sqs.DeadLetterQueue(
-                        max_receive_count=max_receive_count, queue=self.dead_letter_queue
-                    ),
-                )
+                else self._send_queue(Construct(holder, lane.name), visibility_timeout, max_receive_count)
             )
         return {
             "lanes": lane_items(self.lane_queue_urls),
@@ -578,7 +607,7 @@ class SmsSendQueue(Construct):
     def _consume_queues(self, role: iam.IRole) -> None:
         """Let the sender consume every queue, and map each lane's queue but the default one's (mapped by
         ``event_source_mapping``) to it: same batch size, the lane's maximum concurrency, partial batch
-        responses."""
+        responses; then the routes' parking queues (``_consume_route_queues``)."""
         self.queue.grant_consume_messages(role)
         for name, lane_queue in self._lane_queues.items():
             if lane_queue is self.queue:
@@ -596,12 +625,117 @@ class SmsSendQueue(Construct):
             mapping.node.add_dependency(role)
             nag.acknowledge(mapping, nag.Serverless.LAMBDA_ESM_DESTINATION, _RECORDS_NAG_REASON)
             self.lane_event_source_mappings[name] = mapping
+        self._consume_route_queues(role)
 
     @property
     def _reserved_concurrency(self) -> int:
         """The sender's reserved concurrency: ``max_concurrency``, or with lanes the sum of the lanes' mappings' (so
         no lane's invocation is ever throttled by the others'), at most 1000."""
-        return _lanes_concurrency(self, self._lanes, self.max_concurrency)
+        return _lanes_concurrency(self, self._lanes, self.max_concurrency) + self._routes_concurrency()
+
+    # -- routes --------------------------------------------------------------------------------------------------
+
+    def _init_routes(
+        self, routes: Mapping[str, SendRoute] | None, max_parts_per_second: float, configuration_set: Any
+    ) -> None:
+        """Check the routes (before any child is created), warn about allowed countries without a route, and set
+        what the routes' methods read."""
+        self._routes = _routes.check_routes(self, routes, max_parts_per_second, _routes.lane_shares(self._lanes))
+        if self._routes:
+            _routes.warn_unrouted(self, configuration_set, self._routes)
+            self._routes.setdefault("*", SendRoute(max_parts_per_second))  # every other country
+        #: ISO code (``*`` for every other country) → the route's parking queue; empty without routes.
+        self._route_queues: dict[str, sqs.Queue] = {}
+        #: ISO code → the event source mapping of the route's parking queue; empty without routes.
+        self.route_event_source_mappings: dict[str, lambda_.EventSourceMapping] = {}
+
+    def _sender_timeout(self, max_parts_per_second: float) -> cdk.Duration:
+        """The sender's timeout: a batch of the send queue (or of a lane's queue), or of the slowest route's parking
+        queue (a parking invocation waits for its route's slots), whichever is longer."""
+        timeouts = [
+            sender_timeout(
+                max_parts_per_second, _lanes_concurrency(self, self._lanes, self.max_concurrency), self.batch_size
+            ),
+            *(
+                sender_timeout(route.max_parts_per_second, _routes.parking_concurrency(route), self.batch_size)
+                for route in self._routes.values()
+            ),
+        ]
+        return max(timeouts, key=lambda duration: duration.to_seconds())
+
+    def _routes_concurrency(self) -> int:
+        """The parking queues' mappings' ``MaximumConcurrency``, together (0 without routes)."""
+        total = sum(_routes.parking_concurrency(route) for route in self._routes.values())
+        if total and _lanes_concurrency(self, self._lanes, self.max_concurrency) + total > MAX_CONCURRENCY:
+            raise ValidationError(
+                self,
+                "routes",
+                f"the lanes' and the routes' parking queues' event source mappings may run more than {MAX_CONCURRENCY} "
+                "sender invocations together (the sender's reserved concurrency is at most that): give the routes a "
+                "smaller max_concurrency, or the queue a smaller max_concurrency",
+                {country: _routes.parking_concurrency(route) for country, route in self._routes.items()},
+            )
+        return total
+
+    def _add_route_queues(self, visibility_timeout: cdk.Duration, max_receive_count: int) -> dict[str, Any]:
+        """Add each route's parking queue, like the main queue and with the same dead-letter queue; return the
+        sender's route settings (``SenderSettings.routes``, ``route_parking_queues``, ``batch_size``), nothing
+        without routes, so a queue without routes keeps the environment it always had."""
+        if not self._routes:
+            return {}
+        holder = Construct(self, "Routes")
+        for country in self._routes:
+            self._route_queues[country] = self._send_queue(
+                Construct(holder, _routes.route_construct_id(country)),
+                visibility_timeout,
+                max_receive_count,
+                "ParkingQueue",
+            )
+        return {
+            "routes": _routes.route_items(self._routes),
+            "route_parking_queues": tuple(f"{c}={q.queue_url}" for c, q in self._route_queues.items()),
+            "batch_size": int(self.batch_size),
+        }
+
+    def _consume_route_queues(self, role: iam.IRole) -> None:
+        """Let the sender consume every parking queue and send to it (parking, and re-enqueueing a parked record),
+        and map each to the sender: the queue's batch size, the route's maximum concurrency, partial batch
+        responses."""
+        if not self._route_queues:
+            return
+        iam.Grant.add_to_principal(
+            grantee=role, actions=["sqs:SendMessage"], resource_arns=[q.queue_arn for q in self._route_queues.values()]
+        )
+        for country, parking in self._route_queues.items():
+            parking.grant_consume_messages(role)
+            mapping = lambda_.EventSourceMapping(
+                parking.node.scope,  # type: ignore[arg-type]
+                "EventSource",
+                target=self.function,
+                event_source_arn=parking.queue_arn,
+                batch_size=self.batch_size,
+                max_concurrency=_routes.parking_concurrency(self._routes[country]),
+                report_batch_item_failures=True,
+            )
+            mapping.node.add_dependency(role)
+            nag.acknowledge(mapping, nag.Serverless.LAMBDA_ESM_DESTINATION, _RECORDS_NAG_REASON)
+            self.route_event_source_mappings[country] = mapping
+
+    @property
+    def routes(self) -> dict[str, SendRoute]:
+        """ISO code → the route, ``"*"`` (every other country) included; empty for a queue without routes."""
+        return dict(self._routes)
+
+    def route_queue(self, country: str) -> sqs.Queue:
+        """The parking queue of the route ``country`` (an ISO code of ``routes``, or ``"*"``): for its metrics (its
+        depth is the route's backlog), or to drain it before the route is removed.
+
+        :param country: One of the queue's routes.
+        """
+        if country not in self._route_queues:
+            known = ", ".join(self._route_queues) or "none: the queue has no routes"
+            raise ValidationError(self, "country", f"must be one of the queue's routes ({known})", country)
+        return self._route_queues[country]
 
     @property
     def _queues(self) -> list[sqs.Queue]:
@@ -957,6 +1091,36 @@ class SmsSendQueue(Construct):
         settings = with_defaults(options, statistic=cloudwatch.Stats.p(99))
         settings["dimensions_map"] = {DIMENSION_LANE: lane, **dict(options.get("dimensions_map") or {})}
         return self.metric(SenderMetric.TIME_TO_SEND, **settings)
+
+    def metric_route_parked(self, *, route: str | None = None, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Records moved to their route's parking queue because the route was saturated (``RouteParked``): every
+        route, or one. A steady count means that route's traffic exceeds its MPS.
+
+        :param route: One of the queue's routes (an ISO code, or ``"*"``). Default: every route.
+        :param options: ``cloudwatch.MetricOptions`` keywords. Default: ``Sum`` over 5 minutes.
+        """
+        settings = MetricOptions(**options)
+        if route is not None:
+            self._check_route_name(route)
+            settings["dimensions_map"] = {DIMENSION_ROUTE: route, **dict(options.get("dimensions_map") or {})}
+        return self.metric(SenderMetric.ROUTE_PARKED, **settings)
+
+    def metric_route_time_to_send(self, *, route: str, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
+        """Milliseconds from when a request first reached the send queue to its ``SendTextMessage`` call, for one route
+        (``TimeToSend``, dimension ``Route``): how long that country waits, parking included.
+
+        :param route: One of the queue's routes (an ISO code, or ``"*"``).
+        :param options: ``cloudwatch.MetricOptions`` keywords. Default: ``p99`` over 5 minutes.
+        """
+        self._check_route_name(route)
+        settings = with_defaults(options, statistic=cloudwatch.Stats.p(99))
+        settings["dimensions_map"] = {DIMENSION_ROUTE: route, **dict(options.get("dimensions_map") or {})}
+        return self.metric(SenderMetric.TIME_TO_SEND, **settings)
+
+    def _check_route_name(self, route: str) -> None:
+        if not is_unresolved(route) and route not in self._routes:
+            known = ", ".join(self._routes) or "none: the queue has no routes"
+            raise ValidationError(self, "route", f"must be one of the queue's routes ({known})", route)
 
     def metric_dead_letter_messages(self, **options: Unpack[MetricOptions]) -> cloudwatch.Metric:
         """Messages waiting in the dead-letter queue (``ApproximateNumberOfMessagesVisible``); alarm when above 0.

@@ -253,6 +253,9 @@ class ConfigurationSet(ConfigurationSetBase):
             arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
         )
         self._arn_name = name
+        #: The protect configuration the set applies, as given (``None``: none, the account's default applies). What
+        #: ``SmsSendQueue(routes=...)`` reads to warn about allowed countries without a route.
+        self.protect_configuration = protect_configuration
 
     def _formatted_arn(self) -> str:
         # The name given to CloudFormation (literal, generated or a parameter token), never the Ref: see source_arn_for.

@@ -26,6 +26,15 @@ source mappings of a send queue with lanes do; the sender is told its lanes as `
 ``urgent_every`` a request on the first lane is put on its queue every ~that many seconds (±50 %) while the backlog
 drains, and each one's time from its enqueue to its ``SendTextMessage`` is measured.
 
+With ``routes`` (e.g. ``{"CA": 1, "GB": 10, "MX": 5}``: ISO code → MPS) the send queue has a parking queue per route
+(``*`` included: every other country, at ``mps``) and ``route_processes`` workers per parking queue, as the event source
+mappings of ``SmsSendQueue(routes=...)`` do; the sender is told its routes as the construct tells it
+(``SenderSettings.routes``, ``route_parking_queues``). The backlog is ``seconds`` of each route in ``backlog_routes``
+(default: every declared route) at its MPS, interleaved on the send queue; with ``trickle_route`` a request to that
+route is put on the send queue every ~``trickle_every`` s (±50 %) for ``seconds``, and each one's time from its enqueue
+to its ``SendTextMessage`` is measured. Measured per route: parts per second ÷ its MPS, the busiest 1-second window at
+the SMS API and at the pacer's releases on the route's key.
+
 Measured: parts per second while the backlog drained ÷ the MPS; the most parts in any 1-second window of arrivals at
 the SMS API and the bound (the MPS for single-part traffic, MPS − 1 + the window's last message's parts otherwise);
 the same over the pacer's releases (where the sender let a send go); sent, lost and duplicated requests; how late
@@ -120,6 +129,18 @@ class ProcessOptions:
     lanes: tuple[str, ...] = ()
     lane_processes: tuple[int, ...] = ()
     urgent_every: float = 0.0
+    routes: Mapping[str, float] = field(default_factory=dict)
+    route_processes: int | None = None
+    backlog_routes: tuple[str, ...] | None = None
+    trickle_route: str = ""
+    trickle_every: float = 0.0
+
+    def workers_per_route(self, route: str) -> int:
+        """Workers on ``route``'s parking queue: ``route_processes``, else what ``SmsSendQueue`` gives the route's
+        mapping, ``max(2, ceil(MPS × 0.5))``."""
+        if self.route_processes is not None:
+            return self.route_processes
+        return max(2, math.ceil(self.routes.get(route, self.mps) * 0.5))
 
     def workers_per_lane(self) -> dict[str, int]:
         """Lane → worker processes (``{"": processes}`` without lanes)."""
@@ -164,6 +185,46 @@ class ProcessResult:
     lane_of: dict[str, str] = field(default_factory=dict)
     #: Request id → when it was put on its queue (seconds since the epoch), for the first lane's requests.
     enqueued_at: dict[str, float] = field(default_factory=dict)
+    #: Request id → its route's ISO code (empty without routes).
+    route_of: dict[str, str] = field(default_factory=dict)
+    #: (time, parts, pacer key) of every release of the pacer.
+    keyed_releases: list[tuple[float, int, str]] = field(default_factory=list)
+
+    def route_arrivals(self, route: str) -> list[tuple[float, int]]:
+        """(time, parts) of the ``SendTextMessage`` calls of ``route``'s requests, sorted."""
+        return sorted((c.at, c.parts) for c in self.calls if self.route_of.get(c.request_id) == route)
+
+    def route_releases(self, route: str) -> list[tuple[float, int]]:
+        """(time, parts) of the pacer's releases on ``route``'s key (``*``: the queue's own key), sorted."""
+        suffix = f"#route#{route}"
+        return sorted(
+            (at, parts)
+            for at, parts, key in self.keyed_releases
+            if (key.endswith(suffix) if route != "*" else "#route#" not in key)
+        )
+
+    def route_rate(self, route: str, mps: float) -> float:
+        """Parts per second of ``route`` from its first call to its last (the last call's slot included) ÷ ``mps``."""
+        arrivals = self.route_arrivals(route)
+        if len(arrivals) < 2:
+            return 0.0
+        span = arrivals[-1][0] - arrivals[0][0] + arrivals[-1][1] / mps
+        return sum(p for _, p in arrivals) / span / mps
+
+    def route_mps(self) -> dict[str, float]:
+        """Route → its MPS, ``*`` (the queue's ``mps``) included; empty without routes."""
+        if not self.options.routes:
+            return {}
+        return {**self.options.routes, "*": self.options.routes.get("*", self.options.mps)}
+
+    def _routes_over_the_bound(self) -> int:
+        """1-second windows over the bound of their route, at the pacer's releases on each route's key (each route
+        has its own bound; the SMS API's arrivals are reported per route, not checked)."""
+        return sum(self.route_over_bound(self.route_releases(r), mps) for r, mps in self.route_mps().items())
+
+    def route_over_bound(self, sends: list[tuple[float, int]], mps: float) -> int:
+        """1-second windows of ``sends`` holding more than ``floor(mps) − 1 + k`` parts."""
+        return sum(1 for parts, last in one_second_windows(sends) if parts > math.floor(mps) - 1 + last)
 
     def lane_arrivals(self, lane: str) -> list[tuple[float, int]]:
         """(time, parts) of the ``SendTextMessage`` calls of ``lane``'s requests, sorted."""
@@ -252,11 +313,11 @@ class ProcessResult:
     def failures(self) -> list[str]:
         """Why the run fails: a window over the bound, a shortfall, a lost or duplicated request, an invalid request."""
         problems = []
-        over = self.over_the_bound()
+        over = self.over_the_bound() if not self.options.routes else self._routes_over_the_bound()
         if over:
             problems.append(f"{over} one-second windows over the bound (busiest: {self.busiest_second()} parts)")
         held = self.options.hold_seconds > 0
-        if not held and self.rate() < self.options.min_rate:
+        if not held and not self.options.routes and self.rate() < self.options.min_rate:
             problems.append(f"achieved {self.rate():.3f} of the MPS, below {self.options.min_rate:g}")
         if self.lost:
             problems.append(f"{self.lost} requests lost")
@@ -341,6 +402,24 @@ def report(result: ProcessResult) -> str:
             f"{_percentile(waits, 0.5):.3f} s, p99 {_percentile(waits, 0.99):.3f} s, max {max(waits, default=0):.3f} s",
             f"  lower lanes              {result.lower_lane_share():.3f} of the budget the first lane left them",
         ]
+    if options.routes:
+        per_route = ", ".join(f"{r} {options.workers_per_route(r)}" for r in result.route_mps())
+        lines += ["", f"Routes (worker processes per parking queue: {per_route})"]
+        for route, mps in result.route_mps().items():
+            releases, arrivals = result.route_releases(route), result.route_arrivals(route)
+            lines.append(
+                f"  {route:<4} {mps:>6g} MPS  {sum(p for _, p in arrivals):>6,} parts, "
+                f"{result.route_rate(route, mps):.3f} of its MPS; busiest 1-second window "
+                f"{max((n for n, _ in one_second_windows(releases)), default=0)} parts at the pacer's releases "
+                f"(over the bound: {result.route_over_bound(releases, mps)}), "
+                f"{max((n for n, _ in one_second_windows(arrivals)), default=0)} at the SMS API"
+            )
+        if result.enqueued_at:
+            waits = result.times_to_send()
+            lines.append(
+                f"  {options.trickle_route} requests every ~{options.trickle_every:g} s: {len(waits)}; enqueue to "
+                f"SendTextMessage p50 {_percentile(waits, 0.5):.3f} s, p99 {_percentile(waits, 0.99):.3f} s"
+            )
     if result.metrics_by_cause:
         lines.append(
             "  by Cause: " + ", ".join(f"{cause} {n:,}" for cause, n in sorted(result.metrics_by_cause.items()))
@@ -456,38 +535,39 @@ def run_processes(options: ProcessOptions, *, deployment: Deployment | None = No
         queues, dlq = _create_resources(dynamodb, sqs, deployment, list(per_lane))
         queue = queues[list(per_lane)[-1]][0]  # the default lane's (the only one without lanes)
         lane_items = tuple(f"{lane}={queues[lane][0]}" for lane in options.lanes)
+        parking, route_settings = _create_parking_queues(sqs, deployment, dlq, options.routes)
         settings = _replace_settings(
-            replace(deployment.sender, table_name=_TABLE, queue_url=queue, lanes=lane_items), options.sender_settings
+            replace(deployment.sender, table_name=_TABLE, queue_url=queue, lanes=lane_items, **route_settings),
+            options.sender_settings,
         )
         environment = _environment(settings, aws_endpoint, sms.endpoint_url)
         workers: list[_Worker] = []
-        for lane, count in per_lane.items():
-            lane_queue, lane_arn = queues[lane]
+        pools = [(queues[lane], count) for lane, count in per_lane.items()]
+        pools += [(queue_and_arn, options.workers_per_route(route)) for route, queue_and_arn in parking.items()]
+        for (pool_queue, pool_arn), count in pools:  # each lane's queue, then each parking queue
             workers += [
-                _start_worker(stack, folder, len(workers) + n, options, deployment, environment, lane_queue, lane_arn)
+                _start_worker(stack, folder, len(workers) + n, options, deployment, environment, pool_queue, pool_arn)
                 for n in range(count)
             ]
         stack.callback(_kill, [w.process for w in workers])
         _wait_ready(workers)
         lane_urls = {lane: url for lane, (url, _) in queues.items() if lane}
         producer = SmsProducer(queue, lane_queue_urls=lane_urls, client=sqs)
-        requests = _enqueue(producer, options)
+        route_of: dict[str, str] = {}
+        requests = _enqueue_routes(producer, options, route_of) if options.routes else _enqueue(producer, options)
         lane_of = dict.fromkeys(requests, options.lanes[-1]) if options.lanes else {}
+        all_queues = [*queues_of(queues), *queues_of(parking)]
 
         limit = options.max_seconds or 4 * options.backlog / options.mps + 60 + options.hold_seconds
         started = time.monotonic()
         if options.hold_seconds:
             sms.hold(options.hold_seconds)
         _tell(workers, "go")
-        urgent = _UrgentRequests(producer, options, [url for url, _ in queues.values()][-1:])
-        if options.lanes and options.urgent_every > 0:
-            urgent.start()
-        else:
-            urgent.backlog_drained.set()
+        urgent = _arrivals(producer, options, [url for url, _ in queues.values()][-1:], route_of)
         timed_out = True
         while time.monotonic() - started < limit:
             time.sleep(0.25)
-            if urgent.backlog_drained.is_set() and not urgent.is_alive() and _depth(sqs, *queues_of(queues)) == 0:
+            if urgent.backlog_drained.is_set() and not urgent.is_alive() and _depth(sqs, *all_queues) == 0:
                 timed_out = False
                 break
         urgent.backlog_drained.set()
@@ -507,12 +587,13 @@ def run_processes(options: ProcessOptions, *, deployment: Deployment | None = No
             requests=requests,
             rejected=_rejections(dynamodb),
             dead_letters=_drain(sqs, dlq),
-            still_queued=_depth(sqs, *queues_of(queues)),
+            still_queued=_depth(sqs, *all_queues),
             wall_seconds=wall,
             invalid_requests=list(sms.invalid),
             timed_out=timed_out,
             lane_of=lane_of,
             enqueued_at=dict(urgent.enqueued_at),
+            route_of=route_of,
         )
     raise AssertionError("unreachable")  # pragma: no cover - mypy: the with block returns
 
@@ -562,6 +643,111 @@ class _UrgentRequests(threading.Thread):
         """Wait for the thread (a no-op when it was never started)."""
         if self.ident is not None:
             super().join(timeout)
+
+
+#: A destination number of each country the route scenarios send to (by calling code and, for +1, area code).
+ROUTE_NUMBERS: Final = {"CA": "+1416555{n:04d}", "GB": "+447700{n:06d}", "MX": "+5255{n:08d}", "US": "+1425555{n:04d}"}
+
+
+def _number(country: str, n: int) -> str:
+    return ROUTE_NUMBERS.get(country, "+4915{n:08d}").format(n=n)  # "*": Germany, which has no route here
+
+
+class _TrickleRequests(_UrgentRequests):
+    """Puts a request to ``trickle_route`` on the send queue every ~``trickle_every`` s (±50 %) for ``seconds``,
+    recording when each was enqueued."""
+
+    def __init__(self, producer: SmsProducer, options: ProcessOptions, route_of: dict[str, str]) -> None:
+        super().__init__(producer, options, [])
+        self._route_of = route_of
+
+    def run(self) -> None:
+        ends = time.monotonic() + self._options.seconds
+        n = 0
+        while time.monotonic() < ends and not self.backlog_drained.wait(
+            self._options.trickle_every * self._random.uniform(0.5, 1.5)
+        ):
+            route = self._options.trickle_route
+            request = self._producer.build(
+                _number(route, 9000 + n), f"Acme: your code is {n:06d}", request_id=f"trickle-{n:06d}"
+            )
+            self.enqueued_at[request.request_id] = time.time()
+            self._producer.send_batch([request])
+            self.requests[request.request_id] = request.parts.parts
+            self._route_of[request.request_id] = route
+            n += 1
+        self.backlog_drained.set()
+
+
+def _arrivals(
+    producer: SmsProducer, options: ProcessOptions, backlog_queues: list[str], route_of: dict[str, str]
+) -> _UrgentRequests:
+    """The thread putting first-lane requests (with lanes) or requests to ``trickle_route`` (with routes) on their
+    queue while the run goes on, started; or, without either, one that is already done."""
+    if options.lanes and options.urgent_every > 0:
+        thread = _UrgentRequests(producer, options, backlog_queues)
+    elif options.routes and options.trickle_route and options.trickle_every > 0:
+        thread = _TrickleRequests(producer, options, route_of)
+    else:
+        thread = _UrgentRequests(producer, options, backlog_queues)
+        thread.backlog_drained.set()
+        return thread
+    thread.start()
+    return thread
+
+
+def _enqueue_routes(producer: SmsProducer, options: ProcessOptions, route_of: dict[str, str]) -> dict[str, int]:
+    """Queue ``seconds`` of single-part requests of each backlog route at its MPS, interleaved; request id → parts."""
+    backlog = options.backlog_routes if options.backlog_routes is not None else tuple(options.routes)
+    counts = {route: math.ceil(options.routes.get(route, options.mps) * options.seconds) for route in backlog}
+    order = sorted(
+        ((n / counts[route], route, n) for route in backlog for n in range(counts[route])), key=lambda item: item[:2]
+    )
+    requests: dict[str, int] = {}
+    batch = []
+    for _, route, n in order:
+        request = producer.build(
+            _number(route, n),
+            f"Acme: your appointment {n} is tomorrow",
+            request_id=f"{route}-{n:06d}".replace("*", "X"),
+        )
+        requests[request.request_id] = request.parts.parts
+        route_of[request.request_id] = route
+        batch.append(request)
+        if len(batch) == 10:
+            producer.send_batch(batch)
+            batch = []
+    if batch:
+        producer.send_batch(batch)
+    return requests
+
+
+def _create_parking_queues(
+    sqs: Any, deployment: Deployment, dlq: str, routes: Mapping[str, float]
+) -> tuple[dict[str, tuple[str, str]], dict[str, Any]]:
+    """A parking queue per route and for ``*`` (none without routes), like the send queue: (route → (URL, ARN), the
+    sender's route settings as ``SmsSendQueue(routes=...)`` writes them)."""
+    if not routes:
+        return {}, {}
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": deployment.send_max_receive_count}
+    parking: dict[str, tuple[str, str]] = {}
+    for route in [*routes, *(["*"] if "*" not in routes else [])]:
+        url = sqs.create_queue(
+            QueueName=f"sms-simulator-park-{'other' if route == '*' else route}",
+            Attributes={
+                "VisibilityTimeout": str(int(deployment.send_queue_visibility)),
+                "RedrivePolicy": json.dumps(redrive),
+            },
+        )["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        parking[route] = (url, arn)
+    settings = {
+        "routes": tuple(f"{c}={mps:g}" for c, mps in routes.items()),
+        "route_parking_queues": tuple(f"{c}={url}" for c, (url, _) in parking.items()),
+        "batch_size": deployment.batch_size,
+    }
+    return parking, settings
 
 
 def _create_resources(
@@ -671,6 +857,7 @@ def _collect(workers: list[_Worker], **measured: Any) -> ProcessResult:
     totals: Counter[str] = Counter()
     by_cause: Counter[str] = Counter()
     releases: list[tuple[float, int]] = []
+    keyed_releases: list[tuple[float, int, str]] = []
     overshoots: list[float] = []
     invocations = errors = 0
     for worker in workers:
@@ -683,10 +870,12 @@ def _collect(workers: list[_Worker], **measured: Any) -> ProcessResult:
             continue
         figures = json.loads(worker.result.read_text(encoding="utf-8"))
         releases += [(float(at), int(parts)) for at, parts in figures["releases"]]
+        keyed_releases += [(float(at), int(parts), str(key)) for at, parts, key in figures.get("keyed_releases", [])]
         overshoots += figures["overshoots"]
         invocations += figures["invocations"]
         errors += figures["errors"]
     return ProcessResult(
+        keyed_releases=sorted(keyed_releases),
         releases=sorted(releases),
         overshoots=overshoots,
         metrics=totals,

@@ -336,9 +336,9 @@ def _settings(kind: type[Any], function_props: dict[str, Any], values: Mapping[s
 
 
 def emf_metrics(lines: Iterable[str]) -> tuple[Counter[str], Counter[str]]:
-    """Totals of the handlers' EMF metrics in ``lines`` (other lines are skipped), without the per-``Reason`` and
-    per-``Cause`` copies (each repeats a metric already counted: ``sms_constructs_runtime.metrics``), and the
-    per-cause counts as ``Metric/Cause``."""
+    """Totals of the handlers' EMF metrics in ``lines`` (other lines are skipped), without the per-``Reason``,
+    per-``Route`` and per-``Cause`` copies (each repeats a metric already counted: ``sms_constructs_runtime.metrics``),
+    and the per-cause counts as ``Metric/Cause``."""
     totals: Counter[str] = Counter()
     by_cause: Counter[str] = Counter()
     for line in lines:
@@ -351,7 +351,7 @@ def emf_metrics(lines: Iterable[str]) -> tuple[Counter[str], Counter[str]]:
                 amount = int(sum(value) if isinstance(value, list) else value)
                 if "Cause" in record:
                     by_cause[f"{metric['Name']}/{record['Cause']}"] += amount
-                elif "Reason" not in record:
+                elif "Reason" not in record and "Route" not in record:
                     totals[metric["Name"]] += amount
     return totals, by_cause
 

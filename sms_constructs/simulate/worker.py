@@ -126,14 +126,14 @@ def main(argv: list[str]) -> int:
     os.environ.update(config["environment"])
     for spec in config["setup"]:
         _call(spec)
-    releases: list[tuple[float, int]] = []
+    keyed_releases: list[tuple[float, int, str]] = []  # (when, parts, the pacer key: per route)
     pacing = importlib.import_module("sms_constructs_runtime.pacing")
     acquire = pacing.Pacer.acquire
 
     def observed_acquire(self: Any, parts: int, *args: Any, **kwargs: Any) -> Any:
         released = acquire(self, parts, *args, **kwargs)
         if released:
-            releases.append((time.time(), parts))
+            keyed_releases.append((time.time(), parts, str(self.key)))
         return released
 
     pacing.Pacer.acquire = observed_acquire
@@ -185,7 +185,8 @@ def main(argv: list[str]) -> int:
             sqs.delete_message_batch(QueueUrl=queue_url, Entries=done)
     result = {
         "overshoots": wake_ups.overshoots,
-        "releases": releases,
+        "releases": [(at, parts) for at, parts, _ in keyed_releases],
+        "keyed_releases": keyed_releases,
         "invocations": invocations,
         "records": records,
         "failed_items": failed_items,

@@ -6,16 +6,12 @@ never take a period past its budget — against moto (as the sender runs them) a
 from __future__ import annotations
 
 import datetime as dt
-import os
 import threading
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from moto import mock_aws
 from sms_constructs_runtime.quotas import (
     EXPIRY_AFTER_PERIOD_SECONDS,
     Budget,
@@ -32,33 +28,15 @@ from sms_constructs_runtime.settings import SenderSettings
 from sms_constructs_runtime.store import EXPIRATION_ATTRIBUTE
 
 from sms_constructs.simulate.fake_aws import FakeDynamoDB
+from tests.runtime.conftest import STORE_TABLE
 
-TABLE = "message-store"
+TABLE = STORE_TABLE
 NOW_MS = 1_796_601_600_000  # 2026-12-07T00:00:00Z
 HOUR_MS = 3_600_000
 
 
 def ms(text: str) -> int:
     return int(dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC).timestamp() * 1000)
-
-
-@pytest.fixture
-def client() -> Iterator[Any]:
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield dynamodb
 
 
 @pytest.fixture

@@ -35,13 +35,16 @@ SENDER = SenderSettings(
     trace_sdk_calls=True,
 )
 
-LANES_AND_QUOTAS = SenderSettings(
+#: Every setting set, those left out of the environment while they hold their default (lanes, quotas, routes) too.
+EVERY_SETTING = SenderSettings(
     **{
         **SENDER.__dict__,
         "lanes": ("urgent=https://sqs.us-east-1.amazonaws.com/111122223333/urgent", f"normal={SENDER.queue_url}"),
         "lane_reserved_shares": ("normal=0.1",),
         "batch_size": 5,
         "producer_quotas": ("otp=/20000", "appointments=5000/100000"),
+        "routes": ("CA=1", "GB=10"),
+        "route_parking_queues": ("CA=https://sqs.us-east-1.amazonaws.com/111122223333/park-ca",),
     }
 )
 
@@ -118,16 +121,23 @@ def test_fails_on_a_value_of_the_wrong_type(variable: str, value: str, match: st
 
 
 def test_environment_names_are_every_variable() -> None:
-    assert SenderSettings.environment_names() == set(LANES_AND_QUOTAS.to_environment())
+    assert SenderSettings.environment_names() == set(EVERY_SETTING.to_environment())
 
 
 def test_settings_added_later_stay_out_of_the_environment_while_they_hold_their_default() -> None:
-    """A queue without lanes or quotas renders exactly the environment it rendered before they existed."""
-    later = {"SMS_LANES", "SMS_LANE_RESERVED_SHARES", "SMS_BATCH_SIZE", "SMS_PRODUCER_QUOTAS"}
+    """A queue without lanes, quotas or routes renders exactly the environment it rendered before they existed."""
+    later = {
+        "SMS_LANES",
+        "SMS_LANE_RESERVED_SHARES",
+        "SMS_BATCH_SIZE",
+        "SMS_PRODUCER_QUOTAS",
+        "SMS_ROUTES",
+        "SMS_ROUTE_PARKING_QUEUES",
+    }
     assert later <= SenderSettings.environment_names()
     assert not later & set(SENDER.to_environment())
-    assert later <= set(LANES_AND_QUOTAS.to_environment())
-    assert SenderSettings.from_environment(LANES_AND_QUOTAS.to_environment()) == LANES_AND_QUOTAS
+    assert later <= set(EVERY_SETTING.to_environment())
+    assert SenderSettings.from_environment(EVERY_SETTING.to_environment()) == EVERY_SETTING
     assert SenderSettings.from_environment(SENDER.to_environment()) == SENDER
 
 

@@ -4,39 +4,17 @@ and the number-lookup cache."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 from sms_constructs_runtime.contract import SendRequest
 from sms_constructs_runtime.store import EXPIRATION_ATTRIBUTE, Breaker, MessageStore, Status
 
-TABLE = "message-store"
+from tests.runtime.conftest import STORE_TABLE
+
+TABLE = STORE_TABLE
 RETENTION = 14 * 86_400
 NOW_MS = 1_767_225_600_000  # 2026-01-01T00:00:00Z
-
-
-@pytest.fixture
-def client() -> Iterator[Any]:
-    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        # The table SmsSendQueue creates: pk/sk strings, on-demand.
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-        yield dynamodb
 
 
 @pytest.fixture
