@@ -13,6 +13,7 @@
 #   make props   regenerate the props tables of the construct pages from the docstrings
 #   make simulate   the whole pipeline offline on a simulated clock (SIM_ARGS="--messages 2000 --mps 3 ...")
 #                   or the real sender in N processes with wake-up jitter (SIM_ARGS="--processes 8 --jitter-ms 10")
+#                   or a scenario with its own checks (SIM_ARGS="--scenario otp-under-backlog|runaway-producer|word-processor")
 #   make bench   every benchmark in benchmarks/ (results in benchmarks/results/, plots in docs/images/)
 #   make dist    the release: wheel and sdist in dist/, checked with twine check --strict
 
@@ -26,7 +27,9 @@ PYTEST_ARGS ?=
 # pytest-xdist processes for make test (the suite is mostly synthesis and subprocesses: 2 cores halve it).
 PYTEST_WORKERS ?= 2
 SIM_ARGS ?=
-BENCHMARKS := benchmarks/pacing.py benchmarks/pacing_processes.py benchmarks/athena_cost.py benchmarks/sender_cost.py benchmarks/synth_time.py benchmarks/test_suite.py
+BENCHMARKS := benchmarks/pacing.py benchmarks/pacing_processes.py benchmarks/lanes.py benchmarks/routes.py \
+  benchmarks/parts_saved.py benchmarks/athena_cost.py benchmarks/sender_cost.py benchmarks/synth_time.py \
+  benchmarks/test_suite.py
 
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export CDK_DISABLE_VERSION_CHECK := true

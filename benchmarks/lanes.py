@@ -17,19 +17,22 @@ every ~2 s (±50 %). Per repeat:
 
 Medians over the repeats (lost and duplicates summed). Run: ``.venv/bin/python benchmarks/lanes.py`` (20 MPS, 40 s of
 backlog, 5 bulk and 2 urgent workers, 3 repeats; ``--quick``: 1 repeat of 12 s). Writes
-``benchmarks/results/lanes.json``.
+``benchmarks/results/lanes.json`` (with every urgent request's time to send, per run) and the plot
+``docs/images/lanes_urgent_time_to_send.png``; ``--plot-only`` redraws it from the stored results without running
+anything.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import write_result
+from _common import IMAGES, REPO, RESULTS, pyplot, write_result
 
 
 def main() -> int:
@@ -42,7 +45,12 @@ def main() -> int:
     parser.add_argument("--jitter-ms", type=float, default=10)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--plot-only", action="store_true", help="redraw the plot from the stored results; run nothing")
     args = parser.parse_args()
+    if args.plot_only:
+        stored = json.loads((RESULTS / "lanes.json").read_text(encoding="utf-8"))
+        print(f"Plot: {plot(stored['figures']).relative_to(REPO)}")
+        return 0
     if args.quick:
         args.seconds, args.repeats = 12, 1
 
@@ -76,6 +84,7 @@ def main() -> int:
             if ordered
             else None,
             "urgent_max_seconds": round(max(waits), 3) if waits else None,
+            "urgent_seconds": [round(wait, 3) for wait in waits],
             "bulk_share_of_budget_left": round(result.lower_lane_share(), 4),
             "rate": round(result.rate(), 4),
             "busiest_second": result.busiest_second(),
@@ -115,7 +124,7 @@ def main() -> int:
         "runs": runs,
     }
     path = write_result("lanes", figures)
-    print(f"written {path}")
+    print(f"written {path}; plot {plot(figures).relative_to(REPO)}")
     met = (
         figures["median_urgent_p99_seconds"] <= target
         and figures["median_bulk_share_of_budget_left"] >= 0.95
@@ -134,6 +143,52 @@ def main() -> int:
         f"{figures['duplicates']} sent twice: {'targets met' if met else 'TARGETS MISSED'}"
     )
     return 0 if met else 1
+
+
+def plot(figures: dict[str, Any]) -> Path:
+    """Urgent time to send, p50 and p99 of each run against the target line (and every urgent request, when the
+    results hold them: results written before they were recorded have only the percentiles)."""
+    plt = pyplot()
+    plt.rcParams.update({"font.size": 13})
+    runs = figures["runs"]
+    target = figures["urgent_p99_target_seconds"]
+    slot = target - 2
+    numbers = range(1, len(runs) + 1)
+    figure, ax = plt.subplots(figsize=(9, 5))
+    requests = [(n, wait) for n, run in zip(numbers, runs, strict=True) for wait in run.get("urgent_seconds", [])]
+    if requests:
+        ax.scatter(
+            [n - 0.2 for n, _ in requests],
+            [wait for _, wait in requests],
+            s=14,
+            color="grey",
+            alpha=0.5,
+            label="each urgent request",
+        )
+    for key, offset, marker, colour, label in (
+        ("urgent_p50_seconds", -0.08, "o", "#1f77b4", "p50"),
+        ("urgent_p99_seconds", 0.08, "D", "#d62728", "p99"),
+    ):
+        xs, ys = [n + offset for n in numbers], [r[key] for r in runs]
+        ax.plot(xs, ys, marker, markersize=10, color=colour, label=label)
+        for x, y in zip(xs, ys, strict=True):
+            ax.annotate(f"{y:.2f}", (x, y), textcoords="offset points", xytext=(0, 9), ha="center", fontsize=11)
+    ax.axhline(target, color="black", linewidth=1.5, label=f"target for the p99: {target:.2f} s")
+    ax.axhline(slot, color="black", linewidth=1, linestyle=":", label=f"one batch's pacing slot: {slot:.2f} s")
+    ax.set_xticks(
+        list(numbers), labels=[f"run {n}\n({r['urgent_requests']} urgent)" for n, r in zip(numbers, runs, strict=True)]
+    )
+    ax.set_xlim(0.4, len(runs) + 0.6)
+    ax.set_ylim(0, target * 1.15)
+    ax.set_ylabel("enqueue → SendTextMessage (s)")
+    ax.set_title(f"Urgent lane behind a bulk backlog at the full {figures['mps']:g} MPS", fontsize=13)
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="center right")
+    figure.tight_layout()
+    path = IMAGES / "lanes_urgent_time_to_send.png"
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
 
 
 if __name__ == "__main__":

@@ -7,5 +7,6 @@ by ``sms_constructs`` itself nor by the runtime:
 - ``fake_sms`` — the one fake of the SMS API (also used by the handler tests);
 - ``fake_aws`` — in-memory DynamoDB, SQS and SNS;
 - ``lake`` — the event lake as Firehose writes it, and the named Athena queries on DuckDB;
-- ``run`` — the pipeline and its ground-truth check; ``__main__`` — the command line and the delivery report.
+- ``run`` — the pipeline and its ground-truth check; ``__main__`` — the command line and the delivery report;
+- ``scenarios`` — lanes, quotas and GSM-7 normalisation shown with traffic of their own, each with its checks.
 """

@@ -3,6 +3,11 @@ offline and print a delivery report that ends with the check line ``0 lost, 0 se
 events, replies, keywords and consent; ``--no-after-send`` turns it off) the line goes on with
 ``; status: 0 lost, 0 duplicated; inbound: 0 lost, 0 duplicated``.
 
+With ``--scenario NAME`` it runs one of the scenarios of :mod:`sms_constructs.simulate.scenarios` instead
+(``otp-under-backlog``, ``runaway-producer``, ``word-processor``, ``mixed-country-pool``; ``--seed`` applies): each
+synthesizes the constructs with the settings it needs, runs its own traffic through the real handlers and ends its
+report with its checks; it exits with status 1 when a check fails.
+
 With ``--processes N`` it runs the real-process mode instead (``sms_constructs.simulate.processes``): the real sender
 entry point in N processes through botocore, with wake-up jitter, measuring what the SMS API saw; it exits with status
 1 when a 1-second window holds more than the bound, the rate falls short of ``--min-rate``, or a request is lost or
@@ -20,6 +25,7 @@ from pathlib import Path
 
 from . import after_send
 from .run import SimulationOptions, SimulationResult, simulate
+from .scenarios import SCENARIOS, run_scenario
 
 __all__ = ["main", "report"]
 
@@ -62,6 +68,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=defaults.seed, help="same seed, same run (default %(default)s)")
     parser.add_argument("--lake", type=Path, default=None, help="keep the Parquet event lake in this folder")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument(
+        "--scenario",
+        choices=sorted(SCENARIOS),
+        default=None,
+        help="run a scenario with its own traffic and checks instead (lanes, quotas, GSM-7, routes; only --seed "
+        "applies)",
+    )
     after = parser.add_argument_group(
         "after the send",
         "SmsStatusNotifier and SmsInbound run too (their real handlers): status events from the store stream and the "
@@ -120,9 +133,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, simulate, print the report; exit status 1 when a request was lost or sent twice, or a status
-    event or an inbound message was lost, duplicated, out of order or invalid."""
+    event or an inbound message was lost, duplicated, out of order or invalid (with ``--scenario``: when one of the
+    scenario's checks fails)."""
     os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     args = _parser().parse_args(argv)
+    if args.scenario is not None:
+        scenario = run_scenario(args.scenario, seed=args.seed)
+        print(scenario.text())
+        return 1 if scenario.failed else 0
     if args.processes is not None:
         return _main_processes(args)
     defaults = SimulationOptions()

@@ -10,7 +10,10 @@ What it does, per ``SendTextMessage``:
   (``ValidationException`` ``PRICE_OVER_THRESHOLD``) — the reasons ``sms_constructs_runtime.send_errors`` classifies;
 - meters each origination identity's MPS **in message parts** (``sms_constructs_runtime.parts``): a send is accepted
   while the identity's last second holds fewer parts than its MPS (a message's parts are charged at once, so a
-  10-part message can go out at 1 MPS), otherwise ``ThrottlingException``;
+  10-part message can go out at 1 MPS), otherwise ``ThrottlingException``; with ``route_mps`` (a pool whose members
+  serve different countries: a Canadian long code at 1 MPS, a UK sender ID at 10, shared routes at 20) each
+  destination country is metered on its own at its member's MPS, by the fake's own country table (calling codes,
+  and for +1 the Canadian area codes), so a burst over a country's MPS is throttled as the service would;
 - prices each part by destination country (list prices of the simulator's table, USD) and, when ``on_event`` is set,
   reports the message's events — intermediate (``PENDING``, sometimes a non-final ``SUCCESSFUL``) then one final
   status, with realistic delays, duplicate final receipts of multi-part messages and occasional out-of-order delivery
@@ -34,7 +37,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections import deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -83,6 +86,19 @@ _COUNTRIES: Final = (
     ("91", "IN", "405", ("Jio", "Airtel"), 0.0017, 0.0),
     ("55", "BR", "724", ("Vivo", "Claro"), 0.0452, 0.0),
     ("61", "AU", "505", ("Telstra", "Optus"), 0.0389, 0.0),
+)
+#: Canadian area codes of the North American Numbering Plan (+1): a number with one of them is in Canada.
+_CA_AREA_CODES: Final = (
+    "204", "226", "236", "249", "250", "263", "289", "306", "343", "354", "365", "367", "368", "382", "403",
+    "416", "418", "428", "431", "437", "438", "450", "468", "474", "506", "514", "519", "548", "579", "581",
+    "584", "587", "604", "613", "639", "647", "672", "683", "705", "709", "742", "753", "778", "780", "782",
+    "807", "819", "825", "867", "873", "879", "902", "905",
+)  # fmt: skip
+#: Canada (calling code 1 and a Canadian area code) and Mexico: the simulator's approximate prices, for the
+#: mixed-country scenario (``python -m sms_constructs.simulate --scenario mixed-country-pool``).
+_NORTH_AMERICA: Final = (
+    *(("1" + area, "CA", "302", ("Rogers", "Bell Mobility", "Telus"), 0.00758, 0.0) for area in _CA_AREA_CODES),
+    ("52", "MX", "334", ("Telcel", "Movistar MX", "AT&T Mexico"), 0.0237, 0.0),
 )
 _OTHER_COUNTRY: Final = ("", "ZZ", "001", ("Other carrier",), 0.05, 0.0)
 #: Statuses for which the fake bills nothing (the message never reached a carrier that bills it).
@@ -157,6 +173,9 @@ class FakeSms:
     :param opted_out: Destinations on the opt-out list.
     :param number_types: ``CarrierLookup`` ``PhoneNumberType`` per number (default ``MOBILE``).
     :param mps: Parts per second each origination identity accepts. Default: ``None``, no throttling.
+    :param route_mps: Parts per second per destination country, each metered on its own (the pool member, or shared
+        routes, that serves it): ISO code → MPS, ``"*"`` for every other country (without ``"*"``, every other country
+        shares ``mps``). Default: none, each identity metered at ``mps`` whatever the destination.
     :param rates: Outcomes of ordinary destinations. Default: no failures (every message is delivered).
     :param on_event: Receives each event record and the simulated time it is delivered to the event destinations.
         Default: ``None``, no events.
@@ -169,6 +188,7 @@ class FakeSms:
     opted_out: set[str] = field(default_factory=set)
     number_types: dict[str, str] = field(default_factory=dict)
     mps: float | None = None
+    route_mps: Mapping[str, float] = field(default_factory=dict)
     rates: OutcomeRates = field(default_factory=lambda: OutcomeRates(failures={}, opted_out=0.0))
     on_event: EventSink | None = None
     seed: int | None = None
@@ -181,6 +201,10 @@ class FakeSms:
     throttled: int = 0
     #: (time, parts) of every call that reached the MPS meter, accepted or throttled: what the identity was offered.
     offered: list[tuple[float, int]] = field(default_factory=list)
+    #: With ``route_mps``: per route (ISO code or ``"*"``), (time, parts) of every call that reached its meter.
+    route_offered: dict[str, list[tuple[float, int]]] = field(default_factory=lambda: defaultdict(list))
+    #: With ``route_mps``: calls refused with ``ThrottlingException`` per route.
+    route_throttled: Counter[str] = field(default_factory=Counter)
     #: Numbers looked up with ``CarrierLookup``.
     lookups: list[str] = field(default_factory=list)
 
@@ -231,8 +255,13 @@ class FakeSms:
                 Reason="PRICE_OVER_THRESHOLD",
             )
         self.offered.append((self.clock(), count.parts))
-        if not self._admit(str(params.get("OriginationIdentity", "")), count.parts):
+        route = self.route_of(destination)
+        if route is not None:
+            self.route_offered[route].append((self.clock(), count.parts))
+        if not self._admit(str(params.get("OriginationIdentity", "")), count.parts, route):
             self.throttled += 1
+            if route is not None:
+                self.route_throttled[route] += 1
             raise self._error("ThrottlingException", "Rate exceeded: the origination identity's MPS.")
         message_id = str(uuid.UUID(int=self._random.getrandbits(128), version=4))
         send = Send(self.clock(), params, message_id, count.parts, price, country[1], outcome)
@@ -257,6 +286,14 @@ class FakeSms:
         )
 
     # -- for tests and reports ----------------------------------------------------------------------------------------
+
+    def route_of(self, destination: str) -> str | None:
+        """The route ``destination`` is metered on with ``route_mps``: its country's ISO code if it has a rate of its
+        own, else ``"*"``; ``None`` without ``route_mps``."""
+        if not self.route_mps:
+            return None
+        country = str(_country(destination)[1])
+        return country if country in self.route_mps else "*"
 
     def sent_request_ids(self) -> list[tuple[str, str]]:
         """(request id, attempt) of every accepted send, from the ``Context`` the sender passes."""
@@ -286,15 +323,17 @@ class FakeSms:
         error: ClientError = error_class({"Error": {"Code": code, "Message": message}, **members}, "SendTextMessage")
         return error
 
-    def _admit(self, identity: str, parts: int) -> bool:
-        """The identity's MPS in parts: accepted while its last second holds fewer parts than the MPS."""
-        if self.mps is None:
+    def _admit(self, identity: str, parts: int, route: str | None = None) -> bool:
+        """The identity's MPS in parts (with a ``route``, the MPS of the member serving it, metered on its own):
+        accepted while its last second holds fewer parts than the MPS."""
+        mps = self.mps if route is None else self.route_mps.get(route, self.mps)
+        if mps is None:
             return True
         now = self.clock()
-        window = self._window.setdefault(identity, deque())
+        window = self._window.setdefault(identity if route is None else f"{identity}#{route}", deque())
         while window and window[0][0] <= now - 1.0:
             window.popleft()
-        if sum(p for _, p in window) >= self.mps:
+        if sum(p for _, p in window) >= mps:
             return False
         window.append((now, parts))
         return True
@@ -389,5 +428,5 @@ class FakeSms:
 
 def _country(number: str) -> tuple[Any, ...]:
     digits = number.lstrip("+")
-    matches = [c for c in _COUNTRIES if digits.startswith(c[0])]
+    matches = [c for c in (*_COUNTRIES, *_NORTH_AMERICA) if digits.startswith(c[0])]
     return max(matches, key=lambda c: len(c[0])) if matches else _OTHER_COUNTRY

@@ -8,6 +8,16 @@ the store, the event schema and the named Athena queries. What is simulated: the
 SQS and SNS (``fake_aws``), the event source mappings (long-polling pollers, one per concurrent invocation), Firehose
 (buffering, ``dt`` partitions by arrival) and time (``clock``).
 
+With lanes (``SimulationOptions.lanes``) each lane's queue gets the pollers of its own event source mapping, all into
+the one real sender; quotas and normalisation are the construct's settings too. A caller may pass its own traffic
+(:class:`Planned` requests, one producer actor per producer and lane) instead of the options' random mix
+(:mod:`sms_constructs.simulate.scenarios`).
+
+With routes (``SimulationOptions.routes``) the parking queues and their event source mappings are read from the
+template (``SMS_ROUTE_PARKING_QUEUES`` and each mapping's ``MaximumConcurrency``) and each parking queue gets that many
+pollers into the one sender; the fake SMS API meters each destination country at its route's MPS
+(``SimulationOptions.identity_mps``), as a pool's members are metered.
+
 With ``after_send``, ``SmsStatusNotifier`` and ``SmsInbound`` are synthesized too and their real handlers run in the
 same pipeline (:mod:`sms_constructs.simulate.after_send`): the store's stream and the SMS events (some delivered twice
 or late) reach the status handler, simulated recipients reply, and both paths are checked.
@@ -17,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import importlib
 import io
 import json
@@ -42,7 +53,16 @@ from .clock import SimulatedClock
 from .fake_aws import FakeDynamoDB, FakeSns, FakeSqs, LambdaContext, sqs_record
 from .fake_sms import FakeSms, OutcomeRates
 
-__all__ = ["Deployment", "SimulationOptions", "SimulationResult", "deploy", "one_second_windows", "simulate"]
+__all__ = [
+    "Deployment",
+    "MetricValue",
+    "Planned",
+    "SimulationOptions",
+    "SimulationResult",
+    "deploy",
+    "one_second_windows",
+    "simulate",
+]
 
 #: How long Firehose buffers events before it writes an object (its default buffering interval, seconds).
 FIREHOSE_BUFFER_SECONDS: Final = 300
@@ -91,6 +111,20 @@ class SimulationOptions:
         HELP, the keyword ``C``, unknown text, STOP and START in or out of order). Default: 45.
     :param inbound_duplicates: Share of inbound notifications delivered twice (the same ``inboundMessageId``).
         Default: 0.25.
+    :param lanes: The send queue's lanes, highest priority first, as ``(name, max_concurrency)`` pairs (``None``: the
+        queue's ``max_concurrency``); each lane gets its own queue and pollers into the one sender. Default: none (one
+        queue, as before lanes).
+    :param quotas: Producers' part budgets as ``(producer, daily_parts, monthly_parts)`` triples (``None``: no budget
+        in that period), synthesized as ``SmsSendQueue(quotas=...)``. Default: none.
+    :param normalize_characters: ``SmsSendQueue(normalize_characters=...)``. Default: the construct's (on).
+    :param start_hour: UTC hour of the day (three days ago) at which the simulated clock starts. Default: 9.
+    :param routes: The send queue's routes as ``(ISO code or "*", MPS)`` pairs, synthesized as
+        ``SmsSendQueue(routes={...: SendRoute(mps)})``; each route's parking queue gets the pollers of its own event
+        source mapping. Default: none.
+    :param identity_mps: The MPS the fake SMS API enforces per destination country, as ``(ISO code or "*", MPS)``
+        pairs: each country is metered on its own, as the member of a pool that serves it (``"*"``: every other
+        country). Default: the routes' (``"*"`` at ``mps`` unless a route names it); without routes, ``mps`` for
+        every destination together.
     """
 
     messages: int = 10_000
@@ -117,6 +151,58 @@ class SimulationOptions:
     late_events: float = 0.03
     inbound_recipients: int = 45
     inbound_duplicates: float = 0.25
+    lanes: tuple[tuple[str, int | None], ...] = ()
+    quotas: tuple[tuple[str, int | None, int | None], ...] = ()
+    normalize_characters: bool | None = None
+    start_hour: float = 9.0
+    routes: tuple[tuple[str, float], ...] = ()
+    identity_mps: tuple[tuple[str, float], ...] = ()
+
+    def api_route_mps(self) -> dict[str, float]:
+        """What the fake SMS API meters per destination country (see ``identity_mps``); empty: ``mps`` for all."""
+        if self.identity_mps:
+            return dict(self.identity_mps)
+        return {"*": self.mps, **dict(self.routes)} if self.routes else {}
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One request of a scenario's own traffic (instead of the options' random mix): when it is queued and what it is.
+
+    :param at: Seconds after the start of the run at which the producer queues it.
+    :param request_id: Its ``requestId``.
+    :param destination: Its destination phone number.
+    :param body: Its message body.
+    :param lane: The lane it is queued on. Default: the queue's default lane.
+    :param producer: The producer that sends it (contract ``producer``). Default: none.
+    :param valid_for: Seconds it stays valid after it is queued (``notAfter``). Default: no deadline.
+    :param context: Its context entries. Default: none.
+    """
+
+    at: float
+    request_id: str
+    destination: str
+    body: str
+    lane: str | None = None
+    producer: str | None = None
+    valid_for: float | None = None
+    context: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """One value of a handler metric published with dimensions of its own (``TimeToSend`` per ``Lane``,
+    ``QuotaUsed`` per ``Producer`` and ``Period``, ``SendsHeld`` per ``Reason``...), with the simulated time it was
+    published at."""
+
+    name: str
+    value: float
+    dimensions: tuple[tuple[str, str], ...]
+    at: float
+
+    def dimension(self, name: str) -> str | None:
+        """The value of dimension ``name`` (``None``: not set)."""
+        return dict(self.dimensions).get(name)
 
 
 @dataclass(frozen=True)
@@ -137,12 +223,21 @@ class Deployment:
     retry_max_receive_count: int
     #: What ``SmsStatusNotifier`` and ``SmsInbound`` configure (``None``: not synthesized).
     after_send: AfterSendDeployment | None = None
+    #: The lanes, highest first, as ``(name, MaximumConcurrency of its event source mapping)`` (empty: no lanes).
+    lanes: tuple[tuple[str, int], ...] = ()
+    #: The lane of requests that name none (``None`` without lanes): its queue is the send queue.
+    default_lane: str | None = None
+    #: The routes as ``(ISO code or "*", MPS, MaximumConcurrency of its parking queue's event source mapping)``, in the
+    #: order of ``SMS_ROUTES`` (empty: no routes).
+    routes: tuple[tuple[str, float, int], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the settings as the environment variables the constructs write."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["sender"], data["retry"] = self.sender.to_environment(), self.retry.to_environment()
         data["after_send"] = None if self.after_send is None else self.after_send.to_dict()
+        data["lanes"] = [list(lane) for lane in self.lanes]
+        data["routes"] = [list(route) for route in self.routes]
         return data
 
     @classmethod
@@ -156,8 +251,20 @@ class Deployment:
                 "after_send": (
                     AfterSendDeployment.from_dict(data["after_send"]) if data.get("after_send") is not None else None
                 ),
+                "lanes": tuple((str(name), int(concurrency)) for name, concurrency in data.get("lanes", ())),
+                "routes": tuple(
+                    (str(country), float(mps), int(concurrency)) for country, mps, concurrency in data.get("routes", ())
+                ),
             }
         )
+
+    def lane_queue_url(self, lane: str) -> str:
+        """The simulated URL of ``lane``'s queue (the default lane's is the send queue)."""
+        return _lane_queue_url(lane, self.default_lane)
+
+    def route_queue_url(self, country: str) -> str:
+        """The simulated URL of the parking queue of route ``country`` (an ISO code or ``"*"``)."""
+        return _route_queue_url(country)
 
 
 @dataclass
@@ -166,7 +273,8 @@ class Outcome:
 
     request: SendRequest
     parts: int
-    #: ``delivered``, ``failed``, ``rejected``, ``dead-letter`` or ``lost``.
+    #: ``delivered``, ``failed``, ``rejected``, ``dead-letter`` or ``lost`` (not decided: see
+    #: ``SimulationResult.queued`` for the requests still on a send queue when the run stopped).
     kind: str = "lost"
     #: The final status, the rejection reason or the final-failure reason.
     detail: str = ""
@@ -190,6 +298,14 @@ class SimulationResult:
     dead_letters: int = 0
     #: The status and inbound paths' checks (``None`` without ``after_send``).
     after_send: AfterSendResult | None = None
+    #: Every value of the handlers' metrics published with dimensions of their own, in order.
+    metric_values: list[MetricValue] = field(default_factory=list)
+    #: When the producer queued each request (simulated seconds since the epoch).
+    enqueued_at: dict[str, float] = field(default_factory=dict)
+    #: Requests still on a send queue (not a dead-letter queue) when the run stopped: ``requestId`` → the queue's
+    #: lane (``""`` without lanes; ``park-<route>`` on a route's parking queue). Each is also an outcome of kind
+    #: ``lost`` unless decided otherwise.
+    queued: dict[str, str] = field(default_factory=dict)
 
     @property
     def lost(self) -> int:
@@ -240,13 +356,16 @@ def one_second_windows(sends: list[tuple[float, int]]) -> list[tuple[int, int]]:
 
 
 def deploy(options: SimulationOptions) -> Deployment:
-    """Synthesize ``SmsSendQueue`` and ``SmsRetry`` (and, with ``after_send``, ``SmsStatusNotifier`` and
-    ``SmsInbound`` with the keyword ``C``) with the options and read back what they configure."""
+    """Synthesize ``SmsSendQueue`` (with the options' lanes, quotas and normalisation) and ``SmsRetry`` (and, with
+    ``after_send``, ``SmsStatusNotifier`` and ``SmsInbound`` with the keyword ``C``) with the options and read back what
+    they configure."""
     import aws_cdk as cdk  # noqa: PLC0415 - the CDK is loaded only to synthesize
     from aws_cdk.assertions import Template  # noqa: PLC0415
 
+    from ..patterns.quotas import ProducerQuota  # noqa: PLC0415
     from ..patterns.retry import SmsRetry  # noqa: PLC0415
-    from ..patterns.send_queue import SmsSendQueue  # noqa: PLC0415
+    from ..patterns.routes import SendRoute  # noqa: PLC0415
+    from ..patterns.send_queue import SendLane, SmsSendQueue  # noqa: PLC0415
     from ..resources.common import NumberCapability, NumberType  # noqa: PLC0415
     from ..resources.configuration_set import ConfigurationSet  # noqa: PLC0415
     from ..resources.keywords import MandatoryKeywords  # noqa: PLC0415
@@ -271,6 +390,14 @@ def deploy(options: SimulationOptions) -> Deployment:
         configuration_set=config,
         max_parts_per_second=options.mps,
         max_concurrency=options.concurrency,
+        lanes=[SendLane(name=name, max_concurrency=concurrency) for name, concurrency in options.lanes] or None,
+        quotas={
+            producer: ProducerQuota(daily_parts=daily, monthly_parts=monthly)
+            for producer, daily, monthly in options.quotas
+        }
+        or None,
+        normalize_characters=options.normalize_characters,
+        routes={country: SendRoute(mps) for country, mps in options.routes} or None,
     )
     retry = SmsRetry(stack, "Retry", send_queue=queue, configuration_set=config)
     if options.after_send:
@@ -294,23 +421,51 @@ def deploy(options: SimulationOptions) -> Deployment:
         ]
         return dict(props)
 
-    def queue_of(function_props: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    def mappings_of(function_props: dict[str, Any]) -> dict[str, dict[str, Any]]:
+        """The function's event source mappings by the logical id of their queue."""
         role = function_props["Role"]["Fn::GetAtt"][0]
-        [mapping] = [
-            r["Properties"]
+        return {
+            r["Properties"]["EventSourceArn"]["Fn::GetAtt"][0]: dict(r["Properties"])
             for r in resources.values()
             if r["Type"] == "AWS::Lambda::EventSourceMapping"
             and resources[r["Properties"]["FunctionName"]["Ref"]]["Properties"]["Role"]["Fn::GetAtt"][0] == role
-        ]
-        queue_props = resources[mapping["EventSourceArn"]["Fn::GetAtt"][0]]["Properties"]
-        return dict(mapping), dict(queue_props)
+        }
+
+    def queue_of(function_props: dict[str, Any], queue_id: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        mappings = mappings_of(function_props)
+        [logical_id] = [queue_id] if queue_id is not None else list(mappings)
+        return mappings[logical_id], dict(resources[logical_id]["Properties"])
 
     sender_fn, retry_fn = function("sender.handler.main"), function("retry.handler.main")
-    sender_map, send_queue = queue_of(sender_fn)
+    send_queue_id = sender_fn["Environment"]["Variables"]["SMS_QUEUE_URL"]["Ref"]
+    sender_map, send_queue = queue_of(sender_fn, send_queue_id)
     retry_map, retry_queue = queue_of(retry_fn)
+    lane_queues = _lane_queue_ids(sender_fn["Environment"]["Variables"].get("SMS_LANES"))
+    default_lane = next((name for name, queue_id in lane_queues if queue_id == send_queue_id), None)
+    sender_maps = mappings_of(sender_fn)
+    lanes = tuple(
+        (name, int(sender_maps[queue_id]["ScalingConfig"]["MaximumConcurrency"])) for name, queue_id in lane_queues
+    )
+    # each route's parking queue, as the sender is told it (an Fn::Join like SMS_LANES), and its mapping's concurrency
+    route_queues = _lane_queue_ids(sender_fn["Environment"]["Variables"].get("SMS_ROUTE_PARKING_QUEUES"))
+    route_mps = {
+        country: float(mps)
+        for country, mps in (
+            item.split("=") for item in sender_fn["Environment"]["Variables"].get("SMS_ROUTES", "").split(",") if item
+        )
+    }
+    routes = tuple(
+        (country, route_mps[country], int(sender_maps[queue_id]["ScalingConfig"]["MaximumConcurrency"]))
+        for country, queue_id in route_queues
+    )
+    values = {
+        **_DEPLOY_TIME_VALUES,
+        "lanes": ",".join(f"{name}={_lane_queue_url(name, default_lane)}" for name, _ in lane_queues),
+        "route_parking_queues": ",".join(f"{country}={_route_queue_url(country)}" for country, _ in route_queues),
+    }
     return Deployment(
-        sender=_settings(SenderSettings, sender_fn),
-        retry=_settings(RetrySettings, retry_fn),
+        sender=_settings(SenderSettings, sender_fn, values),
+        retry=_settings(RetrySettings, retry_fn, values),
         max_concurrency=int(sender_map["ScalingConfig"]["MaximumConcurrency"]),
         batch_size=int(sender_map["BatchSize"]),
         sender_timeout=float(sender_fn["Timeout"]),
@@ -322,7 +477,36 @@ def deploy(options: SimulationOptions) -> Deployment:
         retry_queue_visibility=float(retry_queue["VisibilityTimeout"]),
         retry_max_receive_count=int(retry_queue["RedrivePolicy"]["maxReceiveCount"]),
         after_send=read_after_send(resources, _settings) if options.after_send else None,
+        lanes=lanes,
+        default_lane=default_lane,
+        routes=routes,
     )
+
+
+def _lane_queue_ids(joined: Any) -> list[tuple[str, str]]:
+    """``(lane, logical id of its queue)`` from the sender's ``SMS_LANES`` (an ``Fn::Join`` of ``name=`` strings and
+    queue ``Ref`` s, highest lane first); empty without lanes."""
+    if joined is None:
+        return []
+    pairs: list[tuple[str, str]] = []
+    name = ""
+    for piece in joined["Fn::Join"][1]:
+        if isinstance(piece, str):
+            name = piece.lstrip(",").removesuffix("=")
+        else:
+            pairs.append((name, piece["Ref"]))
+    return pairs
+
+
+def _lane_queue_url(lane: str, default_lane: str | None) -> str:
+    """The simulated URL of a lane's queue: the send queue's for the default lane, ``<send queue>-<lane>`` else."""
+    send_queue = _DEPLOY_TIME_VALUES["queue_url"]
+    return send_queue if lane == default_lane else f"{send_queue}-{lane}"
+
+
+def _route_queue_url(country: str) -> str:
+    """The simulated URL of a route's parking queue: ``<send queue>-park-<ISO>`` (``-park-other`` for ``*``)."""
+    return f"{_DEPLOY_TIME_VALUES['queue_url']}-park-{'other' if country == '*' else country}"
 
 
 def _settings(kind: type[Any], function_props: dict[str, Any], values: Mapping[str, str] = _DEPLOY_TIME_VALUES) -> Any:
@@ -357,14 +541,43 @@ def emf_metrics(lines: Iterable[str]) -> tuple[Counter[str], Counter[str]]:
 
 
 class _MetricSink(io.TextIOBase):
-    """Stands in for standard output while the handlers run: sums their EMF metrics, drops their logs."""
+    """Stands in for standard output while the handlers run: sums their EMF metrics, keeps each value of a metric
+    published with dimensions of its own (:class:`MetricValue`, stamped with ``clock``), drops their logs."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.totals: Counter[str] = Counter()
+        self.values: list[MetricValue] = []
+        self._clock = clock
 
     def write(self, text: str) -> int:
-        self.totals.update(emf_metrics(text.splitlines())[0])
+        lines = text.splitlines()
+        self.totals.update(emf_metrics(lines)[0])
+        self.values += dimensioned_values(lines, self._clock())
         return len(text)
+
+
+#: Dimensions every handler metric carries (Powertools' ``service``): not what a :class:`MetricValue` tells apart.
+_COMMON_DIMENSIONS: Final = frozenset({"service"})
+
+
+def dimensioned_values(lines: Iterable[str], at: float) -> list[MetricValue]:
+    """The values in the EMF records of ``lines`` whose metrics have dimensions besides ``service`` (one record per
+    value: ``single_metric``)."""
+    values: list[MetricValue] = []
+    for line in lines:
+        if not line.startswith("{") or '"_aws"' not in line:
+            continue
+        record = json.loads(line)
+        for definition in record["_aws"]["CloudWatchMetrics"]:
+            names = sorted({d for group in definition["Dimensions"] for d in group} - _COMMON_DIMENSIONS)
+            if not names:
+                continue
+            dimensions = tuple((name, str(record[name])) for name in names)
+            for metric in definition["Metrics"]:
+                value = record[metric["Name"]]
+                for one in value if isinstance(value, list) else [value]:
+                    values.append(MetricValue(metric["Name"], float(one), dimensions, at))
+    return values
 
 
 @contextlib.contextmanager
@@ -430,21 +643,30 @@ def _destination(rng: random.Random, n: int, special: float) -> str:
     return f"+1206{n % 10_000_000:07d}" if rng.random() < 0.9 else f"+447700{n % 1_000_000:06d}"
 
 
-def simulate(options: SimulationOptions, *, deployment: Deployment | None = None) -> SimulationResult:
-    """Run the pipeline for ``options`` (see the module docstring) and check every request's outcome."""
-    pipeline = _Pipeline(options, deployment or deploy(options))
+def simulate(
+    options: SimulationOptions, *, deployment: Deployment | None = None, traffic: Iterable[Planned] | None = None
+) -> SimulationResult:
+    """Run the pipeline for ``options`` (see the module docstring) and check every request's outcome.
+
+    :param deployment: What the constructs configure. Default: synthesized from ``options`` (:func:`deploy`).
+    :param traffic: The requests the producer queues, and when. Default: ``options.messages`` requests of the
+        options' random mix, spread over ``options.duration``.
+    """
+    pipeline = _Pipeline(options, deployment or deploy(options), None if traffic is None else list(traffic))
     return pipeline.run()
 
 
 class _Pipeline:
     """The fakes, the queues and the actors of one run."""
 
-    def __init__(self, options: SimulationOptions, deployment: Deployment) -> None:
+    def __init__(self, options: SimulationOptions, deployment: Deployment, traffic: list[Planned] | None) -> None:
         self.options = options
         self.deployment = deployment
+        self.traffic = traffic
         self.rng = rng = random.Random(options.seed)
         today = dt.datetime.now(dt.UTC).date()
-        self.start = dt.datetime.combine(today - dt.timedelta(days=3), dt.time(9), tzinfo=dt.UTC).timestamp()
+        midnight = dt.datetime.combine(today - dt.timedelta(days=3), dt.time(0), tzinfo=dt.UTC).timestamp()
+        self.start = midnight + options.start_hour * 3600
         self.clock = clock = SimulatedClock(self.start)
         self.dynamodb = FakeDynamoDB(clock.sleep, self._latency(options.dynamodb_latency))
         self.sqs = sqs = FakeSqs(clock.now, clock.sleep, self._latency(0.004), on_send=clock.notify)
@@ -454,6 +676,30 @@ class _Pipeline:
             visibility_timeout=deployment.send_queue_visibility,
             max_receive_count=deployment.send_max_receive_count,
         )
+        #: Each lane's queue (the send queue is the default lane's); ``{"": send queue}`` without lanes.
+        self.lane_urls: dict[str, str] = {"": self.send_url}
+        if deployment.lanes:
+            self.lane_urls = {
+                name: self.send_url
+                if name == deployment.default_lane
+                else sqs.create_queue(
+                    deployment.lane_queue_url(name).rsplit("/", 1)[1],
+                    visibility_timeout=deployment.send_queue_visibility,
+                    dead_letter_url=self.send_dlq,
+                    max_receive_count=deployment.send_max_receive_count,
+                )
+                for name, _ in deployment.lanes
+            }
+        #: Each route's parking queue (empty without routes), on the send queue's dead-letter queue.
+        self.route_urls: dict[str, str] = {
+            country: sqs.create_queue(
+                deployment.route_queue_url(country).rsplit("/", 1)[1],
+                visibility_timeout=deployment.send_queue_visibility,
+                dead_letter_url=self.send_dlq,
+                max_receive_count=deployment.send_max_receive_count,
+            )
+            for country, _, _ in deployment.routes
+        }
         self.retry_url, self.retry_dlq = sqs.create_queue_with_dead_letters(
             "sms-simulator-retry",
             visibility_timeout=deployment.retry_queue_visibility,
@@ -471,14 +717,17 @@ class _Pipeline:
         self.sms = FakeSms(
             clock.now,
             mps=options.mps,
+            route_mps=options.api_route_mps(),
             rates=rates,
             on_event=self._on_event if options.events else None,
             seed=options.seed,
         )
         self.api = _Slow(self.sms, clock.sleep, self._latency(options.api_latency))
         self.producer = SmsProducer(self.send_url, client=sqs, clock=clock.now)
+        self._producers: dict[str | None, SmsProducer] = {}
         self.body_of = _bodies(rng, options)
         self.requests: dict[str, SendRequest] = {}
+        self.enqueued_at: dict[str, float] = {}
         self.produced = False
         self.steps = 0
         self.progress = _progress(options)
@@ -504,6 +753,56 @@ class _Pipeline:
 
         self.clock.call_at(deliver_at, deliver)
 
+    def _producer(self, name: str | None) -> SmsProducer:
+        """The producer client of producer ``name`` (``None``: unnamed), with every lane's queue."""
+        if name not in self._producers:
+            lanes = {lane: url for lane, url in self.lane_urls.items() if lane}
+            self._producers[name] = SmsProducer(
+                self.send_url, lane_queue_urls=lanes, producer=name, client=self.sqs, clock=self.clock.now
+            )
+        return self._producers[name]
+
+    def _produce_planned(self, traffic: list[Planned]) -> None:
+        """Queue ``traffic`` (one producer's requests to one lane) at the planned times."""
+        clock = self.clock
+        for planned in sorted(traffic, key=lambda p: p.at):
+            wait = self.start + planned.at - clock.now()
+            if wait > 0:
+                clock.sleep(wait)
+            producer = self._producer(planned.producer)
+            request = producer.build(
+                planned.destination,
+                planned.body,
+                request_id=planned.request_id,
+                context=dict(planned.context) or None,
+                not_after=None if planned.valid_for is None else round((clock.now() + planned.valid_for) * 1000),
+                lane=planned.lane,
+            )
+            self.enqueued_at[request.request_id] = clock.now()
+            producer.send_request(request)
+            self.requests[request.request_id] = request
+
+    def _spawn_producers(self) -> None:
+        """The producer actor: the options' random mix — or, with planned traffic, one actor per producer and lane
+        (independent services: one queuing a backlog never delays another's requests)."""
+        if self.traffic is None:
+            self.clock.spawn("producer", self._produce)
+            return
+        streams: dict[tuple[str, str], list[Planned]] = defaultdict(list)
+        for planned in self.traffic:
+            streams[(planned.producer or "", planned.lane or "")].append(planned)
+        running = len(streams)
+
+        def produce(traffic: list[Planned]) -> None:
+            nonlocal running
+            self._produce_planned(traffic)
+            running -= 1
+            self.produced = running == 0
+
+        self.produced = running == 0
+        for (producer, lane), traffic in sorted(streams.items()):
+            self.clock.spawn(f"producer-{producer}-{lane}", functools.partial(produce, traffic))
+
     def _produce(self) -> None:
         options, clock = self.options, self.clock
         gap = options.duration / options.messages if options.messages else 0.0
@@ -516,6 +815,7 @@ class _Pipeline:
                 context={"campaign": "one-time-code" if one_time else "shipping"},
                 not_after=round((clock.now() + 300) * 1000) if one_time else None,
             )
+            self.enqueued_at[request.request_id] = clock.now()
             self.producer.send_request(request)
             self.requests[request.request_id] = request
             if gap:
@@ -550,7 +850,7 @@ class _Pipeline:
             self.progress.refresh()
         return (
             self.produced
-            and self.sqs.depth(self.send_url) == 0
+            and all(self.sqs.depth(url) == 0 for url in (*self.lane_urls.values(), *self.route_urls.values()))
             and self.sqs.depth(self.retry_url) == 0
             and self.pending_events == 0
             and (self.after is None or self.after.done())
@@ -558,12 +858,12 @@ class _Pipeline:
 
     def run(self) -> SimulationResult:
         options, deployment, clock = self.options, self.deployment, self.clock
-        sink = _MetricSink()
+        sink = _MetricSink(clock.now)
         wall = time.perf_counter()
         with _handlers(options.lambda_root, sink, self.sender_settings, after_send=self.after is not None) as modules:
             sender_module, retry_module = modules[:2]
 
-            def sender_invocation() -> None:
+            def sender_invocation(url: str) -> None:
                 sender = sender_module.Sender(
                     self.sender_settings,
                     sms=self.api,
@@ -573,7 +873,7 @@ class _Pipeline:
                     sleep=clock.sleep,
                     jitter=self.rng.random,
                 )
-                self._poll(self.send_url, deployment.batch_size, deployment.sender_timeout, sender.handle)
+                self._poll(url, deployment.batch_size, deployment.sender_timeout, sender.handle)
 
             def retry_invocation() -> None:
                 retrier = retry_module.Retrier(
@@ -586,9 +886,24 @@ class _Pipeline:
                 )
                 self._poll(self.retry_url, deployment.retry_batch_size, deployment.retry_timeout, retrier.handle)
 
-            clock.spawn("producer", self._produce)
-            for i in range(deployment.max_concurrency):
-                clock.spawn(f"sender-{i}", sender_invocation, delay=0.001 * (i + 1))
+            self._spawn_producers()
+            # one poller per concurrent invocation of each lane's event source mapping (the send queue's without lanes)
+            pollers = [
+                (name, deployment.max_concurrency if not name else dict(deployment.lanes)[name])
+                for name in self.lane_urls
+            ]
+            for name, concurrency in pollers:
+                url = self.lane_urls[name]
+                for i in range(concurrency):
+                    label = f"sender-{name}-{i}" if name else f"sender-{i}"
+                    clock.spawn(label, functools.partial(sender_invocation, url), delay=0.001 * (i + 1))
+            # and of each route's parking queue's
+            for country, _, concurrency in deployment.routes:
+                for i in range(concurrency):
+                    label = f"sender-park-{country}-{i}"
+                    clock.spawn(
+                        label, functools.partial(sender_invocation, self.route_urls[country]), delay=0.001 * (i + 1)
+                    )
             for i in range(deployment.retry_concurrency):
                 clock.spawn(f"retry-{i}", retry_invocation, delay=0.001 * (i + 1))
             if self.after is not None:
@@ -616,6 +931,9 @@ class _Pipeline:
             duplicates=sum(n - 1 for n in Counter(self.sms.sent_request_ids()).values() if n > 1),
             metrics=sink.totals,
             dead_letters=self.sqs.depth(self.send_dlq) + self.sqs.depth(self.retry_dlq),
+            metric_values=sink.values,
+            enqueued_at=self.enqueued_at,
+            queued=self._still_queued(),
         )
         if self.after is not None:
             decided = {rid for rid, o in outcomes.items() if o.kind in ("delivered", "failed", "rejected")}
@@ -624,6 +942,18 @@ class _Pipeline:
         if options.analytics:
             result.queries = _analytics(self.lake_records, options.lake)
         return result
+
+    def _still_queued(self) -> dict[str, str]:
+        """``requestId`` → lane of every request still on a send queue (its copies included); on a parking queue:
+        ``park-<route>``."""
+        queued: dict[str, str] = {}
+        queues = [*self.lane_urls.items(), *((f"park-{c}", url) for c, url in self.route_urls.items())]
+        for lane, url in queues:
+            for message in self.sqs.queues[url].messages.values():
+                request_id = json.loads(message.body).get("requestId")
+                if isinstance(request_id, str):
+                    queued[request_id] = lane
+        return queued
 
 
 class _Slow:
