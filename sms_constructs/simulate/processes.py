@@ -703,23 +703,20 @@ def _enqueue_routes(producer: SmsProducer, options: ProcessOptions, route_of: di
     order = sorted(
         ((n / counts[route], route, n) for route in backlog for n in range(counts[route])), key=lambda item: item[:2]
     )
-    requests: dict[str, int] = {}
-    batch = []
-    for _, route, n in order:
-        request = producer.build(
-            _number(route, n),
-            f"Acme: your appointment {n} is tomorrow",
-            request_id=f"{route}-{n:06d}".replace("*", "X"),
+    built = [
+        (
+            route,
+            producer.build(
+                _number(route, n),
+                f"Acme: your appointment {n} is tomorrow",
+                request_id=f"{route}-{n:06d}".replace("*", "X"),
+            ),
         )
-        requests[request.request_id] = request.parts.parts
-        route_of[request.request_id] = route
-        batch.append(request)
-        if len(batch) == 10:
-            producer.send_batch(batch)
-            batch = []
-    if batch:
-        producer.send_batch(batch)
-    return requests
+        for _, route, n in order
+    ]
+    route_of.update((request.request_id, route) for route, request in built)
+    producer.send_batch(request for _, request in built)  # 10 per SendMessageBatch, in this order
+    return {request.request_id: request.parts.parts for _, request in built}
 
 
 def _create_parking_queues(
@@ -826,19 +823,13 @@ def _start_worker(
 
 def _enqueue(producer: SmsProducer, options: ProcessOptions) -> dict[str, int]:
     """Queue the backlog with the producer client; request id → parts."""
-    requests: dict[str, int] = {}
-    batch = []
     lane = options.lanes[-1] if options.lanes else None
-    for n, body in enumerate(_bodies(options)):
-        request = producer.build("+14254147755", body, request_id=f"proc-{n:06d}", lane=lane)
-        requests[request.request_id] = request.parts.parts
-        batch.append(request)
-        if len(batch) == 10:
-            producer.send_batch(batch)
-            batch = []
-    if batch:
-        producer.send_batch(batch)
-    return requests
+    built = [
+        producer.build("+14254147755", body, request_id=f"proc-{n:06d}", lane=lane)
+        for n, body in enumerate(_bodies(options))
+    ]
+    producer.send_batch(built)  # 10 per SendMessageBatch, in this order
+    return {request.request_id: request.parts.parts for request in built}
 
 
 def _tell(workers: list[_Worker], word: str) -> None:

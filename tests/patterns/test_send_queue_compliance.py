@@ -1,4 +1,5 @@
-"""SmsSendQueue + SmsRetry are compliant by themselves: no cdk-nag or cfn-lint finding, no failed checkov check."""
+"""SmsSendQueue + SmsRetry are compliant by themselves, also with lanes, routes, or both: no cdk-nag or cfn-lint
+finding, no failed checkov check."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import aws_cdk as cdk
 import pytest
 
 from sms_constructs.patterns.retry import SmsRetry
+from sms_constructs.patterns.routes import SendRoute
 from sms_constructs.patterns.send_queue import SendLane
 from tests.compliance.gates import cfn_lint_findings, checkov_failures, nag_violations
 from tests.conftest import ENV, cdk_json_context
@@ -32,6 +34,17 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> tuple[cdk.App, Path
         lanes=[SendLane.urgent(), SendLane.normal(), SendLane.bulk(reserved_share=0.1, max_concurrency=4)],
     )
     SmsRetry(with_lanes, "Retry", send_queue=queue, configuration_set=config)
+    routed = cdk.Stack(app, "SendQueueRoutes", env=ENV)  # a parking queue and a mapping per route
+    _, config, queue = build(routed, max_parts_per_second=5, routes={"CA": SendRoute(1), "GB": SendRoute(10)})
+    SmsRetry(routed, "Retry", send_queue=queue, configuration_set=config)
+    both = cdk.Stack(app, "SendQueueRoutesLanes")  # environment-agnostic, with lanes and a reserved share
+    _, config, queue = build(
+        both,
+        max_parts_per_second=20,
+        lanes=[SendLane.urgent(), SendLane.normal(), SendLane.bulk(reserved_share=0.1)],
+        routes={"CA": SendRoute(10), "MX": SendRoute(20), "*": SendRoute(10)},
+    )
+    SmsRetry(both, "Retry", send_queue=queue, configuration_set=config)
     app.synth()
     return app, outdir
 
@@ -44,7 +57,7 @@ def test_no_cdk_nag_findings(synthesized: tuple[cdk.App, Path]) -> None:
 def test_no_cfn_lint_findings(synthesized: tuple[cdk.App, Path]) -> None:
     _, outdir = synthesized
     templates = sorted(outdir.glob("*.template.json"))
-    assert len(templates) == 3
+    assert len(templates) == 5
     assert cfn_lint_findings(templates) == []
 
 
